@@ -1,0 +1,45 @@
+# Two entry points: `make serve` and `make test`. Both bootstrap everything they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve build test test-fast browser bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+## serve: build and serve the site at http://127.0.0.1:8000 (rebuilds on change)
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+## build: strict build into site/
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+## browser: make sure Debian's Chromium is present for the browser tests
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+## test: the whole suite (data, build, links, exports, CLI, browser, print)
+test: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+## test-fast: everything except the browser tests
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser"
+
+## bench: benchmarks against a plain-Markdown baseline (see bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python bench/bench_build.py
+
+clean:
+	rm -rf site .pytest_cache

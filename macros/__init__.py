@@ -1,0 +1,1 @@
+"""MkDocs glue: macros, hooks and renderers over the maestro knowledge base."""

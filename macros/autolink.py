@@ -1,0 +1,70 @@
+"""Turn taxonomy IDs written in prose into links to their pages.
+
+Authors write ``T12``, ``BV-7``, ``L3-D2`` or ``CL-P1`` in Markdown and get a link with the
+canonical name as hover text. Code (fenced blocks and inline spans), existing links, raw
+HTML tags and headings are left alone. An ID-shaped token that does not exist stops the
+build with the page and line.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from mkdocs.exceptions import PluginError
+
+from maestro import ids
+from maestro.kb import KB
+from maestro.urls import src_of
+
+from .render import attr
+
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_PROTECT = re.compile(
+    r"(?P<code>(`+).+?\2)"                  # inline code
+    r"|(?P<link>!?\[[^\]]*\]\([^)]*\))"     # inline link or image
+    r"|(?P<ref>\[[^\]]*\]\[[^\]]*\])"       # reference link
+    r"|(?P<url><https?://[^>]+>|https?://\S+)"  # autolinks and bare URLs
+    r"|(?P<tag><[^>\n]+>)"                  # raw HTML tag (attributes stay untouched)
+    r"|(?P<id>" + ids.ID_SHAPED.pattern + ")"
+)
+
+
+def _rel(here: str, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(here) or ".")
+
+
+def link_ids(markdown: str, kb: KB, here: str) -> str:
+    out, fence = [], None
+    errors = []
+    for lineno, line in enumerate(markdown.split("\n"), 1):
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if m:
+            fence = m.group(1)
+            out.append(line)
+            continue
+        if line.lstrip().startswith("#") or re.match(r"^\s*\[[^\]]+\]:\s", line):
+            out.append(line)  # headings and link reference definitions stay literal
+            continue
+
+        def sub(mm):
+            tok = mm.group("id")
+            if tok is None:
+                return mm.group(0)
+            kind = ids.kind_of(tok)
+            if kind and kind != "layer":
+                table = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind]
+                if tok in table:
+                    name = table[tok].get("name", "Reserved")
+                    return f'[{tok}]({_rel(here, src_of(kind, tok))} "{attr(name)}")'
+            errors.append(f"docs/{here}:{lineno}: unknown ID {tok} (no such threat, blindspot or mitigation)")
+            return tok
+
+        out.append(_PROTECT.sub(sub, line))
+    if errors:
+        raise PluginError("IDs in prose that do not exist:\n  " + "\n  ".join(errors))
+    return "\n".join(out)

@@ -1,0 +1,41 @@
+"""MkDocs hooks: validate the knowledge base first, add one page per ID and the exports.
+
+Loaded through ``hooks:`` in mkdocs.yml. The knowledge base is validated in on_config,
+before MkDocs cleans or writes the site directory, so invalid data never produces output.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `macros` importable
+
+from mkdocs.plugins import event_priority  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
+
+from maestro import exports  # noqa: E402
+from macros import autolink, pages, site  # noqa: E402
+
+
+@event_priority(100)  # before every plugin, so bad data stops the build first
+def on_config(config):
+    site.kb_for(config)
+    return config
+
+
+def on_files(files, config):
+    kb = site.kb_for(config)
+    for src, text in pages.all_pages(kb).items():
+        if files.get_file_from_path(src) is not None:
+            raise site.PluginError(f"docs/{src} exists but that path is generated from data/; remove the file")
+        files.append(File.generated(config, src, content=text))
+    for path, text in exports.all_exports(kb, site.data_dir(config)).items():
+        files.append(File.generated(config, path, content=text))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    """Link every taxonomy ID written in prose; fail on IDs that do not exist."""
+    if page.meta.get("maestro_kind"):
+        return markdown  # generated pages link their IDs themselves
+    return autolink.link_ids(markdown, site.kb_for(config), page.file.src_uri)

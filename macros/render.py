@@ -1,0 +1,181 @@
+"""Small pure functions that turn knowledge-base data into Markdown fragments.
+
+Every data string goes through ``esc`` (or ``prose``, which escapes and then links IDs),
+so nothing in data/ can inject markup into a page. Links point at Markdown source files
+(``../threats/T12.md``) so that MkDocs validates and rewrites them like any other link.
+"""
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+
+from maestro import ids
+from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|-])")
+
+
+def esc(text) -> str:
+    """Escape a data string for Markdown (and HTML inside it)."""
+    s = html.escape(str(text), quote=False)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    # A leading "1." would start an ordered list; a period cannot be escaped blindly elsewhere.
+    return re.sub(r"^(\d+)\.", r"\1\\.", s)
+
+
+def attr(text) -> str:
+    """Escape for a quoted Markdown link title."""
+    return html.escape(str(text), quote=True)
+
+
+from maestro.urls import src_of, url_of  # noqa: E402,F401  (the URL contract)
+
+CHECKLISTS = "playbook/08-checklists.md"
+PATTERNS = "layers/cross-layer.md"
+CASES = "playbook/10-case-studies.md"
+MATRIX = "playbook/03-mapping-matrix.md"
+TAXONOMY = "playbook/02-threat-taxonomy.md"
+CATALOG = "playbook/09-mitigation-catalog.md"
+ATLAS_URL = "https://atlas.mitre.org/techniques/{}"
+ATLAS_TACTIC_URL = "https://atlas.mitre.org/tactics/{}"
+CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
+
+
+class Linker:
+    """Builds links from one page (``here``, a docs-relative source path) to others."""
+
+    def __init__(self, kb: KB, here: str):
+        self.kb = kb
+        self.here = here
+
+    def rel(self, target: str) -> str:
+        if target.startswith("#"):
+            return target
+        path, _, frag = target.partition("#")
+        if path == self.here:
+            return "#" + frag if frag else posixpath.basename(path)
+        out = posixpath.relpath(path, posixpath.dirname(self.here) or ".")
+        return out + ("#" + frag if frag else "")
+
+    def href(self, target: str) -> str:
+        """URL of a docs source path relative to this page's URL (for raw HTML)."""
+        path, _, frag = target.partition("#")
+
+        def url(src):
+            return posixpath.dirname(src) + "/" if posixpath.basename(src) == "index.md" else src[:-3] + "/"
+
+        if path == self.here or not path:
+            return "#" + frag
+        out = posixpath.relpath(url(path), url(self.here)) + "/"
+        return out + ("#" + frag if frag else "")
+
+    def a(self, label_html: str, target: str, title: str | None = None, cls: str | None = None) -> str:
+        """A raw HTML link; ``label_html`` must already be escaped."""
+        t = f' title="{attr(title)}"' if title else ""
+        c = f' class="{cls}"' if cls else ""
+        return f'<a href="{attr(self.href(target))}"{t}{c}>{label_html}</a>'
+
+    def html_prose(self, text: str) -> str:
+        """Escape data text for HTML and link every citable ID in it."""
+        out, pos = [], 0
+        s = str(text)
+        for m in ids.CITABLE.finditer(s):
+            out.append(html.escape(s[pos:m.start()]))
+            tok = m.group(0)
+            kind = ids.kind_of(tok)
+            nm = self.kb.name_of(tok)
+            out.append(self.a(html.escape(tok), src_of(kind, tok), nm) if nm else html.escape(tok))
+            pos = m.end()
+        out.append(html.escape(s[pos:]))
+        return "".join(out)
+
+    def link(self, label: str, target: str, title: str | None = None) -> str:
+        t = f' "{attr(title)}"' if title else ""
+        return f"[{label}]({self.rel(target)}{t})"
+
+    # IDs ---------------------------------------------------------------
+    def id(self, ident: str, name: bool = False) -> str:
+        """Link an ID to its page; hover text is the canonical name."""
+        kind = ids.kind_of(ident)
+        if kind is None:
+            raise KeyError(ident)
+        nm = self.kb.name_of(ident) or ""
+        label = esc(ident) + (f" {esc(nm)}" if name and nm else "")
+        return self.link(label, src_of(kind, ident), nm or None)
+
+    def ids(self, idents, name=False, sep=", ") -> str:
+        return sep.join(self.id(i, name=name) for i in idents) or "-"
+
+    def item(self, item_id: str) -> str:
+        return self.link(esc(item_id), f"{CHECKLISTS}#{item_id}", self.kb.items[item_id]["text"])
+
+    def pattern(self, n: int, name=True) -> str:
+        p = self.kb.patterns[n]
+        label = f"Pattern {n}" + (f": {esc(p['name'])}" if name else "")
+        return self.link(label, f"{PATTERNS}#pattern-{n}", p["name"])
+
+    def case(self, cid: str) -> str:
+        c = self.kb.cases[cid]
+        return self.link(f"Case {esc(cid)}: {esc(c['name'])}", f"{CASES}#case-{cid.lower()}")
+
+    def atlas(self, aid: str, name=True) -> str:
+        t = self.kb.atlas_techniques[aid]
+        label = esc(aid) + (f" {esc(t['name'])}" if name else "")
+        return f"[{label}]({ATLAS_URL.format(aid)} \"{attr(t['name'])}\")"
+
+    def atlas_tactic(self, aid: str) -> str:
+        t = self.kb.atlas_tactics[aid]
+        return f"[{esc(aid)} {esc(t['name'])}]({ATLAS_TACTIC_URL.format(aid)})"
+
+    def cwe(self, cid: str) -> str:
+        name = self.kb.cwe[cid]
+        return f"[{esc(cid)}]({CWE_URL.format(cid.split('-')[1])} \"{attr(name)}\")"
+
+    def consideration(self, key: str) -> str:
+        c = self.kb.considerations[key]
+        return self.link(esc(c["name"]), f"{TAXONOMY}#{key}")
+
+    # prose ---------------------------------------------------------------
+    def prose(self, text: str) -> str:
+        """Escape data text and turn every citable ID in it into a link."""
+        out, pos = [], 0
+        s = str(text)
+        for m in ids.CITABLE.finditer(s):
+            out.append(esc(s[pos:m.start()]))
+            tok = m.group(0)
+            out.append(self.id(tok) if self.kb.name_of(tok) else esc(tok))
+            pos = m.end()
+        out.append(esc(s[pos:]))
+        return "".join(out)
+
+
+def table(head: list[str], rows: list[list[str]], cls: str | None = None) -> str:
+    """A Markdown table; cells are already-rendered Markdown (pipes escaped by esc)."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join(c.replace("\n", " ") for c in r) + " |")
+    body = "\n".join(lines)
+    if cls:
+        return f'<div class="{cls}" markdown>\n\n{body}\n\n</div>'
+    return body
+
+
+def bullet(lines: list[str]) -> str:
+    return "\n".join(f"- {l}" for l in lines)
+
+
+def admonition(kind: str, title: str, body: str) -> str:
+    indented = "\n".join("    " + l if l else "" for l in body.splitlines())
+    return f'!!! {kind} "{attr(title)}"\n\n{indented}\n'
+
+
+TYPE_NAMES = {"P": "Preventive", "D": "Detective", "C": "Corrective", "R": "Deterrent"}
+
+
+def layer_label(kb: KB, lid: str) -> str:
+    return f"{lid} {kb.layers[lid]['name']}"
+
+
+__all__ = ["esc", "attr", "Linker", "table", "bullet", "admonition", "src_of", "url_of", "TYPE_NAMES",
+           "LAYER_ORDER", "TYPE_ORDER", "layer_label"]

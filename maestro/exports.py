@@ -1,0 +1,109 @@
+"""Machine-readable exports of the knowledge base: ids.json, kb.json, CSV files, schemas, manifest.
+
+Pure functions from a loaded KB to (path, text) pairs; the site build publishes them and the
+CLI can write them. Output is deterministic (sorted keys where order is not meaningful).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from . import schemas, yamlio
+from .kb import FILES, KB, LAYER_ORDER
+from .urls import url_of
+
+
+def _json(obj) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def ids_json(kb: KB) -> dict:
+    out = {}
+    for ident, info in kb.all_ids().items():
+        out[ident] = {**info, "url": url_of(info["type"], ident)}
+    return {"version": kb.version, "ids": out}
+
+
+def kb_json(kb: KB) -> dict:
+    body = {name: yamlio.plain(doc) for name, doc in kb.docs.items() if name != "meta"}
+    derived = {
+        "threat_layers": kb.threat_layers,
+        "threat_mitigations": {t: m for t, m in kb.threat_mitigations.items() if m},
+        "mitigation_layer_type": {m: {"layer": kb.mitigation_layer(m), "type": kb.types[kb.mitigation_type(m)]["key"]} for m in kb.mitigations},
+    }
+    return {"version": kb.version, "meta": yamlio.plain(kb.meta), "data": body, "derived": derived}
+
+
+def _csv(header, rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def csv_files(kb: KB) -> dict[str, str]:
+    j = "; ".join
+    threats = [[t["id"], t.get("name", ""), t["kind"], j(l for l in LAYER_ORDER if kb.threat_layers.get(t["id"], {}).get(l) == "primary"),
+                j(l for l in LAYER_ORDER if kb.threat_layers.get(t["id"], {}).get(l) == "secondary"),
+                j(t.get("stride", [])), j(t.get("llm_top10", [])), j(t.get("asi_top10", [])), j(t.get("cwe", [])),
+                j(t.get("atlas", [])), j(kb.threat_mitigations.get(t["id"], [])), url_of("threat", t["id"])]
+               for t in kb.threats.values()]
+    mits = [[m, kb.mitigations[m]["name"], kb.mitigation_layer(m), kb.types[kb.mitigation_type(m)]["key"],
+             j(kb.mitigations[m]["addresses"]), kb.mitigations[m].get("scope", ""), url_of("mitigation", m)]
+            for m in sorted(kb.mitigations, key=kb.mitigation_sort_key)]
+    bvs = [[b["id"], b["name"], j(b["layers"]), j(b["related_threats"]), j(b["suggested_mitigations"]), j(b["atlas"]),
+            url_of("blindspot", b["id"])] for b in kb.blindspots.values()]
+    mapping = [[t, l, s] for t, cells in kb.threat_layers.items() for l in LAYER_ORDER for s in [cells.get(l)] if s]
+    edges = []
+    for t, cells in kb.threat_layers.items():
+        for l in LAYER_ORDER:
+            if l in cells:
+                edges.append([t, f"{cells[l]}_layer", l])
+    for m in sorted(kb.mitigations, key=kb.mitigation_sort_key):
+        edges.append([m, "in_layer", kb.mitigation_layer(m)])
+        edges += [[m, "addresses", t] for t in kb.mitigations[m]["addresses"]]
+    for t in kb.active_threats():
+        edges += [[t["id"], "partially_mitigated_by", m] for m in t.get("partial_mitigations", [])]
+        edges += [[t["id"], "maps_to", x] for f in ("llm_top10", "asi_top10", "cwe", "atlas") for x in t[f]]
+    for b in kb.blindspots.values():
+        edges += [[b["id"], "in_layer", l] for l in b["layers"]]
+        edges += [[b["id"], "related_to", t] for t in b["related_threats"]]
+        edges += [[b["id"], "suggests", m] for m in b["suggested_mitigations"]]
+        edges += [[b["id"], "maps_to", a] for a in b["atlas"]]
+    for i in kb.items.values():
+        edges += [[i["id"], "cites", r] for r in i["refs"]]
+    return {
+        "threats.csv": _csv(["id", "name", "kind", "primary_layers", "secondary_layers", "stride", "llm_top10", "asi_top10", "cwe", "atlas", "mitigations", "url"], threats),
+        "mitigations.csv": _csv(["id", "name", "layer", "type", "addresses", "scope", "url"], mits),
+        "blindspots.csv": _csv(["id", "name", "layers", "related_threats", "suggested_mitigations", "atlas", "url"], bvs),
+        "mapping.csv": _csv(["threat_id", "layer", "strength"], mapping),
+        "edges.csv": _csv(["source", "relation", "target"], edges),
+    }
+
+
+def schema_files() -> dict[str, str]:
+    out = {f"data/{name}.schema.json": _json(schemas.data_schema(name)) for name in schemas.DATA}
+    return out
+
+
+def manifest(data_dir: Path, version: str) -> dict:
+    """SHA-256 of every data file, for `maestro verify`."""
+    files = {}
+    for p in sorted(Path(data_dir).glob("*.yaml")):
+        files[f"data/{p.name}"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return {"version": version, "algorithm": "sha256", "files": files}
+
+
+def all_exports(kb: KB, data_dir: Path) -> dict[str, str]:
+    """Every export file: site-relative path -> text."""
+    out = {"ids.json": _json(ids_json(kb)), "kb.json": _json(kb_json(kb)), "manifest.json": _json(manifest(data_dir, kb.version))}
+    out.update({f"csv/{k}": v for k, v in csv_files(kb).items()})
+    out.update({f"schemas/{k}": v for k, v in schema_files().items()})
+    return out
+
+
+assert FILES  # exports cover every data file through kb.docs
