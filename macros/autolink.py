@@ -16,7 +16,7 @@ from maestro import ids
 from maestro.kb import KB
 from maestro.urls import src_of
 
-from .render import attr
+from .render import Linker, attr
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _PROTECT = re.compile(
@@ -24,6 +24,7 @@ _PROTECT = re.compile(
     r"|(?P<link>!?\[[^\]]*\]\([^)]*\))"     # inline link or image
     r"|(?P<ref>\[[^\]]*\]\[[^\]]*\])"       # reference link
     r"|(?P<url><https?://[^>]+>|https?://\S+)"  # autolinks and bare URLs
+    r"|(?P<anchor><(?P<el>a|code)\b[^>]*>.*?</(?P=el)>)"   # HTML links and code: their text stays as written
     r"|(?P<tag><[^>\n]+>)"                  # raw HTML tag (attributes stay untouched)
     r"|(?P<id>" + ids.ID_SHAPED.pattern + ")"
 )
@@ -36,6 +37,7 @@ def _rel(here: str, target: str) -> str:
 def link_ids(markdown: str, kb: KB, here: str) -> str:
     out, fence = [], None
     errors = []
+    linker = Linker(kb, here)
     for lineno, line in enumerate(markdown.split("\n"), 1):
         m = _FENCE.match(line)
         if fence:
@@ -51,6 +53,8 @@ def link_ids(markdown: str, kb: KB, here: str) -> str:
             out.append(line)  # headings and link reference definitions stay literal
             continue
 
+        html_line = line.lstrip().startswith("<")
+
         def sub(mm):
             tok = mm.group("id")
             if tok is None:
@@ -60,6 +64,8 @@ def link_ids(markdown: str, kb: KB, here: str) -> str:
                 table = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind]
                 if tok in table:
                     name = table[tok].get("name", "Reserved")
+                    if html_line:  # inside a raw HTML block Markdown is not parsed
+                        return linker.a(tok, src_of(kind, tok), name)
                     return f'[{tok}]({_rel(here, src_of(kind, tok))} "{attr(name)}")'
             errors.append(f"docs/{here}:{lineno}: unknown ID {tok} (no such threat, blindspot or mitigation)")
             return tok

@@ -5,6 +5,7 @@ are added to the build by hooks.on_files; they are never stored as files in docs
 """
 from __future__ import annotations
 
+import html
 import json
 
 from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
@@ -31,7 +32,7 @@ def _cite(kb: KB, ident: str) -> str:
     return (
         f'<div class="maestro-cite" markdown>\n'
         f'<span class="maestro-cite__label">Cite as</span> '
-        f'<code class="maestro-cite__text">{esc(c)}</code> '
+        f'<code class="maestro-cite__text">{html.escape(c)}</code> '
         f'<button class="md-button maestro-cite__copy" type="button" data-copy="{attr(c)}" '
         f'title="Copy citation">Copy</button>\n</div>'
     )
@@ -42,7 +43,7 @@ def _h1(ident: str, name: str) -> str:
 
 
 def _badges(pairs) -> str:
-    spans = " ".join(f'<span class="maestro-badge maestro-badge--{k}">{esc(v)}</span>' for k, v in pairs)
+    spans = " ".join(f'<span class="maestro-badge maestro-badge--{k}">{html.escape(v)}</span>' for k, v in pairs)
     return f'<p class="maestro-badges">{spans}</p>'
 
 
