@@ -34,11 +34,12 @@ def _rel(here: str, target: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(here) or ".")
 
 
-def link_ids(markdown: str, kb: KB, here: str) -> str:
+def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1) -> str:
+    """Link IDs in ``markdown`` (page ``here``); ``first_line`` is the source line of its first line."""
     out, fence = [], None
     errors = []
     linker = Linker(kb, here)
-    for lineno, line in enumerate(markdown.split("\n"), 1):
+    for lineno, line in enumerate(markdown.split("\n"), first_line):
         m = _FENCE.match(line)
         if fence:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):

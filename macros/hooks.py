@@ -38,4 +38,6 @@ def on_page_markdown(markdown, page, config, files):
     """Link every taxonomy ID written in prose; fail on IDs that do not exist."""
     if page.meta.get("maestro_kind"):
         return markdown  # generated pages link their IDs themselves
-    return autolink.link_ids(markdown, site.kb_for(config), page.file.src_uri)
+    source = page.file.content_string
+    offset = source.count("\n", 0, source.find(markdown[:40])) if markdown[:40] in source else 0
+    return autolink.link_ids(markdown, site.kb_for(config), page.file.src_uri, first_line=offset + 1)

@@ -30,7 +30,7 @@ def _front(title: str, description: str, kind: str, ident: str) -> str:
 def _cite(kb: KB, ident: str) -> str:
     c = kb.citation(ident)
     return (
-        f'<div class="maestro-cite" markdown>\n'
+        f'<div class="maestro-cite" data-search-exclude markdown>\n'
         f'<span class="maestro-cite__label">Cite as</span> '
         f'<code class="maestro-cite__text">{html.escape(c)}</code> '
         f'<button class="md-button maestro-cite__copy" type="button" data-copy="{attr(c)}" '
@@ -44,7 +44,7 @@ def _h1(ident: str, name: str) -> str:
 
 def _badges(pairs) -> str:
     spans = " ".join(f'<span class="maestro-badge maestro-badge--{k}">{html.escape(v)}</span>' for k, v in pairs)
-    return f'<p class="maestro-badges">{spans}</p>'
+    return f'<p class="maestro-badges" data-search-exclude>{spans}</p>'
 
 
 # ===================================================================== threats
@@ -126,7 +126,7 @@ def reserved_page(kb: KB, tid: str, L: Linker) -> str:
     t = kb.threats[tid]
     title = f"{tid}: Reserved"
     out = [_front(title, t["note"], "threat", tid), f"# {esc(tid)}: Reserved {{ #top }}", "",
-           _badges([("kind", "Reserved ID")]), "",
+           _badges([("kind", "Reserved ID")]), "", _cite(kb, tid), "",
            admonition("info", "This ID is reserved", L.prose(t["note"]) + "\n\nNo threat, mitigation or checklist item refers to it. "
                       "If a future release assigns it, this page will describe that threat; the URL will stay the same."), "",
            f"See the {L.link('threat taxonomy', TAXONOMY)} for the assigned IDs.", ""]

@@ -1,0 +1,117 @@
+"""Shared fixtures: the knowledge base, a strict build of the site, and helpers."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+REFERENCE = ROOT.parent / "shared" / "reference"
+sys.path.insert(0, str(ROOT))
+
+from maestro import load_kb  # noqa: E402
+
+KB = load_kb(DATA)  # loaded once at collection so tests can be parametrised per ID
+
+
+def mkdocs(*args, cwd=ROOT, check=True):
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="session")
+def kb():
+    return KB
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site, built once per test session with --strict into a temporary directory."""
+    out = tmp_path_factory.mktemp("site")
+    res = mkdocs("build", "--strict", "-d", str(out), check=False)
+    assert res.returncode == 0, f"strict build failed:\n{res.stdout}\n{res.stderr}"
+    return out
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A throwaway copy of the project (config, data, docs, code) for bad-input tests."""
+    dst = tmp_path / "proj"
+    dst.mkdir()
+    for name in ("mkdocs.yml", "data", "docs", "macros", "overrides", "maestro"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dst / name)
+    return dst
+
+
+class Page(HTMLParser):
+    """Just enough of a built page for assertions: title, h1 text, ids, links, text."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.h1 = ""
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str, str]] = []  # (href, title attr, text)
+        self.text_parts: list[str] = []
+        self.requests: list[str] = []  # src/href of scripts, styles, images, iframes
+        self._stack: list[str] = []
+        self._link: list | None = None
+        self._in_title = self._in_h1 = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and "href" in a:
+            self._link = [a["href"], a.get("title") or "", ""]
+        if tag == "title":
+            self._in_title = True
+        if tag == "h1":
+            self._in_h1 = True
+        if tag in ("script", "img", "iframe", "source") and a.get("src"):
+            self.requests.append(a["src"])
+        if tag == "link" and a.get("rel") in ("stylesheet", "preload", "preconnect", "icon", "modulepreload") and a.get("href"):
+            self.requests.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._link is not None:
+            self.links.append(tuple(x.strip() if isinstance(x, str) else x for x in self._link))
+            self._link = None
+        if tag == "title":
+            self._in_title = False
+        if tag == "h1":
+            self._in_h1 = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+        if self._in_h1:
+            self.h1 += data
+        if self._link is not None:
+            self._link[2] += data
+        self.text_parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.text_parts).split())
+
+    def hrefs(self) -> set[str]:
+        return {h for h, _, _ in self.links}
+
+
+def page(site: Path, url: str) -> Page:
+    """Parse the built page at a root-relative URL such as /threats/T12/."""
+    path = site / url.strip("/") / "index.html" if url.endswith("/") else site / url.strip("/")
+    assert path.exists(), f"no page at {url}"
+    return Page(path.read_text(encoding="utf-8"))

@@ -1,0 +1,111 @@
+"""Exports written by the build parse, follow their schemas and agree with the data."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import jsonschema
+import pytest
+
+from conftest import DATA, KB, page
+from maestro import schemas
+from maestro.kb import LAYER_ORDER
+from maestro.yamlio import load, plain
+
+pytestmark = pytest.mark.build
+
+
+def read_csv(site, name):
+    return list(csv.DictReader(io.StringIO((site / "csv" / name).read_text(encoding="utf-8"))))
+
+
+def test_ids_json(site):
+    doc = json.loads((site / "ids.json").read_text())
+    assert doc["version"] == KB.version
+    assert set(doc["ids"]) == set(KB.all_ids())
+    counts = {}
+    for ident, info in doc["ids"].items():
+        counts[info["type"]] = counts.get(info["type"], 0) + 1
+        assert set(info) == {"type", "name", "url", "status"}
+        assert page(site, info["url"]).h1.startswith(ident)
+    assert counts == {"layer": 8, "threat": 47, "blindspot": 12, "mitigation": 118}
+    assert doc["ids"]["T26"]["status"] == "reserved"
+    assert doc["ids"]["T12"] == {"type": "threat", "name": "Agent Communication Poisoning", "url": "/threats/T12/", "status": "active"}
+    assert doc["ids"]["CL"]["url"] == "/layers/cross-layer/"
+
+
+def test_kb_json_round_trips_the_data(site):
+    doc = json.loads((site / "kb.json").read_text())
+    assert doc["version"] == KB.version
+    for name in schemas.DATA:
+        if name == "meta":
+            assert doc["meta"] == plain(load(DATA / "meta.yaml"))
+            continue
+        assert doc["data"][name] == plain(load(DATA / f"{name}.yaml")), name
+        jsonschema.validate(doc["data"][name], json.loads((site / "schemas" / "data" / f"{name}.schema.json").read_text()))
+    assert doc["derived"]["threat_mitigations"]["T12"] == KB.threat_mitigations["T12"]
+
+
+@pytest.mark.parametrize("name", list(schemas.DATA))
+def test_schema_published_and_valid(site, name):
+    schema = json.loads((site / "schemas" / "data" / f"{name}.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"].endswith(f"/schemas/data/{name}.schema.json")
+
+
+def test_threats_csv(site):
+    rows = read_csv(site, "threats.csv")
+    assert [r["id"] for r in rows] == list(KB.threats)
+    for r in rows:
+        t = KB.threats[r["id"]]
+        assert r["kind"] == t["kind"] and r["url"] == f"/threats/{r['id']}/"
+        if t["kind"] != "reserved":
+            assert r["name"] == t["name"]
+            assert r["mitigations"].split("; ") == (KB.threat_mitigations[r["id"]] or [""])
+            assert r["primary_layers"].split("; ") == [l for l in LAYER_ORDER if KB.threat_layers[r["id"]].get(l) == "primary"]
+
+
+def test_mitigations_csv(site):
+    rows = read_csv(site, "mitigations.csv")
+    assert len(rows) == 118
+    for r in rows:
+        m = KB.mitigations[r["id"]]
+        assert r["name"] == m["name"] and r["layer"] == KB.mitigation_layer(r["id"])
+        assert r["type"] == KB.types[KB.mitigation_type(r["id"])]["key"]
+        assert (r["addresses"].split("; ") if r["addresses"] else []) == m["addresses"]
+
+
+def test_blindspots_csv(site):
+    rows = read_csv(site, "blindspots.csv")
+    assert [r["id"] for r in rows] == list(KB.blindspots)
+    assert all(r["url"] == f"/blindspots/{r['id']}/" for r in rows)
+
+
+def test_mapping_csv(site):
+    rows = read_csv(site, "mapping.csv")
+    assert set(rows[0]) == {"threat_id", "layer", "strength"}
+    got = {(r["threat_id"], r["layer"]): r["strength"] for r in rows}
+    want = {(t, l): s for t, cells in KB.threat_layers.items() for l, s in cells.items()}
+    assert got == want
+    assert {r["strength"] for r in rows} == {"primary", "secondary"}
+
+
+def test_edges_csv(site):
+    rows = read_csv(site, "edges.csv")
+    edges = {(r["source"], r["relation"], r["target"]) for r in rows}
+    for m, mm in KB.mitigations.items():
+        for t in mm["addresses"]:
+            assert (m, "addresses", t) in edges
+    for i in KB.items.values():
+        for r in i["refs"]:
+            assert (i["id"], "cites", r) in edges
+    assert ("T12", "primary_layer", "L2") in edges
+
+
+def test_manifest(site):
+    doc = json.loads((site / "manifest.json").read_text())
+    assert doc["version"] == KB.version and doc["algorithm"] == "sha256"
+    files = {f"data/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(DATA.glob("*.yaml"))}
+    assert doc["files"] == files

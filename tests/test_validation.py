@@ -1,0 +1,211 @@
+"""Bad input in data/ stops everything with a message naming file, line and ID."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import DATA, mkdocs
+from maestro import KBError, load_kb
+
+
+@pytest.fixture
+def data(tmp_path):
+    dst = tmp_path / "data"
+    shutil.copytree(DATA, dst)
+    return dst
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text()
+    assert old in text, f"fixture text not found: {old!r}"
+    path.write_text(text.replace(old, new, count))
+
+
+def problems(data_dir):
+    with pytest.raises(KBError) as exc:
+        load_kb(data_dir)
+    return exc.value.problems, str(exc.value)
+
+
+def line_of(path, needle):
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if needle in line:
+            return n
+    raise AssertionError(needle)
+
+
+def test_valid_data_loads(data):
+    assert load_kb(data).version
+
+
+def test_malformed_yaml(data):
+    f = data / "mitigations.yaml"
+    edit(f, "- id: L3-D2\n", "- id: L3-D2\n  name: [unclosed\n")
+    probs, msg = problems(data)
+    assert probs[0].file == "data/mitigations.yaml"
+    assert "malformed YAML" in msg
+    assert probs[0].line >= line_of(f, "- id: L3-D2")
+
+
+def test_duplicate_yaml_key(data):
+    f = data / "layers.yaml"
+    edit(f, "  short_label: Data Ops\n", "  short_label: Data Ops\n  short_label: Again\n")
+    probs, msg = problems(data)
+    assert "duplicate key 'short_label'" in msg and probs[0].file == "data/layers.yaml"
+
+
+def test_duplicate_id(data):
+    f = data / "mitigations.yaml"
+    edit(f, "- id: L3-D3\n", "- id: L3-D2\n")
+    probs, msg = problems(data)
+    hit = [p for p in probs if "duplicate ID L3-D2" in p.message]
+    assert hit and hit[0].id == "L3-D2" and hit[0].file == "data/mitigations.yaml"
+    second = [n for n, l in enumerate(f.read_text().splitlines(), 1) if l == "- id: L3-D2"][1]
+    assert hit[0].line == second
+    # the gap left behind is reported too
+    assert any("L3-D" in p.id and "without gaps" in p.message for p in probs)
+
+
+def test_dangling_reference(data):
+    f = data / "mitigations.yaml"
+    text = f.read_text()
+    start = text.index("- id: L3-D2")
+    block_end = text.index("addresses:", start)
+    line_end = text.index("\n", block_end)
+    f.write_text(text[:block_end] + "addresses: [T19, T99]" + text[line_end:])
+    probs, msg = problems(data)
+    hit = [p for p in probs if "unknown threat T99" in p.message]
+    assert hit and hit[0].id == "L3-D2" and hit[0].file == "data/mitigations.yaml"
+    assert hit[0].line == line_of(f, "addresses: [T19, T99]")
+
+
+def test_reserved_id_referenced(data):
+    f = data / "mapping.yaml"
+    edit(f, "- threat: T25\n", "- threat: T26\n  L7: primary\n- threat: T25\n")
+    probs, msg = problems(data)
+    assert any(p.id == "T26" and "reserved" in p.message and p.file == "data/mapping.yaml" for p in probs)
+
+
+def test_missing_field(data):
+    f = data / "blindspots.yaml"
+    text = f.read_text()
+    i = text.index("- id: BV-3")
+    j = text.index("  example:", i)
+    k = text.index("\n- id: BV-4", j)
+    f.write_text(text[:j] + text[k:])
+    probs, msg = problems(data)
+    hit = [p for p in probs if "'example' is a required property" in p.message]
+    assert hit and hit[0].id == "BV-3" and hit[0].file == "data/blindspots.yaml"
+    assert hit[0].line == line_of(f, "- id: BV-3")
+
+
+def test_markup_in_text(data):
+    f = data / "threats.yaml"
+    text = f.read_text()
+    i = text.index("- id: T12")
+    j = text.index("  description: >-\n", i) + len("  description: >-\n")
+    f.write_text(text[:j] + "    <script>alert(1)</script>\n" + text[j:])
+    probs, msg = problems(data)
+    hit = [p for p in probs if "markup is not allowed" in p.message]
+    assert hit and hit[0].id == "T12" and hit[0].file == "data/threats.yaml"
+
+
+def test_template_syntax_in_text(data):
+    f = data / "glossary.yaml"
+    text = f.read_text()
+    i = text.index("- term: Agent\n")
+    j = text.index("definition: >-\n", i) + len("definition: >-\n")
+    f.write_text(text[:j] + "    {{ config.secret }}\n" + text[j:])
+    probs, _ = problems(data)
+    assert any("markup is not allowed" in p.message and p.id == "Agent" for p in probs)
+
+
+def test_unknown_atlas_id(data):
+    f = data / "threats.yaml"
+    text = f.read_text()
+    i = text.index("- id: T1\n")
+    j = text.index("  atlas: [", i)
+    f.write_text(text[:j] + "  atlas: [AML.T9999, " + text[j + len("  atlas: ["):])
+    probs, _ = problems(data)
+    assert any(p.id == "T1" and "AML.T9999" in p.message for p in probs)
+
+
+def test_wrong_id_format(data):
+    f = data / "mitigations.yaml"
+    edit(f, "- id: L3-D2\n", "- id: L3-X2\n")
+    probs, _ = problems(data)
+    assert any("L3-X2" in p.message and p.file == "data/mitigations.yaml" for p in probs)
+
+
+def test_mapping_row_for_missing_threat(data):
+    f = data / "mapping.yaml"
+    edit(f, "- threat: T25\n", "- threat: T48\n  L7: primary\n- threat: T25\n")
+    probs, _ = problems(data)
+    assert any(p.id == "T48" and "unknown threat T48" in p.message for p in probs)
+
+
+def test_threat_without_mapping_row(data):
+    f = data / "mapping.yaml"
+    text = f.read_text()
+    i = text.index("- threat: T25\n")
+    j = text.index("- threat:", i + 5)
+    f.write_text(text[:i] + text[j:])
+    probs, _ = problems(data)
+    assert any(p.id == "T25" and "no row in mapping.yaml" in p.message for p in probs)
+
+
+def test_unknown_id_in_prose(data):
+    f = data / "layers.yaml"
+    text = f.read_text()
+    i = text.index("- id: L3\n")
+    j = text.index("  description: >-\n", i) + len("  description: >-\n")
+    f.write_text(text[:j] + "    See T99 and L3-D9 and BV-13 for details.\n" + text[j:])
+    probs, _ = problems(data)
+    msgs = " ".join(p.message for p in probs if p.id == "L3")
+    assert "T99" in msgs and "L3-D9" in msgs and "BV-13" in msgs
+
+
+def test_too_short_description(data):
+    f = data / "threats.yaml"
+    text = f.read_text()
+    i = text.index("- id: T5\n")
+    j = text.index("  description: >-\n", i)
+    k = text.index("  manifestation:", j)
+    f.write_text(text[:j] + "  description: Too short.\n" + text[k:])
+    probs, _ = problems(data)
+    assert any(p.id == "T5" and "at least 80 words" in p.message for p in probs)
+
+
+def test_missing_file(data):
+    (data / "patterns.yaml").unlink()
+    probs, _ = problems(data)
+    assert probs[0].file == "data/patterns.yaml" and "missing" in probs[0].message
+
+
+def test_error_format_names_file_line_and_id(data):
+    edit(data / "mitigations.yaml", "- id: L3-D3\n", "- id: L3-D2\n")
+    _, msg = problems(data)
+    assert re.search(r"data/mitigations\.yaml:\d+: \[L3-D2\] duplicate ID", msg)
+
+
+@pytest.mark.build
+def test_bad_data_stops_build_before_writing(project_copy):
+    edit(project_copy / "data" / "mitigations.yaml", "- id: L3-D3\n", "- id: L3-D2\n")
+    out = project_copy / "site"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous build")
+    res = mkdocs("build", "--strict", "-d", str(out), cwd=project_copy, check=False)
+    assert res.returncode != 0
+    assert "data/mitigations.yaml" in res.stderr and "[L3-D2] duplicate ID" in res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"], "nothing may be written or cleaned"
+
+
+@pytest.mark.build
+def test_unknown_id_in_page_stops_build(project_copy):
+    page = project_copy / "docs" / "playbook" / "09-mitigation-catalog.md"
+    page.write_text(page.read_text() + "\n\nSee also T99 here.\n")
+    res = mkdocs("build", "--strict", "-d", str(project_copy / "site"), cwd=project_copy, check=False)
+    assert res.returncode != 0
+    assert re.search(r"docs/playbook/09-mitigation-catalog\.md:\d+: unknown ID T99", res.stderr)
