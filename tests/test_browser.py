@@ -129,7 +129,7 @@ def test_citation_copy_button(browser, server):
     pg = ctx.new_page()
     pg.goto(server + "/mitigations/CL-P1/", wait_until="networkidle")
     pg.locator("button.maestro-cite__copy").click()
-    assert pg.locator("button.maestro-cite__copy").inner_text() == "Copied"
+    pg.wait_for_function("document.querySelector('button.maestro-cite__copy').dataset.copied === 'true'", timeout=5000)
     assert pg.evaluate("navigator.clipboard.readText()").startswith("MAESTRO CL-P1 (v")
     ctx.close()
 
