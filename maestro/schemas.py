@@ -286,6 +286,7 @@ DATA = {
                 3,
             ),
             "rules": obj({"first_yes_decides_depth": BOOL, "multi_agent_adds_all_layers": BOOL}),
+            "mvtm": _list(TEXT, 10),
         }
     ),
     "scoring": obj(

@@ -92,3 +92,29 @@ def plain(obj):
     if isinstance(obj, list):
         return [plain(v) for v in obj]
     return obj
+
+
+def load_text(text: str, src: str | None = None, first_line: int = 1):
+    """Load YAML from a string; positions are shifted so line 1 of ``text`` is ``first_line``.
+
+    Every mapping and sequence also records ``src`` (the file it came from), so findings on a
+    document merged from several files can still name the right file.
+    """
+    doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    shift = first_line - 1
+
+    def walk(node):
+        if isinstance(node, Node):
+            node.line = getattr(node, "line", 1) + shift
+            node.src = src
+            if isinstance(node, LDict):
+                node.key_lines = {k: v + shift for k, v in node.key_lines.items()}
+                for v in node.values():
+                    walk(v)
+            else:
+                node.item_lines = [v + shift for v in node.item_lines]
+                for v in node:
+                    walk(v)
+
+    walk(doc)
+    return doc

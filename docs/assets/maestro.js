@@ -127,3 +127,44 @@
     document.addEventListener("DOMContentLoaded", bind);
   }
 })();
+
+/* Risk calculator on the risk-scoring page. All numbers come from the scoring data the
+ * page embeds (#maestro-scoring), the same data `maestro score` reads. */
+(function () {
+  "use strict";
+  function compute(data, f) {
+    var level = data.matrix[f.severity][f.likelihood];
+    var info = data.levels.filter(function (l) { return l.level === level; })[0];
+    var st = data.status.filter(function (s) { return s.key === f.status; })[0];
+    var eff = Math.round(info.value * (1 - st.value) * 100) / 100;
+    var effLevel = "None";
+    data.levels.slice().sort(function (a, b) { return a.value - b.value; }).forEach(function (l) {
+      if (eff >= l.value) { effLevel = l.level; }
+    });
+    var v = data.vector.filter(function (x) { return x.value === f.vector; })[0];
+    var c = data.complexity.filter(function (x) { return x.value === f.complexity; })[0];
+    return { level: level, value: info.value, action: info.action, timeframe: info.timeframe,
+             effective: eff, effective_level: effLevel,
+             modifiers: "vector " + v.value + " " + v.effect + " priority; complexity " + c.value + " " + c.effect + " priority" };
+  }
+  function init() {
+    var form = document.getElementById("maestro-calc");
+    if (!form || form.dataset.bound) { return; }
+    form.dataset.bound = "1";
+    var data = JSON.parse(document.getElementById("maestro-scoring").textContent);
+    var update = function () {
+      var f = {};
+      ["severity", "likelihood", "vector", "complexity", "status"].forEach(function (n) { f[n] = form.elements[n].value; });
+      var r = compute(data, f);
+      Object.keys(r).forEach(function (k) {
+        var el = form.querySelector('[data-out="' + k + '"]');
+        if (el) { el.textContent = String(r[k]); }
+      });
+      form.setAttribute("data-level", r.level);
+    };
+    form.addEventListener("change", update);
+    update();
+  }
+  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
+  else { document.addEventListener("DOMContentLoaded", init); }
+})();
