@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test test-fast browser bench clean
+.PHONY: serve build test test-fast browser bench clean manifest
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf site .pytest_cache
+
+## manifest: rewrite manifest.json after changing data/ (maestro verify checks against it)
+manifest: $(STAMP)
+	$(BIN)/maestro manifest --write

@@ -557,7 +557,7 @@ def define_env(env):
 
     @env.macro
     def id_authority_table() -> str:
-        return table(["IDs", "Authority"], [[esc(a["ids"]), esc(a["authority"])] for a in kb.meta["id_authority"]])
+        return table(["IDs", "Authority"], [[f"`{a['ids']}`", esc(a["authority"])] for a in kb.meta["id_authority"]])
 
     # ================================================================ worked examples
     examples: dict = {}
@@ -709,7 +709,7 @@ def define_env(env):
         for r in d.get("residual_risks", []):
             t = tm[r["threat"]]
             lvl = _risk(t)
-            eff = scoring.effective_risk(kb, lvl, [mits[m]["status"] for m in t["mitigations"] if m in mits])
+            eff = scoring.effective_risk(kb, lvl, [(mits[m]["status"], mits[m].get("coverage", "full")) for m in t["mitigations"] if m in mits])
             rows.append([esc(r["id"]), esc(r["threat"]), esc(lvl), f"{eff:g}", f"**{esc(r['residual'])}**", esc(r["disposition"]),
                          esc(r.get("owner", "-")), esc(r.get("review", "-"))])
         return table(["ID", "Threat", "Inherent", "Effective risk", "Residual", "Disposition", "Owner", "Review"], rows)

@@ -124,15 +124,16 @@ def cmd_check(a, out: Out) -> int:
             if key != "10j" and p.exists():
                 checked.append(str(p))
                 findings += engagement.check_markdown(kb, p, str(p))
+        doc, problems = project.export(kb, path)
+        findings += problems
+        if doc["threats"] or doc["mitigations"]:
+            findings += engagement.check_threat_model(kb, doc, str(path / "(phase records)"))
         tm = path / "threat-model.json"
         if tm.exists():
-            checked.append(str(tm))
-            findings += engagement.check_threat_model(kb, engagement.read_doc(tm), str(tm))
-        else:
-            doc, problems = project.export(kb, path)
-            findings += problems
-            if doc["threats"] or doc["mitigations"]:
-                findings += engagement.check_threat_model(kb, doc, str(path / "(phase records)"))
+            # The phase files are the source; the export is only checked for being current.
+            newer = [p.name for p in path.glob("[01][0-9]-*.md") if p.stat().st_mtime > tm.stat().st_mtime]
+            if newer:
+                findings.append(engagement.Finding(str(tm), 1, "", f"stale export: {', '.join(sorted(newer))} changed after it; run `maestro export`", "warning"))
     else:
         doc = engagement.read_doc(path)
         checked.append(str(path))
@@ -174,9 +175,9 @@ def _score_project(kb: KB, a, out: Out) -> int:
     ranked = []
     for t in doc["threats"]:
         lvl = scoring.risk_level(kb, t["severity"], t["likelihood"])
-        stats = [mits[m]["status"] for m in t["mitigations"] if m in mits]
+        stats = [(mits[m]["status"], mits[m].get("coverage", "full")) for m in t["mitigations"] if m in mits]
         eff = scoring.effective_risk(kb, lvl, stats)
-        best = max((scoring.status(kb, s)["value"] for s in stats), default=0.0)
+        best = max((scoring.status_value(kb, *s) for s in stats), default=0.0)
         best_key = next(s["key"] for s in kb.scoring["implementation_status"] if s["value"] == best)
         ranked.append({"id": t["id"], "name": t["name"], "severity": t["severity"], "likelihood": t["likelihood"], "risk": lvl,
                        "vector": t.get("attack_vector"), "complexity": t.get("attack_complexity"), "effective": eff,

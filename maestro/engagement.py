@@ -95,6 +95,7 @@ def threat_model_schema(kb: KB) -> dict:
             "id": txt, "name": txt, "type": _enum(TYPE_KEYS), "implements": {"type": "array", "items": txt},
             "description": txt, "addresses": {"type": "array", "items": txt, "minItems": 1},
             "cost": _enum(lvl3), "effectiveness": _enum(lvl3), "status": _enum(statuses), "owner": txt,
+            "coverage": _enum(["full", "partial"]),
         },
     }
     obj = {"type": "object"}
@@ -349,7 +350,7 @@ def check_threat_model(kb: KB, doc, fname: str) -> list[Finding]:
         level = scoring.risk_level(kb, t["severity"], t["likelihood"])
         if "inherent" in r and r["inherent"] != level:
             add(r, "inherent", r["id"], f"inherent risk {r['inherent']} does not match the matrix for {tid}: {level}")
-        stats = [mit_ids[m]["status"] for m in t["mitigations"] if m in mit_ids]
+        stats = [(mit_ids[m]["status"], mit_ids[m].get("coverage", "full")) for m in t["mitigations"] if m in mit_ids]
         eff = scoring.effective_risk(kb, level, stats)
         if "effective_risk" in r and abs(r["effective_risk"] - eff) > 0.001:
             add(r, "effective_risk", r["id"], f"effective risk {r['effective_risk']} should be {eff} ({level} x (1 - strongest status))")

@@ -85,8 +85,11 @@ def csv_files(kb: KB) -> dict[str, str]:
     }
 
 
-def schema_files() -> dict[str, str]:
+def schema_files(kb: KB) -> dict[str, str]:
+    from . import engagement
     out = {f"data/{name}.schema.json": _json(schemas.data_schema(name)) for name in schemas.DATA}
+    out["threat-model.schema.json"] = _json(engagement.threat_model_schema(kb))
+    out["state.schema.json"] = _json(engagement.state_schema(kb))
     return out
 
 
@@ -102,7 +105,7 @@ def all_exports(kb: KB, data_dir: Path) -> dict[str, str]:
     """Every export file: site-relative path -> text."""
     out = {"ids.json": _json(ids_json(kb)), "kb.json": _json(kb_json(kb)), "manifest.json": _json(manifest(data_dir, kb.version))}
     out.update({f"csv/{k}": v for k, v in csv_files(kb).items()})
-    out.update({f"schemas/{k}": v for k, v in schema_files().items()})
+    out.update({f"schemas/{k}": v for k, v in schema_files(kb).items()})
     return out
 
 

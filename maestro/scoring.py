@@ -54,9 +54,21 @@ def level_info(kb: KB, level: str) -> dict:
     return next(r for r in kb.scoring["risk_levels"] if r["level"] == level)
 
 
-def effective_risk(kb: KB, level: str, statuses: list[str]) -> float:
-    """Risk value x (1 - strongest implementation status); no mitigation counts as 0.0."""
-    best = max((status(kb, s)["value"] for s in statuses), default=0.0)
+def status_value(kb: KB, stat: str, coverage: str = "full") -> float:
+    """Numeric status of one mitigation; a control covering only part of the threat counts at most as partial."""
+    v = status(kb, stat)["value"]
+    if coverage == "partial":
+        v = min(v, kb.scoring["effective_risk"]["partial_coverage_value"])
+    return v
+
+
+def effective_risk(kb: KB, level: str, statuses: list) -> float:
+    """Risk value x (1 - strongest implementation status); no mitigation counts as 0.0.
+
+    ``statuses`` holds status names/keys, or (status, coverage) pairs.
+    """
+    vals = [status_value(kb, *s) if isinstance(s, tuple) else status_value(kb, s) for s in statuses]
+    best = max(vals, default=0.0)
     return round(level_info(kb, level)["value"] * (1 - best), 2)
 
 

@@ -144,3 +144,33 @@ def test_checklist_prints_cleanly(page, tmp_path):
     assert boxes.count() > 90 and boxes.first.is_visible()
     pdf = page.pdf(path=str(tmp_path / "checklists.pdf"), format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
+
+
+def test_risk_calculator_agrees_with_cli_on_every_cell(page, capsys):
+    """All 16 matrix cells x 3 statuses: the widget shows what `maestro score` prints."""
+    import json as _json
+
+    from conftest import KB
+    from maestro import cli
+
+    page.goto(page.base + "/guides/risk-scoring/", wait_until="networkidle")
+    form = page.locator("#maestro-calc")
+    assert form.is_visible()
+    sevs = [s["level"] for s in KB.scoring["severity"]]
+    liks = [s["level"] for s in KB.scoring["likelihood"]]
+    checked = 0
+    for status in [s["key"] for s in KB.scoring["implementation_status"]]:
+        form.locator("select[name=status]").select_option(status)
+        for sev in sevs:
+            form.locator("select[name=severity]").select_option(sev)
+            for lik in liks:
+                form.locator("select[name=likelihood]").select_option(lik)
+                shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#maestro-calc [data-out]')]
+                                          .map(e => [e.dataset.out, e.textContent]))""")
+                assert cli.main(["score", "--severity", sev, "--likelihood", lik, "--status", status, "--json"]) == 0
+                want = _json.loads(capsys.readouterr().out)
+                assert shown["level"] == want["level"] and int(shown["value"]) == want["value"], (sev, lik, status)
+                assert shown["action"] == want["action"] and shown["timeframe"] == want["timeframe"]
+                assert float(shown["effective"]) == want["effective"] and shown["effective_level"] == want["effective_level"]
+                checked += 1
+    assert checked == 48

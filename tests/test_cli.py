@@ -360,3 +360,31 @@ def test_worked_examples_pass_check(name):
         pytest.fail(f"worked example {p} missing")
     code, out, _ = run("check", str(p))
     assert code == 0, out
+
+
+def test_partial_coverage_counts_as_half(tmp_path):
+    doc = json.loads(json.dumps(EXAMPLE_TM))
+    doc["mitigations"][1]["coverage"] = "partial"          # the Implemented detective covers only part
+    doc["residual_risks"][0]["effective_risk"] = 0.0
+    code, out, _ = run("check", str(write(tmp_path, doc)))
+    assert code == 1 and "effective risk 0.0 should be 2.0" in out
+    doc["residual_risks"][0]["effective_risk"] = 2.0
+    assert run("check", str(write(tmp_path, doc)))[0] == 0
+
+
+def test_check_folder_reads_phase_files_not_a_stale_export(tmp_path):
+    import os
+    import time
+    base = tmp_path / "tm"
+    run("new", "demo", "--dir", str(base), "--prefix", "DEMO")
+    folder = base / "demo"
+    assert run("export", "demo", "--dir", str(base))[0] == 0
+    old = time.time() - 100
+    for f in folder.iterdir():
+        os.utime(f, (old, old))
+    p6 = folder / "06-threat-register.md"
+    p6.write_text(p6.read_text().replace("threats: []", "threats:\n  - id: DEMO-T1\n    name: X\n    layers: [L3]\n    maps_to: [T99]\n"
+                                           "    severity: Low\n    likelihood: Unlikely\n    mitigations: []\n"))
+    code, out, _ = run("check", str(folder))
+    assert code == 1 and "T99 is not a threat ID" in out
+    assert "stale export: 06-threat-register.md" in out

@@ -109,3 +109,21 @@ def test_manifest(site):
     assert doc["version"] == KB.version and doc["algorithm"] == "sha256"
     files = {f"data/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(DATA.glob("*.yaml"))}
     assert doc["files"] == files
+
+
+@pytest.mark.parametrize("name", ["threat-model", "state"])
+def test_engagement_schemas_published(site, name):
+    from maestro import engagement
+    schema = json.loads((site / "schemas" / f"{name}.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    built = engagement.threat_model_schema(KB) if name == "threat-model" else engagement.state_schema(KB)
+    assert schema == json.loads(json.dumps(built))
+
+
+def test_engagement_schema_enums_come_from_the_data(site):
+    schema = json.loads((site / "schemas" / "threat-model.schema.json").read_text())
+    threat = schema["properties"]["threats"]["items"]["properties"]
+    assert threat["severity"]["enum"] == [s["level"] for s in KB.scoring["severity"]]
+    assert threat["likelihood"]["enum"] == [s["level"] for s in KB.scoring["likelihood"]]
+    mit = schema["properties"]["mitigations"]["items"]["properties"]
+    assert mit["status"]["enum"] == [s["status"] for s in KB.scoring["implementation_status"]]

@@ -1,0 +1,139 @@
+"""The playbook pages: every page in the navigation is built, carries its topic headings,
+and every ID written in its prose is a link to an existing ID page."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import KB, ROOT, page
+from maestro import ids
+
+pytestmark = pytest.mark.build
+
+
+def nav_files():
+    cfg = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    out = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for x in node:
+                walk(x)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, str) and node.endswith(".md"):
+            out.append(node)
+    walk(cfg["nav"])
+    return out
+
+
+NAV = nav_files()
+
+
+def url_for(src: str) -> str:
+    return "/" if src == "index.md" else "/" + (src[: -len("index.md")] if src.endswith("index.md") else src[:-3] + "/")
+
+
+# Topic headings every page must have (anchors), per the playbook's outline.
+TOPICS = {
+    "index.md": ["what-is-maestro", "who-is-it-for", "phases", "sources", "citing"],
+    "playbook/00-overview.md": ["what-is-maestro", "scope", "audience", "known-limitations", "when-to-use", "principles", "regulatory-alignment"],
+    "playbook/01-layers.md": ["l1", "l2", "l3", "l4", "l5", "l6", "l7", "cross-layer", "vertical-layer", "mapping-components"],
+    "playbook/02-threat-taxonomy.md": ["core", "extended", "considerations", "blindspots", "how-to-use", "id-authority"],
+    "playbook/03-mapping-matrix.md": ["core", "extended", "reading-the-matrix", "how-to-use"],
+    "playbook/04-cross-layer-scenarios.md": ["why-cross-layer", "patterns", "walkthrough", "finding-chains", "key-cross-layer-threats"]
+    + [f"pattern-{n}" for n in range(1, 8)],
+    "playbook/05-agentic-risk-factors.md": ["amplifiers", "factors", "per-layer", "applying", "single-agent"],
+    "playbook/06-modeling-process.md": ["dependency-flow", "choosing-depth", "iterative-reanalysis", "lightweight-path"]
+    + [f"phase-{n}" for n in range(1, 11)],
+    "playbook/07-templates.md": ["how-to-use", "id-conventions", "filled-example"] + [t["key"] for t in KB.templates.values()],
+    "playbook/08-checklists.md": ["how-to-use"] + [f"checklist-{s.lower()}" for s in KB.sections] + [i for i in KB.items],
+    "playbook/09-mitigation-catalog.md": ["how-to-use", "types", "gaps"] + [f"catalog-{l.lower()}" for l in KB.layers],
+    "playbook/10-case-studies.md": ["how-to-read", "key-takeaways", "case-a", "case-b", "case-c"],
+    "playbook/11-framework-integration.md": ["why-combine", "stride", "mitre-attack-atlas", "owasp-llm-top-10", "owasp-agentic-top-10", "cwe", "choosing"],
+    "playbook/12-quick-reference.md": ["reference-card", "stride-at-a-glance", "phase-checklist", "mvtm", "depth-decision-tree", "taxonomy-quick-map"],
+    "guides/quickstart.md": ["before-you-start", "step-1", "step-2", "step-3", "step-4", "step-5", "what-you-have", "next-steps"],
+    "guides/single-agent.md": ["when-this-applies", "what-to-skip", "what-to-emphasise", "simplified-process", "checklist", "risk-factors", "example-scope"],
+    "guides/mcp-integration.md": ["architecture", "security-principles", "mcp-threats", "designing-servers", "phase-orchestration", "best-practices"],
+    "guides/risk-scoring.md": ["severity", "likelihood", "risk-matrix", "modifiers", "effective-risk", "calculator", "mitigation-selection", "prioritisation", "residual-risk"],
+    "examples/devops-deployment.md": [f"phase-{n}" for n in range(1, 11)] + ["lessons", "what-we-fixed"],
+    "examples/generic-rag-agent.md": [f"phase-{n}" for n in range(1, 11)] + ["single-agent-notes", "what-we-fixed"],
+    "agents.md": ["how-it-works", "cli", "consent", "limits"],
+    "reference/glossary.md": ["terms", "acronyms"],
+    "reference/changelog.md": ["decisions"] + [f"d{n:02d}" for n in range(1, 41)],
+    "reference/license.md": ["our-work", "upstream", "third-party-identifiers"],
+}
+
+
+def test_every_topic_page_is_in_the_nav():
+    assert set(TOPICS) <= set(NAV), sorted(set(TOPICS) - set(NAV))
+
+
+@pytest.mark.parametrize("src", NAV)
+def test_nav_page_built(site, src):
+    p = page(site, url_for(src))
+    assert p.h1.strip(), f"{src} has no H1"
+    assert p.title.strip().endswith("MAESTRO Playbook")
+
+
+@pytest.mark.parametrize("src", sorted(TOPICS))
+def test_topic_headings_present(site, src):
+    p = page(site, url_for(src))
+    missing = [a for a in TOPICS[src] if a not in p.ids]
+    assert not missing, f"{src} lacks anchors {missing}"
+
+
+class _Unlinked(HTMLParser):
+    """Collects ID-shaped tokens in text that is not inside a link, code, heading or script."""
+
+    SKIP = {"a", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "title", "textarea", "kbd"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.stack = []
+        self.found = []
+        self.in_article = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "article":
+            self.in_article = True
+        if tag in self.SKIP:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "article":
+            self.in_article = False
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.in_article and not self.stack:
+            self.found += ids.CITABLE.findall(data)
+
+
+PROSE = [s for s in NAV if not re.match(r"(threats|blindspots|mitigations|layers)/index\.md$", s)]
+
+
+@pytest.mark.parametrize("src", PROSE)
+def test_ids_in_prose_are_links(site, src):
+    html = (site / url_for(src).strip("/") / "index.html") if src != "index.md" else site / "index.html"
+    parser = _Unlinked()
+    parser.feed(html.read_text(encoding="utf-8"))
+    assert not parser.found, f"{src}: IDs in text that are not links: {sorted(set(parser.found))[:20]}"
+
+
+@pytest.mark.parametrize("src", PROSE)
+def test_id_links_carry_canonical_names(site, src):
+    p = page(site, url_for(src))
+    for href, title, text in p.links:
+        m = re.fullmatch(ids.CITABLE, text.strip())
+        if m and "/" in href and not href.startswith("http"):
+            assert title, f"{src}: link {text} has no hover text"
+            name = KB.name_of(text.strip()) or "Reserved"
+            assert title == name, f"{src}: {text} hover text {title!r} != {name!r}"
