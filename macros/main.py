@@ -605,10 +605,8 @@ def define_env(env):
             row = []
             for c in cols:
                 v = r.get(c, "")
-                if c in ("layers",) and isinstance(v, list):
-                    row.append(L.ids(v))
-                elif isinstance(v, list):
-                    row.append(esc(", ".join(str(x) for x in v)))
+                if isinstance(v, list):
+                    row.append(", ".join(L.id(x) if isinstance(x, str) and kb.name_of(x) else esc(x) for x in v) or "-")
                 else:
                     row.append(L.prose(v))
             rows.append(row)
@@ -616,7 +614,9 @@ def define_env(env):
 
     @env.macro
     def example_actors(name: str) -> str:
-        return _records(example(name), "threat_actors", ["id", "category", "capability", "motivation", "relevance", "priority"])
+        d = example(name)
+        cols = ["id"] + (["name"] if any("name" in a for a in d.get("threat_actors", [])) else []) + ["category", "capability", "motivation", "relevance", "priority"]
+        return _records(d, "threat_actors", cols)
 
     @env.macro
     def example_boundaries(name: str) -> str:
@@ -681,7 +681,8 @@ def define_env(env):
         rows = []
         for m in d["mitigations"]:
             mid = L.id(m["id"]) if m["id"] in kb.mitigations else f"**{esc(m['id'])}** (implements {L.ids(m.get('implements', []))})"
-            rows.append([mid, esc(m["name"]), esc(m["type"]), esc(", ".join(m["addresses"])), esc(m.get("cost", "-")), esc(m.get("effectiveness", "-")), esc(m["status"])])
+            status = esc(m["status"]) + (" (partial coverage)" if m.get("coverage") == "partial" else "")
+            rows.append([mid, esc(m["name"]), esc(m["type"]), esc(", ".join(m["addresses"])), esc(m.get("cost", "-")), esc(m.get("effectiveness", "-")), status])
         by_status, by_type = {}, {}
         for m in d["mitigations"]:
             by_status[m["status"]] = by_status.get(m["status"], 0) + 1
@@ -722,7 +723,7 @@ def define_env(env):
     def example_summary(name: str) -> str:
         L = here()
         s = example(name).get("summary", {})
-        out = [f"Overall risk posture: **{esc(s.get('overall_posture', '-'))}**.", ""]
+        out = [f"Overall risk posture: **{esc(s.get('overall_posture', '-'))}**." + (f" {L.prose(s['posture_rationale'])}" if s.get("posture_rationale") else ""), ""]
         if s.get("top_risks"):
             tm = {t["id"]: t for t in example(name)["threats"]}
             out += ["Top risks:", "", "\n".join(f"{i}. **{esc(t)}** {esc(tm[t]['name'])}" for i, t in enumerate(s["top_risks"], 1)), ""]

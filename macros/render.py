@@ -100,7 +100,7 @@ class Linker:
         kind = ids.kind_of(ident)
         if kind is None:
             raise KeyError(ident)
-        nm = self.kb.name_of(ident) or ""
+        nm = self.kb.name_of(ident) or ("Reserved" if ident in self.kb.threats else "")
         label = esc(ident) + (f" {esc(nm)}" if name and nm else "")
         return self.link(label, src_of(kind, ident), nm or None)
 

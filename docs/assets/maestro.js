@@ -137,10 +137,11 @@
     var info = data.levels.filter(function (l) { return l.level === level; })[0];
     var st = data.status.filter(function (s) { return s.key === f.status; })[0];
     var eff = Math.round(info.value * (1 - st.value) * 100) / 100;
-    var effLevel = "None";
-    data.levels.slice().sort(function (a, b) { return a.value - b.value; }).forEach(function (l) {
-      if (eff >= l.value) { effLevel = l.level; }
-    });
+    // Same rule as maestro.scoring.equivalent_level: 0 is "None"; any positive value is at
+    // least the lowest level, otherwise the highest level whose value it reaches.
+    var sorted = data.levels.slice().sort(function (a, b) { return a.value - b.value; });
+    var effLevel = eff > 0 ? sorted[0].level : "None";
+    sorted.forEach(function (l) { if (eff >= l.value) { effLevel = l.level; } });
     var v = data.vector.filter(function (x) { return x.value === f.vector; })[0];
     var c = data.complexity.filter(function (x) { return x.value === f.complexity; })[0];
     return { level: level, value: info.value, action: info.action, timeframe: info.timeframe,
