@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import yaml
 
-from . import ids, scoring, yamlio
+from . import ids, scoring, validation, yamlio
 from .kb import KB, LAYER_ORDER
 
 SCHEMA_VERSION = "1.0.0"
@@ -208,27 +207,8 @@ def read_doc(path: Path):
 
 
 def _schema_findings(doc, schema, fname) -> list[Finding]:
-    out = []
-    v = jsonschema.Draft202012Validator(schema)
-    for err in sorted(v.iter_errors(doc), key=lambda e: list(e.absolute_path)):
-        path = list(err.absolute_path)
-        node, ident = doc, ""
-        for step in path:
-            try:
-                node = node[step]
-            except (KeyError, IndexError, TypeError):
-                break
-            if isinstance(node, dict) and isinstance(node.get("id"), str):
-                ident = node["id"]
-        where = "/".join(str(p) for p in path) or "(top)"
-        holder = doc
-        for step in path[:-1]:
-            try:
-                holder = holder[step]
-            except (KeyError, IndexError, TypeError):
-                break
-        out.append(Finding(getattr(holder, "src", None) or fname, yamlio.line_of(doc, path), ident, f"{where}: {err.message}"))
-    return out
+    return [Finding(e.src or fname, e.line, e.ident if e.ident and not e.ident.isdigit() else "", e.message)
+            for e in validation.schema_errors(doc, schema, keys=("id",))]
 
 
 def _line(node, key=None):

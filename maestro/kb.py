@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import yaml
 
-from . import ids, schemas, yamlio
+from . import ids, schemas, validation, yamlio
 
 FILES = list(schemas.DATA)  # one data file per entry, data/<name>.yaml
 LAYER_ORDER = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "CL"]
@@ -84,20 +83,7 @@ class _Collector:
         self.problems.append(Problem(self.rel(name), line or 1, ident or "", message))
 
 
-def _ident(doc, path):
-    """Nearest enclosing id/key/n/term along a JSON path, for messages."""
-    node, found = doc, ""
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict):
-            for k in ("id", "key", "threat", "term", "acronym", "n"):
-                if k in node and isinstance(node[k], (str, int)):
-                    found = str(node[k])
-                    break
-    return found
+_ident = validation.ident_along
 
 
 def _fingerprint(data_dir: Path) -> str:
@@ -128,18 +114,8 @@ def load_kb(data_dir: str | Path) -> "KB":
             what = getattr(exc, "problem", None) or str(exc)
             col.problems.append(Problem(col.rel(name), line, "", f"malformed YAML: {what}"))
             continue
-        validator = jsonschema.Draft202012Validator(schemas.DATA[name])
-        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
-        for err in errors:
-            path_ = list(err.absolute_path)
-            line = yamlio.line_of(doc, path_)
-            where = "/".join(str(p) for p in path_) or "(top)"
-            msg = err.message
-            if err.validator == "oneOf" and isinstance(err.instance, dict):
-                # Report the closest alternative, not "is not valid under any of the given schemas".
-                best = jsonschema.exceptions.best_match(err.context)
-                msg = best.message if best else msg
-            col.problems.append(Problem(col.rel(name), line, _ident(doc, path_), f"{where}: {msg}"))
+        for err in validation.schema_errors(doc, schemas.DATA[name]):
+            col.problems.append(Problem(col.rel(name), err.line, err.ident, err.message))
         docs[name] = doc
     if col.problems:
         raise KBError(col.problems)
