@@ -17,14 +17,18 @@ from maestro import exports  # noqa: E402
 from macros import autolink, pages, site  # noqa: E402
 
 
+_KB = None  # the knowledge base of the current build, loaded once in on_config
+
+
 @event_priority(100)  # before every plugin, so bad data stops the build first
 def on_config(config):
-    site.kb_for(config)
+    global _KB
+    _KB = site.kb_for(config)
     return config
 
 
 def on_files(files, config):
-    kb = site.kb_for(config)
+    kb = _KB
     for src, text in pages.all_pages(kb).items():
         if files.get_file_from_path(src) is not None:
             raise site.PluginError(f"docs/{src} exists but that path is generated from data/; remove the file")
@@ -40,4 +44,4 @@ def on_page_markdown(markdown, page, config, files):
         return markdown  # generated pages link their IDs themselves
     source = page.file.content_string
     offset = source.count("\n", 0, source.find(markdown[:40])) if markdown[:40] in source else 0
-    return autolink.link_ids(markdown, site.kb_for(config), page.file.src_uri, first_line=offset + 1)
+    return autolink.link_ids(markdown, _KB, page.file.src_uri, first_line=offset + 1)

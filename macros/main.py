@@ -291,9 +291,11 @@ def define_env(env):
     # ================================================================ process
     @env.macro
     def phase_table() -> str:
-        rows = [[str(p["n"]), esc(p["name"]), here().prose(p["objective"]), f"`{p['output_file']}`",
-                 "yes" if p["agent_driven"] else "no", ", ".join(str(d) for d in p["depends_on"]) or "-"] for p in kb.phases.values()]
-        return table(["Phase", "Name", "Objective", "Output", "Agent-driven", "Needs"], rows)
+        L = here()
+        rows = [[str(p["n"]), f"**{esc(p['name'])}**" + ("<br>*assistant-led*" if p["agent_driven"] else ""),
+                 L.prose(p["objective"]) + f"<br>Output: `{p['output_file']}`", ", ".join(str(d) for d in p["depends_on"]) or "-"]
+                for p in kb.phases.values()]
+        return table(["#", "Phase", "Objective and output", "Needs phases"], rows, cls="maestro-phases")
 
     @env.macro
     def phase_detail(n: int) -> str:
@@ -610,7 +612,8 @@ def define_env(env):
                 else:
                     row.append(L.prose(v))
             rows.append(row)
-        return table([esc(c.replace("_", " ").capitalize()) for c in cols], rows) if rows else "None recorded."
+        head = ["ID" if c == "id" else esc(c.replace("_", " ").capitalize()) for c in cols]
+        return table(head, rows) if rows else "None recorded."
 
     @env.macro
     def example_actors(name: str) -> str:

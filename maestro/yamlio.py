@@ -26,8 +26,8 @@ class LList(list, Node):
     pass
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records positions and refuses duplicate keys."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when available
+    """Safe loader that records positions and refuses duplicate keys."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LDict:
