@@ -32,7 +32,10 @@ def on_files(files, config):
     for src, text in pages.all_pages(kb).items():
         if files.get_file_from_path(src) is not None:
             raise site.PluginError(f"docs/{src} exists but that path is generated from data/; remove the file")
-        files.append(File.generated(config, src, content=text))
+        f = File.generated(config, src, content=text)
+        # The edit button of a generated page opens the data file it is made from.
+        f.edit_uri = f"../data/{src.split('/')[0]}.yaml"
+        files.append(f)
     for path, text in exports.all_exports(kb, site.data_dir(config)).items():
         files.append(File.generated(config, path, content=text))
     return files

@@ -134,17 +134,23 @@ def test_citation_copy_button(browser, server):
     ctx.close()
 
 
-def test_checklist_prints_cleanly(page, tmp_path):
-    page.goto(page.base + "/playbook/08-checklists/", wait_until="networkidle")
+@pytest.mark.parametrize("url,selector,minimum", [
+    ("/playbook/08-checklists/", "ul.maestro-checklist input[type=checkbox]", 90),
+    ("/playbook/07-templates/", ".maestro-template table", 13),
+    ("/playbook/12-quick-reference/", ".maestro-card table, ol.maestro-checklist li", 10),
+])
+def test_workshop_pages_print_cleanly(page, tmp_path, url, selector, minimum):
+    page.goto(page.base + url, wait_until="networkidle")
     page.emulate_media(media="print")
-    hidden = page.evaluate("""() => ['.md-header', '.md-sidebar--primary', '.md-footer'].map(s => {
+    hidden = page.evaluate("""() => ['.md-header', '.md-sidebar--primary', '.md-sidebar--secondary', '.md-footer'].map(s => {
         const e = document.querySelector(s); return !e || getComputedStyle(e).display === 'none'; })""")
     assert all(hidden), hidden
-    boxes = page.locator("ul.maestro-checklist input[type=checkbox]")
-    assert boxes.count() > 90 and boxes.first.is_visible()
-    pdf = page.pdf(path=str(tmp_path / "checklists.pdf"), format="A4")
+    items = page.locator(selector)
+    assert items.count() >= minimum and items.first.is_visible()
+    width = page.evaluate("document.querySelector('.md-content').getBoundingClientRect().width")
+    assert width > 0.8 * page.viewport_size["width"], "content uses the page width when printed"
+    pdf = page.pdf(path=str(tmp_path / "page.pdf"), format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
-
 
 def test_risk_calculator_agrees_with_cli_on_every_cell(page, capsys):
     """All 16 matrix cells x 3 statuses: the widget shows what `maestro score` prints."""

@@ -125,3 +125,10 @@ def test_data_is_escaped(site):
     raw = (site / "threats" / "T6" / "index.html").read_text()
     assert "Intent Breaking &amp; Goal Manipulation" in raw
     assert "\\(" not in html.unescape(page(site, "/threats/T6/").text)
+
+
+@pytest.mark.parametrize("url,data_file", [("/threats/T12/", "threats"), ("/blindspots/BV-7/", "blindspots"),
+                                           ("/mitigations/L3-D2/", "mitigations"), ("/layers/cross-layer/", "layers")])
+def test_edit_link_of_generated_page_opens_its_data_file(site, url, data_file):
+    hrefs = page(site, url).hrefs()
+    assert f"https://github.com/maestro-playbook/maestro-playbook/edit/main/data/{data_file}.yaml" in hrefs

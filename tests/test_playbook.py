@@ -137,3 +137,14 @@ def test_id_links_carry_canonical_names(site, src):
             assert title, f"{src}: link {text} has no hover text"
             name = KB.name_of(text.strip()) or "Reserved"
             assert title == name, f"{src}: {text} hover text {title!r} != {name!r}"
+
+
+DOC_SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md")) + ["AGENTS.md", "README.md", "CONTRIBUTING.md"]
+
+
+@pytest.mark.parametrize("src", DOC_SOURCES)
+def test_names_written_next_to_ids_are_canonical(src):
+    """One canonical name per ID everywhere: 'T25 (Dependency Exploitation)' would fail here."""
+    from maestro import engagement
+    found = [f for f in engagement.check_markdown(KB, ROOT / src, src) if "reserved" not in f.message]
+    assert not found, "\n".join(str(f) for f in found)
