@@ -379,6 +379,22 @@ def define_env(env):
     def template(key: str) -> str:
         return _template(kb.templates[key])
 
+    @env.macro
+    def mcp_threats() -> str:
+        """MCP threats from the data: role (core/related), layers and the catalog controls per type."""
+        L = here()
+        rows = []
+        for role in ("core", "related"):
+            for t in kb.active_threats():
+                if t.get("mcp") != role:
+                    continue
+                cells = kb.threat_layers[t["id"]]
+                by = kb.mitigations_for(t["id"])
+                rows.append([L.id(t["id"]), esc(t["name"]), role,
+                             ", ".join(f"{l} ({cells[l]})" for l in LAYER_ORDER if l in cells),
+                             "; ".join(f"{TYPE_NAMES[k][0]}: {L.ids(v)}" for k, v in by.items() if v) or "no catalog control"])
+        return table(["Threat", "Name", "MCP role", "Layers", "Catalog controls (P/D/C/R)"], rows)
+
     # ================================================================ frameworks
     def _threats_with(field, value):
         return [t["id"] for t in kb.active_threats() if value in t[field]]

@@ -148,3 +148,13 @@ def test_names_written_next_to_ids_are_canonical(src):
     from maestro import engagement
     found = [f for f in engagement.check_markdown(KB, ROOT / src, src) if "reserved" not in f.message]
     assert not found, "\n".join(str(f) for f in found)
+
+
+def test_mcp_guide_covers_every_mcp_threat(site):
+    from test_pages import targets
+    got = targets(site, "/guides/mcp-integration/")
+    mcp = [t["id"] for t in KB.active_threats() if t.get("mcp")]
+    assert sorted(mcp, key=lambda x: int(x[1:])) == ["T40", "T41", "T42", "T43", "T44", "T45", "T46", "T47"]
+    for tid in mcp + ["BV-2"]:
+        kind = "blindspots" if tid.startswith("BV") else "threats"
+        assert f"/{kind}/{tid}/" in got, tid
