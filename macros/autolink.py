@@ -56,7 +56,7 @@ def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1) -> str:
 
         html_line = line.lstrip().startswith("<")
 
-        def sub(mm):
+        def sub(mm, html_line=html_line, lineno=lineno):
             tok = mm.group("id")
             if tok is None:
                 return mm.group(0)

@@ -535,7 +535,6 @@ def define_env(env):
             return "".join(f'<option value="{html.escape(v)}"{" selected" if v == default else ""}>{html.escape(v)}</option>' for v in values)
         sev = [s["level"] for s in sc["severity"]]
         lik = [s["level"] for s in sc["likelihood"]]
-        stat = [s["key"] for s in sc["implementation_status"]]
         stat_opts = "".join(f'<option value="{s["key"]}">{html.escape(s["status"])}</option>' for s in sc["implementation_status"])
         return (
             '<form class="maestro-calc" id="maestro-calc" onsubmit="return false">\n'
@@ -721,7 +720,6 @@ def define_env(env):
 
     @env.macro
     def example_residual(name: str) -> str:
-        L = here()
         d = example(name)
         tm = {t["id"]: t for t in d["threats"]}
         mits = {m["id"]: m for m in d["mitigations"]}

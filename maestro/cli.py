@@ -110,10 +110,7 @@ def cmd_check(a, out: Out) -> int:
     checked: list[str] = []
     if path.is_dir():
         state_path = path / "state.json"
-        try:
-            state_doc = engagement.read_doc(state_path)
-        except engagement.Unusable as exc:
-            raise engagement.Unusable(str(exc))
+        state_doc = engagement.read_doc(state_path)  # Unusable -> exit 2
         checked.append(str(state_path))
         findings += engagement.check_state(kb, state_doc, str(state_path))
         if any(f.severity == "error" for f in findings):

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from . import ids, scoring, validation, yamlio
-from .kb import KB, LAYER_ORDER
+from .kb import KB
 
 SCHEMA_VERSION = "1.0.0"
 STATE_SCHEMA_VERSION = "1.1.0"

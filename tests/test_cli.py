@@ -388,3 +388,29 @@ def test_check_folder_reads_phase_files_not_a_stale_export(tmp_path):
     code, out, _ = run("check", str(folder))
     assert code == 1 and "T99 is not a threat ID" in out
     assert "stale export: 06-threat-register.md" in out
+
+
+def test_risk_scoring_guide_worked_example_matches_the_cli(tmp_path):
+    """The hand-worked prioritisation on the risk-scoring page agrees with `maestro score`."""
+    import re as _re
+    text = (ROOT / "docs" / "guides" / "risk-scoring.md").read_text()
+    facts = {}  # PAY-Tn -> (severity, likelihood, vector, complexity), as stated in the example bullets
+    for m in _re.finditer(r"\*\*(PAY-T\d)\*\*.*?Severity (\w+), likelihood ([\w ]+?)\. Vector (\w+).*?complexity (\w+)\.", text):
+        facts[m.group(1)] = m.group(2, 3, 4, 5)
+    table = {m.group(1): (m.group(2), float(m.group(4)), m.group(3))
+             for m in _re.finditer(r"^\| (PAY-T\d) \| (\w+) \(\d\) \|.*\| \w[\w ]+ \((\d\.\d)\) \| .*= (\d\.\d) \|$", text, _re.M)}
+    assert len(facts) == 5 and len(table) == 5
+    doc = {"schema_version": "1.0.0", "project": "pay", "prefix": "PAY", "analysis_depth": "full", "threats": [], "mitigations": []}
+    statuses = {"0.0": "Not Implemented", "0.5": "Partially Implemented", "1.0": "Implemented"}
+    for tid, (sev, lik, vec, comp) in facts.items():
+        level, eff, status = table[tid]
+        assert scoring.risk_level(KB, sev, lik) == level, tid
+        assert scoring.effective_risk(KB, level, [statuses[status]]) == eff, tid
+        mid = f"PAY-M{tid[-1]}"
+        doc["threats"].append({"id": tid, "name": tid, "layers": ["L3"], "maps_to": ["T2"], "severity": sev, "likelihood": lik,
+                               "attack_vector": vec, "attack_complexity": comp, "mitigations": [mid]})
+        doc["mitigations"].append({"id": mid, "name": mid, "type": "preventive", "implements": ["L3-P1"], "addresses": [tid], "status": statuses[status]})
+    code, out, _ = run("score", str(write(tmp_path, doc)), "--json")
+    ranking = [r["id"] for r in json.loads(out)["ranking"]]
+    listed = _re.findall(r"^\d\. (PAY-T\d) \(", text, _re.M)
+    assert ranking == listed

@@ -76,7 +76,7 @@ def test_agentic_top10_uses_published_names():
 def test_llm_top10_names_and_layers():
     items = F["framework_mappings"]["owasp_llm_top10_2025"]["items"]
     assert [(i["id"], i["name"]) for i in items] == [(i["id"], i["name"]) for i in KB.frameworks["llm_top10"]]
-    for f, ours in zip(items, KB.frameworks["llm_top10"]):
+    for f, ours in zip(items, KB.frameworks["llm_top10"], strict=True):
         want = ["CL" if l == "cross_layer" else l for l in f["layers"]]
         if f["id"] == "LLM10":
             want = ["L1"] + want  # decision D30: model extraction through inference traffic is an L1 concern

@@ -49,8 +49,9 @@ def test_threat_page_links(site, tid):
         assert url_of("layer", layer) in got
     for mid in KB.threat_mitigations[tid]:
         assert url_of("mitigation", mid) in got, mid
+    hrefs = page(site, url).hrefs()
     for item in KB.ref_items.get(tid, []):
-        assert "/playbook/08-checklists/" in got
+        assert f"../../playbook/08-checklists/#{item}" in hrefs, item
     p = page(site, url)
     t = KB.threats[tid]
     for a in t["atlas"]:
