@@ -505,6 +505,27 @@ def _cross_check(kb: KB, col: _Collector):
         if sorted(row) != ["High", "Low", "Medium"]:
             col.add("scoring", docs["scoring"]["cost_effectiveness"], e if e in kb.scoring["cost_effectiveness"] else None, e, "cost-effectiveness row must have Low, Medium and High cost cells")
 
+    # --- counts declared in meta.yaml
+    cnt = kb.meta["counts"]
+    for kind in ("core", "extended", "reserved"):
+        have = sum(t["kind"] == kind for t in kb.threats.values())
+        if have != cnt["threats"][kind]:
+            col.add("threats", docs["threats"]["threats"], None, kind, f"{have} {kind} threats, meta.yaml counts declare {cnt['threats'][kind]}")
+    for what, have, node in (("blindspots", len(kb.blindspots), docs["blindspots"]["blindspots"]),
+                             ("considerations", len(kb.considerations), docs["threats"]["considerations"])):
+        if have != cnt[what]:
+            col.add("blindspots" if what == "blindspots" else "threats", node, None, what, f"{have} {what}, meta.yaml counts declare {cnt[what]}")
+    for sid, s_ in kb.sections.items():
+        if len(s_["items"]) != cnt["checklist_items"].get(sid):
+            col.add("checklists", s_, "items", sid, f"{len(s_['items'])} checklist items, meta.yaml counts declare {cnt['checklist_items'].get(sid)}")
+    for layer in LAYER_ORDER:
+        by = kb.layer_mitigations(layer)
+        for i, letter in enumerate(TYPE_ORDER):
+            want = cnt["mitigations"].get(layer, [None] * 4)[i]
+            if len(by[letter]) != want:
+                col.add("mitigations", docs["mitigations"]["mitigations"], None, f"{layer}-{letter}",
+                        f"layer {layer} has {len(by[letter])} {kb.types[letter]['key']} mitigations, meta.yaml counts declare {want}")
+
     # --- frameworks, case studies, decisions
     for layer, t in kb.frameworks["layer_tactics"].items():
         for i, a in enumerate(t["atlas"]):

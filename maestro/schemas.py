@@ -90,6 +90,13 @@ DATA = {
             "upstream": {"type": "object", "additionalProperties": {"type": "string"}},
             "sources": _list(obj({"document": TEXT, "version": TEXT, "date": TEXT}), 1),
             "id_authority": _list(obj({"ids": TEXT, "authority": TEXT}), 1),
+            "counts": obj({
+                "threats": obj({"core": INT, "extended": INT, "reserved": INT}),
+                "blindspots": INT, "considerations": INT,
+                "checklist_items": {"type": "object", "propertyNames": {"pattern": "^(L[1-7]|CL|BV)$"}, "additionalProperties": INT},
+                "mitigations": {"type": "object", "propertyNames": {"pattern": ids.full(ids.LAYER)},
+                                "additionalProperties": {"type": "array", "items": INT, "minItems": 4, "maxItems": 4}},
+            }),
         }
     ),
     "layers": obj(

@@ -178,6 +178,26 @@ def test_too_short_description(data):
     assert any(p.id == "T5" and "at least 80 words" in p.message for p in probs)
 
 
+def test_counts_per_layer_and_type(data):
+    f = data / "mitigations.yaml"
+    text = f.read_text()
+    i = text.index("- id: L3-R3")
+    j = text.index("- id: L4-P1", i)
+    f.write_text(text[:i] + text[j:])
+    probs, _ = problems(data)
+    assert any(p.id == "L3-R" and "layer L3 has 2 deterrent mitigations, meta.yaml counts declare 3" in p.message for p in probs)
+
+
+def test_lost_checklist_item_is_counted(data):
+    f = data / "checklists.yaml"
+    text = f.read_text()
+    i = text.index("  - id: CK-L5-08")
+    j = text.index("- id: L6", i)
+    f.write_text(text[:i] + text[j:])
+    probs, _ = problems(data)
+    assert any(p.id == "L5" and "7 checklist items, meta.yaml counts declare 8" in p.message for p in probs)
+
+
 def test_missing_file(data):
     (data / "patterns.yaml").unlink()
     probs, _ = problems(data)
