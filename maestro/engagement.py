@@ -363,6 +363,7 @@ def _check_citation(kb, ref, kinds, node, key, owner, add, active, reserved):
 
 
 # ============================================================== check state.json and phase files
+OTHER_IDS = re.compile(r"(?<![\w.])(?:AML\.(?:TA|T|M)[0-9]{4}(?:\.[0-9]{3})?|LLM[0-9]{2}|ASI[0-9]{2})(?![\w])")
 NAME_NEXT_TO_ID = re.compile(
     r"(?<![\w-])(?P<id>" + ids.MITIGATION + "|" + ids.BLINDSPOT + "|" + ids.THREAT + r")(?![\w-])"
     r"(?:\s*\((?P<paren>[^()\n]{3,80})\)|\s*[:\u2013\u2014]\s+(?P<colon>[A-Z][^.;,|\n()]{2,80}))"
@@ -383,6 +384,12 @@ def check_markdown(kb: KB, path: Path, fname: str) -> list[Finding]:
                 reserved = tok in kb.threats
                 out.append(Finding(fname, n, tok, f"{tok} is reserved and cannot be cited" if reserved
                                    else f"{tok} does not exist in the knowledge base (v{kb.version})"))
+        for tok in OTHER_IDS.findall(line):
+            known = (tok in kb.atlas_techniques or tok in kb.atlas_tactics or tok in {m["id"] for m in kb.atlas["mitigations"]}
+                     or tok in kb.llm or tok in kb.asi)
+            if not known:
+                out.append(Finding(fname, n, tok, f"{tok} does not exist (MITRE ATLAS {kb.atlas['source']['version']}, OWASP LLM Top 10 2025, "
+                                                  "OWASP Top 10 for Agentic Applications 2026)"))
         for m in NAME_NEXT_TO_ID.finditer(line):
             canon = kb.name_of(m.group("id"))
             cand = (m.group("paren") or m.group("colon") or "").strip().rstrip("*").strip()

@@ -198,12 +198,17 @@ def test_findings_in_phase_files_name_the_file_and_line(tmp_path):
     p6 = base / "demo" / "06-threat-register.md"
     p6.write_text(p6.read_text().replace("threats: []", "threats:\n  - id: DEMO-T1\n    name: X\n    layers: [L3]\n    maps_to: [T99]\n"
                                            "    severity: Low\n    likelihood: Unlikely\n    mitigations: []\n"))
-    p6.write_text(p6.read_text() + "\nWe also saw T12 (Agent Messaging Poisoning) here.\n")
+    p6.write_text(p6.read_text() + "\nWe also saw T12 (Agent Messaging Poisoning) here.\nATLAS AML.T0051.001 and AML.T9999, LLM01 and LLM11, ASI10 and ASI11.\n")
     code, out, _ = run("check", str(base / "demo"))
     assert code == 1
     line = lines_of(p6, "maps_to: [T99]")[0]
     assert f"{p6}:{line}: [DEMO-T1] T99 is not a threat ID" in out
     assert f"{p6}:{lines_of(p6, 'Agent Messaging')[0]}: [T12] name 'Agent Messaging Poisoning'" in out
+    bad_line = lines_of(p6, "AML.T9999")[0]
+    for bad in ("AML.T9999", "LLM11", "ASI11"):
+        assert f"{p6}:{bad_line}: [{bad}] {bad} does not exist" in out
+    for good in ("AML.T0051.001", "LLM01", "ASI10"):
+        assert f"[{good}]" not in out
 
 
 def test_corrupt_state_is_reported_and_never_overwritten(tmp_path):
@@ -414,3 +419,13 @@ def test_risk_scoring_guide_worked_example_matches_the_cli(tmp_path):
     ranking = [r["id"] for r in json.loads(out)["ranking"]]
     listed = _re.findall(r"^\d\. (PAY-T\d) \(", text, _re.M)
     assert ranking == listed
+
+
+def test_cli_stops_on_invalid_knowledge_base(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "mitigations.yaml").write_text((data / "mitigations.yaml").read_text().replace("- id: L3-D3\n", "- id: L3-D2\n", 1))
+    res = subprocess.run([sys.executable, "-m", "maestro", "score", "--severity", "Low", "--likelihood", "Likely"], cwd=ROOT,
+                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 2
+    assert "data/mitigations.yaml:" in res.stderr and "[L3-D2] duplicate ID" in res.stderr and "Traceback" not in res.stderr
