@@ -23,6 +23,22 @@ def edit(path, old, new, count=1):
     path.write_text(text.replace(old, new, count))
 
 
+def splice(path, anchor, start, end, new):
+    """Replace the text from marker ``start`` up to marker ``end`` (kept) with ``new``; both are
+    searched after ``anchor``, so edits land inside the entry of one ID."""
+    text = path.read_text()
+    i = text.index(start, text.index(anchor))
+    j = text.index(end, i + len(start))
+    path.write_text(text[:i] + new + text[j:])
+
+
+def insert_after(path, anchor, marker, new):
+    """Insert ``new`` right after ``marker``, the first one following ``anchor``."""
+    text = path.read_text()
+    i = text.index(marker, text.index(anchor)) + len(marker)
+    path.write_text(text[:i] + new + text[i:])
+
+
 def problems(data_dir):
     with pytest.raises(KBError) as exc:
         load_kb(data_dir)
@@ -70,11 +86,7 @@ def test_duplicate_id(data):
 
 def test_dangling_reference(data):
     f = data / "mitigations.yaml"
-    text = f.read_text()
-    start = text.index("- id: L3-D2")
-    block_end = text.index("addresses:", start)
-    line_end = text.index("\n", block_end)
-    f.write_text(text[:block_end] + "addresses: [T19, T99]" + text[line_end:])
+    splice(f, "- id: L3-D2", "addresses:", "\n", "addresses: [T19, T99]")
     probs, msg = problems(data)
     hit = [p for p in probs if "unknown threat T99" in p.message]
     assert hit and hit[0].id == "L3-D2" and hit[0].file == "data/mitigations.yaml"
@@ -90,11 +102,7 @@ def test_reserved_id_referenced(data):
 
 def test_missing_field(data):
     f = data / "blindspots.yaml"
-    text = f.read_text()
-    i = text.index("- id: BV-3")
-    j = text.index("  example:", i)
-    k = text.index("\n- id: BV-4", j)
-    f.write_text(text[:j] + text[k:])
+    splice(f, "- id: BV-3", "  example:", "\n- id: BV-4", "")
     probs, msg = problems(data)
     hit = [p for p in probs if "'example' is a required property" in p.message]
     assert hit and hit[0].id == "BV-3" and hit[0].file == "data/blindspots.yaml"
@@ -103,10 +111,7 @@ def test_missing_field(data):
 
 def test_markup_in_text(data):
     f = data / "threats.yaml"
-    text = f.read_text()
-    i = text.index("- id: T12")
-    j = text.index("  description: >-\n", i) + len("  description: >-\n")
-    f.write_text(text[:j] + "    <script>alert(1)</script>\n" + text[j:])
+    insert_after(f, "- id: T12", "  description: >-\n", "    <script>alert(1)</script>\n")
     probs, msg = problems(data)
     hit = [p for p in probs if "markup is not allowed" in p.message]
     assert hit and hit[0].id == "T12" and hit[0].file == "data/threats.yaml"
@@ -114,20 +119,14 @@ def test_markup_in_text(data):
 
 def test_template_syntax_in_text(data):
     f = data / "glossary.yaml"
-    text = f.read_text()
-    i = text.index("- term: Agent\n")
-    j = text.index("definition: >-\n", i) + len("definition: >-\n")
-    f.write_text(text[:j] + "    {{ config.secret }}\n" + text[j:])
+    insert_after(f, "- term: Agent\n", "definition: >-\n", "    {{ config.secret }}\n")
     probs, _ = problems(data)
     assert any("markup is not allowed" in p.message and p.id == "Agent" for p in probs)
 
 
 def test_unknown_atlas_id(data):
     f = data / "threats.yaml"
-    text = f.read_text()
-    i = text.index("- id: T1\n")
-    j = text.index("  atlas: [", i)
-    f.write_text(text[:j] + "  atlas: [AML.T9999, " + text[j + len("  atlas: ["):])
+    insert_after(f, "- id: T1\n", "  atlas: [", "AML.T9999, ")
     probs, _ = problems(data)
     assert any(p.id == "T1" and "AML.T9999" in p.message for p in probs)
 
@@ -148,20 +147,14 @@ def test_mapping_row_for_missing_threat(data):
 
 def test_threat_without_mapping_row(data):
     f = data / "mapping.yaml"
-    text = f.read_text()
-    i = text.index("- threat: T25\n")
-    j = text.index("- threat:", i + 5)
-    f.write_text(text[:i] + text[j:])
+    splice(f, "- threat: T25\n", "- threat: T25\n", "- threat:", "")
     probs, _ = problems(data)
     assert any(p.id == "T25" and "no row in mapping.yaml" in p.message for p in probs)
 
 
 def test_unknown_id_in_prose(data):
     f = data / "layers.yaml"
-    text = f.read_text()
-    i = text.index("- id: L3\n")
-    j = text.index("  description: >-\n", i) + len("  description: >-\n")
-    f.write_text(text[:j] + "    See T99 and L3-D9 and BV-13 for details.\n" + text[j:])
+    insert_after(f, "- id: L3\n", "  description: >-\n", "    See T99 and L3-D9 and BV-13 for details.\n")
     probs, _ = problems(data)
     msgs = " ".join(p.message for p in probs if p.id == "L3")
     assert "T99" in msgs and "L3-D9" in msgs and "BV-13" in msgs
@@ -169,31 +162,21 @@ def test_unknown_id_in_prose(data):
 
 def test_too_short_description(data):
     f = data / "threats.yaml"
-    text = f.read_text()
-    i = text.index("- id: T5\n")
-    j = text.index("  description: >-\n", i)
-    k = text.index("  manifestation:", j)
-    f.write_text(text[:j] + "  description: Too short.\n" + text[k:])
+    splice(f, "- id: T5\n", "  description: >-\n", "  manifestation:", "  description: Too short.\n")
     probs, _ = problems(data)
     assert any(p.id == "T5" and "at least 80 words" in p.message for p in probs)
 
 
 def test_counts_per_layer_and_type(data):
     f = data / "mitigations.yaml"
-    text = f.read_text()
-    i = text.index("- id: L3-R3")
-    j = text.index("- id: L4-P1", i)
-    f.write_text(text[:i] + text[j:])
+    splice(f, "- id: L3-R3", "- id: L3-R3", "- id: L4-P1", "")
     probs, _ = problems(data)
     assert any(p.id == "L3-R" and "layer L3 has 2 deterrent mitigations, meta.yaml counts declare 3" in p.message for p in probs)
 
 
 def test_lost_checklist_item_is_counted(data):
     f = data / "checklists.yaml"
-    text = f.read_text()
-    i = text.index("  - id: CK-L5-08")
-    j = text.index("- id: L6", i)
-    f.write_text(text[:i] + text[j:])
+    splice(f, "  - id: CK-L5-08", "  - id: CK-L5-08", "- id: L6", "")
     probs, _ = problems(data)
     assert any(p.id == "L5" and "7 checklist items, meta.yaml counts declare 8" in p.message for p in probs)
 
