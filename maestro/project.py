@@ -114,7 +114,7 @@ def skeleton(kb: KB, n: int, project: str, prefix: str) -> str:
             lines += ["| Field | Allowed values / guidance | Value |", "|---|---|---|"]
             for f in t["fields"]:
                 guide = "; ".join(f.get("values", [])) or f.get("hint", "")
-                lines.append(f"| {f['name']} | {guide.replace('<PROJ>', prefix)} |  |")
+                lines.append(f"| {f['name']} | {guide.replace('<PROJ>', prefix).replace('DEVOPS-', prefix + '-')} |  |")
             lines.append("")
     lines += ["## Findings", "", "(Write the analysis for this phase here.)", "",
               "## Structured record", "",
