@@ -10,7 +10,7 @@ import json
 
 from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
 
-from .render import (CASES, CATALOG, CHECKLISTS, MATRIX, TAXONOMY, TYPE_NAMES, Linker, admonition, attr,
+from .render import (CATALOG, MATRIX, TAXONOMY, TYPE_NAMES, Linker, admonition, attr,
                      bullet, esc, src_of, table)
 
 
@@ -288,5 +288,3 @@ def all_pages(kb: KB) -> dict[str, str]:
         pages[src_of("layer", lid)] = layer_page(kb, lid)
     return pages
 
-
-__all__ = ["all_pages", "threat_page", "blindspot_page", "mitigation_page", "layer_page", "CASES", "CHECKLISTS"]

@@ -11,7 +11,7 @@ import posixpath
 import re
 
 from maestro import ids
-from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
+from maestro.kb import KB
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|-])")
 
@@ -29,7 +29,7 @@ def attr(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-from maestro.urls import src_of, url_of  # noqa: E402,F401  (the URL contract)
+from maestro.urls import src_of  # noqa: E402  (the URL contract)
 
 CHECKLISTS = "playbook/08-checklists.md"
 PATTERNS = "layers/cross-layer.md"
@@ -171,11 +171,3 @@ def admonition(kind: str, title: str, body: str) -> str:
 
 
 TYPE_NAMES = {"P": "Preventive", "D": "Detective", "C": "Corrective", "R": "Deterrent"}
-
-
-def layer_label(kb: KB, lid: str) -> str:
-    return f"{lid} {kb.layers[lid]['name']}"
-
-
-__all__ = ["esc", "attr", "Linker", "table", "bullet", "admonition", "src_of", "url_of", "TYPE_NAMES",
-           "LAYER_ORDER", "TYPE_ORDER", "layer_label"]

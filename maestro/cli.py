@@ -13,7 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from . import engagement, exports, project, scoring
+from . import engagement, exports, project, scoring, yamlio
 from .kb import KB, KBError, load_kb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +115,7 @@ def cmd_check(a, out: Out) -> int:
         findings += engagement.check_state(kb, state_doc, str(state_path))
         if any(f.severity == "error" for f in findings):
             return _findings_result(out, findings, checked)
-        state = project.yamlio_plain(state_doc)
+        state = yamlio.plain(state_doc)
         for key, ph in state["phases"].items():
             p = path / ph["output_file"]
             if key != "10j" and p.exists():

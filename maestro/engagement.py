@@ -49,12 +49,6 @@ def _enum(values):
     return {"enum": list(values)}
 
 
-def _tfield(kb: KB, template: str, field: str):
-    t = next(t for t in kb.templates.values() if t["key"] == template)
-    f = next(f for f in t["fields"] if f["name"] == field)
-    return f.get("values")
-
-
 def threat_model_schema(kb: KB) -> dict:
     txt = {"type": "string"}
     levels4 = [s["level"] for s in kb.scoring["severity"]]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from . import engagement, ids, yamlio
+from . import engagement, yamlio
 from .kb import KB
 
 NAME_RX = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -94,12 +94,7 @@ def read_state(kb: KB, folder: Path) -> dict:
     problems = engagement.check_state(kb, doc, str(path))
     if problems:
         raise ProjectError("state.json is invalid and was left untouched:\n  " + "\n  ".join(str(p) for p in problems))
-    return yamlio_plain(doc)
-
-
-def yamlio_plain(doc):
-    from .yamlio import plain
-    return plain(doc)
+    return yamlio.plain(doc)
 
 
 def skeleton(kb: KB, n: int, project: str, prefix: str) -> str:
@@ -248,5 +243,3 @@ def export(kb: KB, folder: Path) -> tuple[dict, list[engagement.Finding]]:
 def count_records(doc: dict) -> tuple[int, int]:
     return len(doc.get("threats", []) or []), len(doc.get("mitigations", []) or [])
 
-
-assert ids  # re-exported patterns live in maestro.ids
