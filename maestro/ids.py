@@ -13,6 +13,7 @@ LLM = r"LLM(?:0[1-9]|10)"
 ASI = r"ASI(?:0[1-9]|10)"
 CWE = r"CWE-[1-9][0-9]*"
 DEFECT = r"D[0-9]{2}"
+RULING = r"R[0-9]{2}"  # how this project reads a rule of the method where the upstream is silent
 
 # Tokens that look like a citable knowledge-base ID inside prose. Layer IDs (L3) are left
 # out on purpose: "L3" is common shorthand and is linked only where data says it is a layer.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from dataclasses import dataclass, field
 import os
 import re
 import tempfile
@@ -15,23 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from . import engagement, yamlio
+from . import engagement, phasefile, yamlio
 from .kb import KB
 
-NAME_RX = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-BLOCK_RX = re.compile(r"^```ya?ml maestro[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
-PHASE_KEYS = {  # which threat-model.json keys each phase file's yaml block may hold
-    1: ["business_context", "assumptions", "scope"],
-    2: ["components", "system_type", "uses_mcp"],
-    3: ["threat_actors"],
-    4: ["trust_zones", "trust_boundaries"],
-    5: ["assets", "data_flows"],
-    6: ["threats", "attack_chains"],
-    7: ["mitigations"],
-    8: ["code_validation"],
-    9: ["residual_risks"],
-    10: ["roadmap", "summary"],
-}
+NAME_RX = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch: no trailing newline slips through
+PHASE_KEYS = phasefile.PHASE_KEYS
 
 
 class ProjectError(Exception):
@@ -68,15 +57,17 @@ def depth_from_answers(kb: KB, answers: list[bool]) -> tuple[str, list[str]]:
     return key, layers
 
 
-def write_json_atomic(path: Path, doc) -> None:
+def write_atomic(path: Path, text: str, backup: bool = True) -> None:
+    """Replace ``path`` with ``text`` atomically; the previous version is kept as ``<name>.bak``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        if backup and path.exists():
+            os.replace(path, path.with_name(path.name + ".bak"))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -84,16 +75,27 @@ def write_json_atomic(path: Path, doc) -> None:
         raise
 
 
+def write_json_atomic(path: Path, doc, backup: bool = True) -> None:
+    write_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", backup)
+
+
 def read_state(kb: KB, folder: Path) -> dict:
-    """state.json, validated; ProjectError (never an overwrite) when unreadable or invalid."""
+    """state.json, validated; ProjectError (never an overwrite) when missing, unreadable or invalid."""
     path = folder / "state.json"
+    backup = path.with_name("state.json.bak")
+    recover = (f"; the previous version is in {backup}: check it, then `cp {backup} {path}`" if backup.exists()
+               else "; fix it by hand, or start again with `maestro new` in another folder")
+    if not path.exists():
+        raise ProjectError(f"{path}: no such project file; create the project with `maestro new {folder.name}`"
+                           + (f" (or restore {backup})" if backup.exists() else ""))
     try:
         doc = engagement.read_doc(path)
     except engagement.Unusable as exc:
-        raise ProjectError(f"{exc}; state.json was left untouched") from None
-    problems = engagement.check_state(kb, doc, str(path))
+        raise ProjectError(f"{exc}; state.json was left untouched{recover}") from None
+    from .checks import state_problems  # the state rules live with the other check rules
+    problems = state_problems(kb, doc, str(path))
     if problems:
-        raise ProjectError("state.json is invalid and was left untouched:\n  " + "\n  ".join(str(p) for p in problems))
+        raise ProjectError("state.json is invalid and was left untouched" + recover + ":\n  " + "\n  ".join(str(p) for p in problems))
     return yamlio.plain(doc)
 
 
@@ -109,6 +111,7 @@ def skeleton(kb: KB, n: int, project: str, prefix: str) -> str:
             lines += ["| Field | Allowed values / guidance | Value |", "|---|---|---|"]
             for f in t["fields"]:
                 guide = "; ".join(f.get("values", [])) or f.get("hint", "")
+                guide = re.sub(r",?\s*e\.g\.\s*DEVOPS-[TM][0-9]+", "", guide)  # no sample local ID that the project never defines
                 lines.append(f"| {f['name']} | {guide.replace('<PROJ>', prefix).replace('DEVOPS-', prefix + '-')} |  |")
             lines.append("")
     lines += ["## Findings", "", "(Write the analysis for this phase here.)", "",
@@ -124,34 +127,57 @@ def _empty(k):
     return {"business_context": "{}", "summary": "{}", "system_type": "unknown", "uses_mcp": "false", "scope": '""'}[k]
 
 
+def resolve_depth(kb: KB, depth: str | None, answers: list[bool] | None, reason: str | None) -> tuple[str, list[str], str]:
+    """Depth, layer scope and the reason for a depth other than the answers give (AGENTS.md Step 1).
+
+    The answers decide the depth and the layers; ``--depth`` may choose deeper, or shallower with a
+    reason. A multi-agent answer keeps every layer in scope whatever the depth.
+    """
+    depths = {d["key"]: d for d in kb.depth["depths"]}
+    if depth is not None and depth not in depths:
+        raise ProjectError(f"unknown depth {depth!r}; use one of {', '.join(depths)}")
+    if answers is None:
+        key = depth or "full"
+        return key, list(depths[key]["layers"]), reason or ""
+    derived, layers = depth_from_answers(kb, answers)
+    if depth is None or depth == derived:
+        return derived, layers, reason or ""
+    order = [d["key"] for d in kb.depth["depths"]]  # deepest first
+    if order.index(depth) > order.index(derived) and not reason:
+        raise ProjectError(f"the answers give depth {derived}; going shallower to {depth} needs --reason (the user's say-so)")
+    layers = list(depths[depth]["layers"])
+    if answers[4] and kb.depth["rules"]["multi_agent_adds_all_layers"]:
+        layers = list(depths["full"]["layers"])
+    return depth, layers, reason or f"user chose {depth} over the {derived} the answers give"
+
+
 def new_project(kb: KB, name: str, base: Path, depth: str | None = None, answers: list[bool] | None = None,
-                prefix: str | None = None, analyst: str = "AI assistant") -> Path:
-    if not NAME_RX.match(name):
-        raise ProjectError(f"project name {name!r} must be lowercase letters, digits and hyphens")
+                prefix: str | None = None, analyst: str = "AI assistant", reason: str | None = None) -> Path:
+    if not isinstance(name, str) or not NAME_RX.fullmatch(name):
+        raise ProjectError(f"project name {name!r} must be 1-63 lowercase letters, digits and hyphens")
     prefix = prefix or default_prefix(name)
-    if not re.fullmatch(engagement.PREFIX, prefix) or re.fullmatch(r"T[0-9]*|BV|CL|L[1-7]", prefix):
+    if not re.fullmatch(engagement.PREFIX, prefix) or re.fullmatch(r"T[0-9]*|BV|CL|CK|L[1-7]|LLM|ASI|AML|CWE", prefix):
         raise ProjectError(f"prefix {prefix!r} must be 2-16 uppercase letters/digits and not look like a taxonomy ID")
+    if not isinstance(analyst, str) or re.search(r"[\x00-\x1f\x7f]", analyst):
+        raise ProjectError("analyst name must be one line of text without control characters")
     folder = base / name
     if folder.exists():
         raise ProjectError(f"{folder} already exists; nothing was changed (use `maestro status {name}`)")
-    layers = None
-    if answers is not None:
-        depth, layers = depth_from_answers(kb, answers)
-    depth = depth or "full"
-    if depth not in {d["key"] for d in kb.depth["depths"]}:
-        raise ProjectError(f"unknown depth {depth!r}")
+    depth, layers, depth_reason = resolve_depth(kb, depth, answers, reason)
     skipped = set(kb.docs["phases"]["flow"]["lightweight_skipped"]) if depth == "lightweight" else set()
     folder.mkdir(parents=True)
     for n, p in kb.phases.items():
         (folder / p["output_file"]).write_text(skeleton(kb, n, name, prefix), encoding="utf-8")
     ts = now()
     state = {
-        "project": name, "prefix": prefix, "analysis_depth": depth, "created": ts, "updated": ts,
+        "project": name, "prefix": prefix, "analysis_depth": depth, "layer_scope": layers, "created": ts, "updated": ts,
         "phases": {str(n): {"status": "skipped" if n in skipped else "pending", "output_file": p["output_file"]} for n, p in kb.phases.items()},
         "system_type": "unknown", "uses_mcp": False, "threat_count": 0, "mitigation_count": 0,
         "playbook_git_hash": "", "files_read": [],
         "version_metadata": {"playbook_version": kb.version, "analyst": analyst, "schema_version": engagement.STATE_SCHEMA_VERSION},
     }
+    if depth_reason:
+        state["depth_reason"] = depth_reason
     state["phases"]["10j"] = {"status": "pending", "output_file": "threat-model.json"}
     if answers is not None:
         state["depth_answers"] = {str(i + 1): bool(a) for i, a in enumerate(answers)}
@@ -159,13 +185,33 @@ def new_project(kb: KB, name: str, base: Path, depth: str | None = None, answers
     return folder
 
 
+def prerequisites(kb: KB, n: int) -> list[int]:
+    """Every phase that must be done before phase ``n``, direct or transitive, in order."""
+    seen: set[int] = set()
+    todo = list(kb.phases[n]["depends_on"])
+    while todo:
+        d = todo.pop()
+        if d not in seen:
+            seen.add(d)
+            todo.extend(kb.phases[d]["depends_on"])
+    return sorted(seen)
+
+
+def may_skip(kb: KB, state: dict, n: int) -> bool:
+    """Whether phase ``n`` may be skipped in this project: lightweight's 3-5, or a phase skippable with a reason."""
+    flow = kb.docs["phases"]["flow"]
+    return (state["analysis_depth"] == "lightweight" and n in flow["lightweight_skipped"]) or n in flow["skippable_with_reason"]
+
+
+def _done(kb: KB, state: dict, n: int) -> bool:
+    st = state["phases"][str(n)]["status"]
+    return st == "complete" or (st == "skipped" and may_skip(kb, state, n))
+
+
 def next_phase(kb: KB, state: dict) -> int | None:
-    """First phase whose dependencies are complete (or skipped) and that is not yet done."""
-    done = {int(k) for k, v in state["phases"].items() if k != "10j" and v["status"] in ("complete", "skipped")}
+    """First phase not yet done whose prerequisites are all done."""
     for n in sorted(kb.phases):
-        if n in done:
-            continue
-        if all(d in done for d in kb.phases[n]["depends_on"]):
+        if not _done(kb, state, n) and all(_done(kb, state, d) for d in prerequisites(kb, n)):
             return n
     return None
 
@@ -177,67 +223,129 @@ def mark(kb: KB, folder: Path, phase: str, status: str, reason: str | None = Non
     allowed = {"pending", "in_progress", "complete", "skipped", "error"}
     if status not in allowed:
         raise ProjectError(f"unknown status {status!r}; use one of {', '.join(sorted(allowed))}")
-    if status in ("in_progress", "complete") and phase != "10j":
-        n = int(phase)
-        open_deps = [d for d in kb.phases[n]["depends_on"]
-                     if state["phases"][str(d)]["status"] not in ("complete", "skipped")]
-        if open_deps:
-            raise ProjectError(f"phase {n} needs phase(s) {', '.join(map(str, open_deps))} first")
+    if phase == "10j" and status in ("complete", "skipped"):
+        raise ProjectError("threat-model.json is marked complete by `maestro export`, never by hand")
+    if phase != "10j":
+        _may_mark(kb, state, int(phase), status, reason)
     entry = state["phases"][phase]
     entry["status"] = status
     entry["updated"] = now()
     if reason:
         entry["reason"] = reason
-    elif "reason" in entry and status != "error":
+    elif "reason" in entry and status not in ("error", "skipped"):
         del entry["reason"]
+    if phase == "2" and status == "complete":
+        sync_architecture(kb, folder, state)
     state["updated"] = now()
     write_json_atomic(folder / "state.json", state)
     return state
 
 
-def blocks(folder: Path, state: dict) -> tuple[dict, list[engagement.Finding]]:
-    """Merge the ```yaml maestro blocks of all phase files; findings for broken blocks."""
-    merged: dict = {}
-    problems = []
-    for key, ph in state["phases"].items():
-        if key == "10j":
-            continue
-        path = folder / ph["output_file"]
-        if not path.exists():
-            if ph["status"] == "complete":
-                problems.append(engagement.Finding(str(path), 1, f"phase {key}", "phase is complete but its file is missing"))
-            continue
-        text = path.read_text(encoding="utf-8")
-        for m in BLOCK_RX.finditer(text):
-            line = text.count("\n", 0, m.start(1)) + 1
-            try:
-                data = yamlio.load_text(m.group(1), str(path), line) or {}
-            except yaml.YAMLError as exc:
-                mark_ = getattr(exc, "problem_mark", None)
-                problems.append(engagement.Finding(str(path), line + (mark_.line if mark_ else 0), f"phase {key}", f"structured record is not valid YAML: {getattr(exc, 'problem', exc)}"))
-                continue
-            if not isinstance(data, dict):
-                problems.append(engagement.Finding(str(path), line, f"phase {key}", "structured record must be a mapping"))
-                continue
-            for k, v in data.items():
-                if k not in PHASE_KEYS[int(key)]:
-                    problems.append(engagement.Finding(str(path), line, f"phase {key}", f"key {k!r} does not belong in phase {key}; expected {', '.join(PHASE_KEYS[int(key)])}"))
-                    continue
-                if v in ([], {}, "", None):
-                    continue
-                merged[k] = v
-    return merged, problems
+def _may_mark(kb: KB, state: dict, n: int, status: str, reason: str | None) -> None:
+    if status == "skipped" and not may_skip(kb, state, n):
+        raise ProjectError(f"phase {n} cannot be skipped at {state['analysis_depth']} depth")
+    if status == "skipped" and n in kb.docs["phases"]["flow"]["skippable_with_reason"] and not reason:
+        raise ProjectError(f"skipping phase {n} needs --reason (for Phase 8: \"no source access\")")
+    if status == "error" and not reason:
+        raise ProjectError("marking a phase error needs --reason")
+    if status in ("in_progress", "complete"):
+        missing = [d for d in prerequisites(kb, n) if not _done(kb, state, d)]
+        if missing:
+            raise ProjectError(f"phase {n} needs phase(s) {', '.join(map(str, missing))} complete first"
+                               + (" (or skipped, where this depth allows it)" if any(may_skip(kb, state, d) for d in missing) else ""))
 
 
-def export(kb: KB, folder: Path) -> tuple[dict, list[engagement.Finding]]:
-    state = read_state(kb, folder)
-    merged, problems = blocks(folder, state)
-    doc = {"schema_version": engagement.SCHEMA_VERSION, "project": state["project"], "prefix": state.get("prefix") or default_prefix(state["project"]),
-           "kb_version": kb.version, "generated": now(), "analyst": state["version_metadata"].get("analyst", ""),
-           "analysis_depth": state["analysis_depth"], "system_type": state.get("system_type", "unknown"),
-           "uses_mcp": state.get("uses_mcp", False), "disclaimer": engagement.DISCLAIMER, "threats": [], "mitigations": []}
+def sync_architecture(kb: KB, folder: Path, state: dict) -> None:
+    """Copy Phase 2's system_type and uses_mcp into state.json, so the two never disagree."""
+    p = folder / state["phases"]["2"]["output_file"]
+    rec = read_phase_file(2, p, "complete").record or {}
+    if rec.get("system_type") in ("single-agent", "multi-agent", "unknown"):
+        state["system_type"] = rec["system_type"]
+    if isinstance(rec.get("uses_mcp"), bool):
+        state["uses_mcp"] = rec["uses_mcp"]
+
+
+@dataclass
+class PhaseFile:
+    """One phase file as read from disk: its text, parsed record blocks and loaded record."""
+    n: int
+    path: Path
+    status: str
+    exists: bool = False
+    text: str = ""
+    parsed: phasefile.Parsed = field(default_factory=phasefile.Parsed)
+    record: dict | None = None            # the first record block, loaded (LDict with positions)
+    error: tuple[int, str] | None = None  # (line, message) when that block is not a YAML mapping
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+
+def read_phase_file(n: int, path: Path, status: str) -> PhaseFile:
+    """Read and parse one phase file; Unusable when it cannot be read as UTF-8 text."""
+    pf = PhaseFile(n, path, status)
+    if not path.exists():
+        return pf
+    pf.exists, pf.text = True, engagement.read_text(path)
+    pf.parsed = phasefile.parse(pf.text)
+    if not pf.parsed.blocks:
+        return pf
+    block = pf.parsed.blocks[0]
+    try:
+        data = yamlio.load_text(block.body, pf.label, block.body_line)
+    except yaml.YAMLError as exc:
+        mark_ = getattr(exc, "problem_mark", None)
+        pf.error = (block.body_line + (mark_.line if mark_ else 0), f"record block is not valid YAML: {getattr(exc, 'problem', exc)}")
+        return pf
+    if data is None:
+        data = yamlio.LDict()
+        data.line, data.key_lines, data.src = block.line, {}, pf.label
+    if not isinstance(data, dict):
+        pf.error = (block.line, "record block must be a YAML mapping of the phase's keys")
+        return pf
+    pf.record = data
+    return pf
+
+
+def read_phase_files(kb: KB, folder: Path, state: dict) -> list[PhaseFile]:
+    return [read_phase_file(int(key), folder / ph["output_file"], ph["status"])
+            for key, ph in state["phases"].items() if key != "10j"]
+
+
+def merge_records(files: list[PhaseFile]) -> yamlio.LDict:
+    """The records of every phase file in one mapping that remembers each key's file and line."""
+    merged = yamlio.LDict()
+    merged.line, merged.key_lines, merged.key_srcs = 1, {}, {}
+    for pf in files:
+        for k, v in (pf.record or {}).items():
+            if k not in phasefile.PHASE_KEYS[pf.n] or v in ([], {}, "", None):
+                continue
+            merged[k] = v
+            merged.key_lines[k] = pf.record.key_lines.get(k, 1)
+            merged.key_srcs[k] = pf.label
+    return merged
+
+
+def assemble(kb: KB, state: dict, files: list[PhaseFile]) -> dict:
+    """threat-model.json as `maestro export` writes it: header from state.json, records from the phase files."""
+    merged = merge_records(files)
+    doc = yamlio.LDict({"schema_version": engagement.SCHEMA_VERSION, "project": state["project"],
+                        "prefix": state.get("prefix") or default_prefix(state["project"]), "kb_version": kb.version,
+                        "generated": now(), "analyst": state["version_metadata"].get("analyst", ""),
+                        "analysis_depth": state["analysis_depth"], "system_type": state.get("system_type", "unknown"),
+                        "uses_mcp": state.get("uses_mcp", False), "disclaimer": engagement.DISCLAIMER, "threats": [], "mitigations": []})
+    if state.get("layer_scope"):
+        doc["layer_scope"] = list(state["layer_scope"])
+    doc.line, doc.key_lines, doc.key_srcs = 1, dict(merged.key_lines), dict(merged.key_srcs)
     doc.update(merged)
-    return doc, problems
+    return doc
+
+
+def export(kb: KB, folder: Path) -> tuple[dict, list[PhaseFile]]:
+    state = read_state(kb, folder)
+    files = read_phase_files(kb, folder, state)
+    return assemble(kb, state, files), files
 
 
 def count_records(doc: dict) -> tuple[int, int]:

@@ -62,14 +62,28 @@ def status_value(kb: KB, stat: str, coverage: str = "full") -> float:
     return v
 
 
-def effective_risk(kb: KB, level: str, statuses: list) -> float:
-    """Risk value x (1 - strongest implementation status); no mitigation counts as 0.0.
+def control_credit(kb: KB, level: str, controls: list) -> float:
+    """How much of a threat's risk its controls take away, from 0 (nothing) to 1 (all); ruling R02.
 
-    ``statuses`` holds status names/keys, or (status, coverage) pairs.
+    ``controls`` holds (type, status, coverage) triples; type is a key such as "preventive".
+    Where the level requires control types (High and Critical need preventive, detective and
+    corrective), the credit is the average over those types of the strongest status among the
+    controls of that type, so one fully built control of one type takes away a third, not all.
+    Elsewhere the strongest status of any control counts, as the upstream formula says.
     """
-    vals = [status_value(kb, *s) if isinstance(s, tuple) else status_value(kb, s) for s in statuses]
-    best = max(vals, default=0.0)
-    return round(level_info(kb, level)["value"] * (1 - best), 2)
+    required = required_types(kb, level)
+    if not required:
+        return max((status_value(kb, s, c) for _, s, c in controls), default=0.0)
+    best = {t: 0.0 for t in required}
+    for kind, s, c in controls:
+        if kind in best:
+            best[kind] = max(best[kind], status_value(kb, s, c))
+    return sum(best.values()) / len(required)
+
+
+def effective_risk(kb: KB, level: str, controls: list) -> float:
+    """Risk value x (1 - control credit), rounded to two decimals; see ``control_credit``."""
+    return round(level_info(kb, level)["value"] * (1 - control_credit(kb, level, controls)), 2)
 
 
 def equivalent_level(kb: KB, value: float) -> str:
@@ -104,13 +118,30 @@ class Score:
         return dict(self.__dict__)
 
 
+def parse_statuses(kb: KB, value: str) -> dict[str, str]:
+    """'implemented' (every control type at that status) or 'preventive=implemented,detective=partial'."""
+    types = [t["key"] for t in kb.docs["mitigations"]["types"]]
+    if "=" not in value:
+        st = status(kb, value)["status"]
+        return {t: st for t in types}
+    out = {}
+    for part in value.split(","):
+        kind, _, stat = part.partition("=")
+        kind = kind.strip().lower()
+        if kind not in types:
+            raise ValueError(f"unknown control type {kind!r}; expected one of: {', '.join(types)}")
+        out[kind] = status(kb, stat)["status"]
+    return out
+
+
 def score(kb: KB, sev: str, lik: str, stat: str = "not", vec: str | None = None, comp: str | None = None) -> Score:
     lvl = risk_level(kb, sev, lik)
     info = level_info(kb, lvl)
-    st = status(kb, stat)
-    eff = effective_risk(kb, lvl, [st["key"]])
+    per_type = parse_statuses(kb, stat)
+    eff = effective_risk(kb, lvl, [(kind, st, "full") for kind, st in per_type.items()])
+    label = ", ".join(f"{k} {v}" for k, v in per_type.items()) if len(set(per_type.values())) > 1 else next(iter(per_type.values()), "")
     s = Score(severity(kb, sev), likelihood(kb, lik), lvl, info["value"], info["action"], info["timeframe"],
-              st["status"], eff, equivalent_level(kb, eff))
+              label, eff, equivalent_level(kb, eff))
     if vec:
         s.vector = vector(kb, vec)
         s.vector_effect = next(v["effect"] for v in kb.scoring["attack_vector"] if v["value"] == s.vector)
@@ -132,14 +163,25 @@ def required_types(kb: KB, level: str) -> list[str]:
     return list(kb.scoring["required_controls"].get(level, []))
 
 
-def remediation_bucket(kb: KB, level: str, best_status_key: str) -> str:
-    """Roadmap bucket for a risk level and its strongest mitigation status (changelog D21)."""
-    if best_status_key == "implemented":
+def remediation_bucket(kb: KB, level: str, credit: float) -> str:
+    """Roadmap bucket for a risk level and its control credit (changelog D21, ruling R02).
+
+    Full credit (every required type fully built and verified) leaves nothing to schedule but
+    hardening; Critical with nothing built is Immediate; Critical with some credit and High
+    without full credit are Short-term.
+    """
+    if credit >= 1:
         return "Long-term"
     if level == "Critical":
-        return "Immediate" if best_status_key == "not" else "Short-term"
+        return "Immediate" if credit <= 0 else "Short-term"
     if level == "High":
         return "Short-term"
     if level == "Medium":
         return "Medium-term"
     return "Long-term"
+
+
+def bucket_rank(kb: KB, bucket: str) -> int:
+    """0 for the most urgent roadmap bucket (Immediate), rising with the deferral."""
+    names = [b["bucket"] for b in kb.scoring["remediation_buckets"]]
+    return names.index(bucket) if bucket in names else len(names)

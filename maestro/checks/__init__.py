@@ -1,0 +1,39 @@
+"""Engagement checks: one rule per function, each with a stable code (MC101...), a severity and a fix hint.
+
+Modules by what they judge: structure (files, record blocks, schema), identifiers (IDs and names),
+controls (Phase 6 and 7), residual (Phase 8 and 9), roadmap (Phase 10), hygiene (disclaimer,
+secrets). ``check_project`` and ``check_file`` are the entry points; ``RULES`` is the rule table.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import engagement
+from ..kb import KB
+from . import controls, hygiene, identifiers, residual, roadmap, structure  # noqa: F401 - registers the rules
+from .context import Context, file_context, project_context
+from .registry import RULES, Hit, Rule, rule, run
+from .structure import state_problems
+
+__all__ = ["RULES", "Context", "Hit", "Rule", "rule", "run", "check_project", "check_file", "check_doc", "state_problems"]
+
+
+def check_project(kb: KB, folder: Path) -> tuple[list, list[str]]:
+    """Findings for a project folder and the files read; Unusable when state.json cannot be read."""
+    state_path = folder / "state.json"
+    state_doc = engagement.read_doc(state_path)
+    problems = state_problems(kb, state_doc, str(state_path))
+    if problems:
+        return problems, [str(state_path)]
+    ctx = project_context(kb, folder, state_doc)
+    checked = [str(state_path)] + [pf.label for pf in ctx.files if pf.exists]
+    return run(ctx), checked
+
+
+def check_file(kb: KB, path: Path) -> list:
+    return run(file_context(kb, path))
+
+
+def check_doc(kb: KB, doc: dict, fname: str) -> list:
+    """Findings for a threat-model document already in memory (the worked examples, `maestro export`)."""
+    return run(Context(kb, doc, fname, "export"))

@@ -1,0 +1,143 @@
+"""What the rules look at: one engagement, read once.
+
+``project_context`` reads a project folder (state.json, every phase file, the export if any);
+``file_context`` reads a single threat-model.json. Both give the rules the same view: the
+threat-model document with positions, the records that passed the schema, every string to scan
+with its file and line, and which phases have started.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from .. import assessment, engagement, project, textscan, validation, yamlio
+from ..kb import KB
+
+LIST_KEYS = ("assumptions", "components", "threat_actors", "trust_zones", "trust_boundaries", "assets", "data_flows",
+             "threats", "attack_chains", "mitigations", "code_validation", "residual_risks", "roadmap")
+
+
+def walk_strings(node, file: str, line: int = 1):
+    """(file, line, text) for every string inside a loaded document, keys excluded."""
+    src = getattr(node, "src", None) or file
+    if isinstance(node, str):
+        yield src, line, node
+    elif isinstance(node, dict):
+        lines = getattr(node, "key_lines", {})
+        srcs = getattr(node, "key_srcs", {})
+        for k, v in node.items():
+            yield from walk_strings(v, srcs.get(k, src), lines.get(k, getattr(node, "line", line) or line))
+    elif isinstance(node, list):
+        lines = getattr(node, "item_lines", [])
+        for i, v in enumerate(node):
+            yield from walk_strings(v, src, lines[i] if i < len(lines) else (getattr(node, "line", line) or line))
+
+
+class Context:
+    def __init__(self, kb: KB, doc: dict, doc_file: str, mode: str, state=None, state_file: str = "",
+                 folder: Path | None = None, files: list | None = None, export_path: Path | None = None):
+        self.kb, self.doc, self.doc_file, self.mode = kb, doc, doc_file, mode
+        self.state, self.state_file, self.folder = state, state_file, folder
+        self.files = files or []
+        self.export_path = export_path
+        self.schema_errors = validation.schema_errors(doc, engagement.threat_model_schema(kb), keys=("id",))
+        self.broken: set = set()
+        self.broken_keys: set = set()
+        for e in self.schema_errors:
+            if len(e.path) >= 2 and e.path[0] in LIST_KEYS and isinstance(e.path[1], int):
+                self.broken.add((e.path[0], e.path[1]))
+            elif e.path:
+                self.broken_keys.add(e.path[0])
+
+    # ------------------------------------------------------------ phases
+    def phase_status(self, n: int) -> str | None:
+        if not self.state:
+            return None
+        return self.state["phases"].get(str(n), {}).get("status")
+
+    def pending(self, phase: int | None) -> bool:
+        """A project's rule of a phase that has not started (or was skipped) reports, but does not fail."""
+        return self.mode == "project" and phase is not None and self.phase_status(phase) in ("pending", "skipped")
+
+    # ------------------------------------------------------------ places
+    def at(self, node, key=None) -> tuple[str, int]:
+        """(file, line) of ``node[key]``, or of ``node``."""
+        file = getattr(node, "src", None) or self.doc_file
+        if isinstance(node, dict) and key in getattr(node, "key_lines", {}):
+            return getattr(node, "key_srcs", {}).get(key, file), node.key_lines[key]
+        if isinstance(node, list) and isinstance(key, int) and key < len(getattr(node, "item_lines", [])):
+            return file, node.item_lines[key]
+        return file, getattr(node, "line", 1) or 1
+
+    # ------------------------------------------------------------ records
+    def records(self, key: str) -> list:
+        """Records of one list that passed the schema (broken ones are reported by MC108 alone)."""
+        value = self.doc.get(key) or []
+        if key in self.broken_keys or not isinstance(value, list):
+            return []
+        return [r for i, r in enumerate(value) if isinstance(r, dict) and (key, i) not in self.broken]
+
+    def all_records(self, key: str) -> list:
+        value = self.doc.get(key) or []
+        return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+    @cached_property
+    def threats(self) -> dict:
+        return {t["id"]: t for t in self.records("threats")}
+
+    @cached_property
+    def mitigations(self) -> dict:
+        return {m["id"]: m for m in self.records("mitigations")}
+
+    def ids_of(self, key: str) -> set:
+        """IDs of every record of a list, those that failed the schema included (so references to them do not cascade)."""
+        return {r["id"] for r in self.all_records(key) if isinstance(r.get("id"), str)}
+
+    @cached_property
+    def prefix(self) -> str:
+        p = self.doc.get("prefix")
+        return p if isinstance(p, str) and "prefix" not in self.broken_keys else "PROJ"
+
+    @cached_property
+    def postures(self) -> dict:
+        view = {"threats": self.records("threats"), "mitigations": self.records("mitigations"),
+                "code_validation": self.records("code_validation")}
+        return assessment.assess(self.kb, view)
+
+    @cached_property
+    def defined_local_ids(self) -> set:
+        out = set()
+        for key in LIST_KEYS:
+            for r in self.all_records(key):
+                if isinstance(r.get("id"), str):
+                    out.add(r["id"])
+        return out
+
+    # ------------------------------------------------------------ text
+    @cached_property
+    def texts(self) -> list:
+        """(file, line, normalised text) of every string a reader sees: phase-file lines, state.json, the export."""
+        out = []
+        if self.mode == "project":
+            for pf in self.files:
+                out += [(pf.label, n, textscan.normalise(line)) for n, line in enumerate(pf.text.split("\n"), 1) if line.strip()]
+            if self.state is not None:
+                out += [(f, n, textscan.normalise(s)) for f, n, s in walk_strings(self.state, self.state_file)]
+        else:
+            out += [(f, n, textscan.normalise(s)) for f, n, s in walk_strings(self.doc, self.doc_file)]
+        return out
+
+
+def project_context(kb: KB, folder: Path, state_doc) -> Context:
+    """Context of a project folder whose state.json passed its schema."""
+    state = yamlio.plain(state_doc)
+    files = project.read_phase_files(kb, folder, state)
+    doc = project.assemble(kb, state, files)
+    tm = folder / "threat-model.json"
+    return Context(kb, doc, str(folder / "(phase records)"), "project", state_doc, str(folder / "state.json"),
+                   folder, files, tm if tm.exists() else None)
+
+
+def file_context(kb: KB, path: Path) -> Context:
+    doc = engagement.read_doc(path)
+    return Context(kb, doc, str(path), "export")

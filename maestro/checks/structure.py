@@ -1,0 +1,173 @@
+"""MC1xx: the files and records are all there, readable, in the one defined format."""
+from __future__ import annotations
+
+from .. import engagement, phasefile, validation, yamlio
+from .registry import Hit, rule
+
+_BLOCK_HINT = "Put the phase's records in one block that opens with a line ```yaml maestro and closes with ```."
+
+
+@rule("MC101", "phase-file-missing", summary="A phase file listed in state.json does not exist.",
+      hint="Restore the file from version control, or recreate its skeleton with `maestro new` in a scratch folder and copy it over.")
+def phase_file_missing(ctx):
+    for pf in ctx.files:
+        if not pf.exists:
+            yield Hit(pf.label, 1, f"phase {pf.n}", f"phase file is missing (phase {pf.n} is {pf.status})",
+                      severity="warning" if pf.status == "skipped" else None)
+
+
+@rule("MC102", "record-block-missing", summary="A phase marked complete has no record block.", hint=_BLOCK_HINT)
+def record_block_missing(ctx):
+    for pf in ctx.files:
+        if pf.exists and pf.status == "complete" and not pf.parsed.blocks:
+            yield Hit(pf.label, 1, f"phase {pf.n}", "phase is complete but the file holds no ```yaml maestro record block")
+
+
+@rule("MC103", "record-block-malformed", summary="Something that looks like a record block is not in the defined format.", hint=_BLOCK_HINT)
+def record_block_malformed(ctx):
+    for pf in ctx.files:
+        for nm in pf.parsed.near_misses:
+            yield Hit(pf.label, nm.line, f"phase {pf.n}", f"{nm.why}; it was not read")
+
+
+@rule("MC104", "record-block-duplicate", summary="A phase file holds more than one record block.",
+      hint="Merge the blocks into one; only the first would be read.")
+def record_block_duplicate(ctx):
+    for pf in ctx.files:
+        for b in pf.parsed.blocks[1:]:
+            yield Hit(pf.label, b.line, f"phase {pf.n}", f"second record block (the first opens at line {pf.parsed.blocks[0].line}); it was not read")
+
+
+@rule("MC105", "record-block-unreadable", summary="A record block is not valid YAML or not a mapping.",
+      hint="Fix the YAML at the line named; `python -c 'import yaml,sys; yaml.safe_load(sys.stdin)'` shows the parser's view.")
+def record_block_unreadable(ctx):
+    for pf in ctx.files:
+        if pf.error:
+            yield Hit(pf.label, pf.error[0], f"phase {pf.n}", pf.error[1])
+
+
+@rule("MC106", "record-key-misplaced", summary="A record block holds a key that belongs to another phase, or none.",
+      hint="Move the key to the phase file that owns it (AGENTS.md lists the keys of each phase).")
+def record_key_misplaced(ctx):
+    for pf in ctx.files:
+        for k in pf.record or {}:
+            if k not in phasefile.PHASE_KEYS[pf.n]:
+                yield Hit(pf.label, pf.record.key_lines.get(k, 1), f"phase {pf.n}",
+                          f"key {k!r} does not belong in phase {pf.n}; expected {', '.join(phasefile.PHASE_KEYS[pf.n])}; it was not read")
+
+
+@rule("MC107", "record-empty", summary="A phase marked complete recorded nothing (Phase 6: no threats).",
+      hint="Write the phase's records, or set the phase back to in_progress with `maestro mark`.")
+def record_empty(ctx):
+    for pf in ctx.files:
+        if pf.status != "complete" or not pf.parsed.blocks or pf.error:
+            continue
+        rec = pf.record or {}
+        if pf.n == 6 and not rec.get("threats"):
+            yield Hit(pf.label, pf.parsed.blocks[0].line, "phase 6", "phase 6 is complete but records no threats: a model without threats is not a result")
+        elif all(rec.get(k) in (None, [], {}, "") for k in phasefile.PHASE_KEYS[pf.n] if k not in ("system_type", "uses_mcp")):
+            yield Hit(pf.label, pf.parsed.blocks[0].line, f"phase {pf.n}", f"phase {pf.n} is complete but its record block is empty")
+
+
+@rule("MC108", "schema", summary="A record does not follow the threat-model schema.",
+      hint="Use the field names and allowed values of /schemas/threat-model.schema.json; the message names the field.")
+def schema(ctx):
+    for e in ctx.schema_errors:
+        yield Hit(e.src or ctx.doc_file, e.line, e.ident if e.ident and not e.ident.isdigit() else "", e.message)
+
+
+@rule("MC109", "record-id-duplicate", summary="Two records share a local ID.",
+      hint="Give every record its own ID; renumber the later one and update its references.")
+def record_id_duplicate(ctx):
+    seen: dict = {}
+    from .context import LIST_KEYS
+    for key in LIST_KEYS:
+        items = ctx.doc.get(key) if isinstance(ctx.doc.get(key), list) else []
+        for i, r in enumerate(items):
+            if isinstance(r, dict) and isinstance(r.get("id"), str):
+                if r["id"] in seen:
+                    file, line = ctx.at(r, "id")
+                    yield Hit(file, line, r["id"], f"duplicate ID {r['id']} (first used in {seen[r['id']]})")
+                else:
+                    seen[r["id"]] = key
+
+
+@rule("MC110", "state-disagrees", summary="state.json and the phase records disagree (system type, MCP use, depth, layer scope).",
+      hint="Run `maestro mark NAME 2 complete` again to copy Phase 2's answers into state.json, or correct the phase file.")
+def state_disagrees(ctx):
+    if ctx.mode != "project" or ctx.state is None:
+        return
+    rec2 = next((pf.record for pf in ctx.files if pf.n == 2 and pf.record), None) or {}
+    for key in ("system_type", "uses_mcp"):
+        if key in rec2 and rec2[key] not in ("unknown", None) and rec2[key] != ctx.state.get(key):
+            file, line = ctx.at(rec2, key)
+            yield Hit(file, line, "phase 2", f"{key} is {rec2[key]!r} here but {ctx.state.get(key)!r} in state.json")
+    yield from _export_disagrees(ctx)
+
+
+def _export_disagrees(ctx):
+    if ctx.export_path is None:
+        return
+    try:
+        exp = engagement.read_doc(ctx.export_path)
+    except engagement.Unusable as exc:
+        yield Hit(str(ctx.export_path), 1, "", f"threat-model.json cannot be read: {exc}")
+        return
+    for key in ("analysis_depth", "system_type", "uses_mcp", "layer_scope", "prefix", "project"):
+        if key in exp and key in ctx.doc and yamlio.plain(exp[key]) != yamlio.plain(ctx.doc[key]):
+            yield Hit(str(ctx.export_path), exp.key_lines.get(key, 1), "", f"{key} is {yamlio.plain(exp[key])!r} in the export but {yamlio.plain(ctx.doc[key])!r} in state.json")
+
+
+@rule("MC111", "export-stale", severity="warning", summary="threat-model.json is older than the phase files.",
+      hint="Run `maestro export NAME` to rebuild it from the phase files.")
+def export_stale(ctx):
+    if ctx.export_path is None:
+        return
+    mtime = ctx.export_path.stat().st_mtime
+    newer = sorted(pf.path.name for pf in ctx.files if pf.exists and pf.path.stat().st_mtime > mtime)
+    if newer:
+        yield Hit(str(ctx.export_path), 1, "", f"stale export: {', '.join(newer)} changed after it; run `maestro export`")
+
+
+@rule("MC112", "export-edited", summary="threat-model.json is newer than the phase files but says something else.",
+      hint="The phase files are the source: move the edit into them and run `maestro export NAME`.")
+def export_edited(ctx):
+    if ctx.export_path is None:
+        return
+    mtime = ctx.export_path.stat().st_mtime
+    if any(pf.exists and pf.path.stat().st_mtime > mtime for pf in ctx.files):
+        return  # stale, reported by MC111
+    try:
+        exp = yamlio.plain(engagement.read_doc(ctx.export_path))
+    except engagement.Unusable:
+        return  # reported by MC110
+    ours = yamlio.plain(ctx.doc)
+    for key in sorted(phasefile.RECORD_KEYS):
+        if (exp.get(key) or None) != (ours.get(key) or None):
+            yield Hit(str(ctx.export_path), 1, key, f"'{key}' in threat-model.json differs from the phase files (edited by hand?)")
+
+
+def state_problems(kb, doc, fname):
+    """Schema and layout problems of a state.json document, as findings (rule MC113)."""
+    from ..findings import Finding
+    out = [Finding(e.src or fname, e.line, e.ident if e.ident and not e.ident.isdigit() else "", e.message, "error", "MC113", STATE_HINT)
+           for e in validation.schema_errors(doc, engagement.state_schema(kb), keys=("id",))]
+    if out:
+        return out
+    for key, ph in doc["phases"].items():
+        if key == "10j":
+            continue
+        want = kb.phases[int(key)]["output_file"]
+        if ph["output_file"] != want:
+            line = ph.key_lines.get("output_file", 1) if hasattr(ph, "key_lines") else 1
+            out.append(Finding(fname, line, f"phase {key}", f"output_file should be {want}", "error", "MC113", STATE_HINT))
+    return out
+
+
+STATE_HINT = "Restore state.json from state.json.bak, or fix the field named; never delete it (it records the phases)."
+
+
+@rule("MC113", "state-invalid", summary="state.json does not follow its schema.", hint=STATE_HINT)
+def state_invalid(ctx):
+    return ()  # reported by state_problems before any other rule runs; listed here for the rule table
+

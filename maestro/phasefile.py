@@ -1,0 +1,108 @@
+"""The phase-file format: Markdown with exactly one structured record block.
+
+A record block opens with a line that is exactly three backticks followed by ``yaml maestro``
+and closes with a line of three backticks. Anything that looks like an attempt at one (other
+fences, tildes, a typo in the info string, a plain YAML block holding record keys) is reported,
+never silently skipped: a checker must not pass what it did not read.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+import yaml
+
+from . import yamlio
+
+OPENER = "```yaml maestro"
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
+
+# Which threat-model keys each phase file's record block holds.
+PHASE_KEYS = {
+    1: ["business_context", "assumptions", "scope"],
+    2: ["components", "system_type", "uses_mcp"],
+    3: ["threat_actors"],
+    4: ["trust_zones", "trust_boundaries"],
+    5: ["assets", "data_flows"],
+    6: ["threats", "attack_chains"],
+    7: ["mitigations"],
+    8: ["code_validation"],
+    9: ["residual_risks"],
+    10: ["roadmap", "summary"],
+}
+RECORD_KEYS = {k for keys in PHASE_KEYS.values() for k in keys}
+
+
+@dataclass
+class Block:
+    line: int          # line of the opener
+    body_line: int     # first line of the YAML body
+    end_line: int      # line of the closing fence (0 when unclosed)
+    body: str
+
+
+@dataclass
+class NearMiss:
+    line: int
+    opener: str
+    why: str
+
+
+@dataclass
+class Parsed:
+    blocks: list = field(default_factory=list)
+    near_misses: list = field(default_factory=list)
+
+
+def _looks_like_record_opener(info: str) -> bool:
+    low = info.strip().lower()
+    if "maestro" in low or "maestr" in low:
+        return True
+    return SequenceMatcher(None, low, "yaml maestro").ratio() >= 0.75
+
+
+def _holds_record_keys(body: str) -> bool:
+    try:
+        doc = yaml.load(body, Loader=yamlio._Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError:
+        return bool(re.search(r"^(%s)\s*:" % "|".join(sorted(RECORD_KEYS)), body, re.M))
+    return isinstance(doc, dict) and bool(RECORD_KEYS & set(doc))
+
+
+def _classify(indent, fence, info, body) -> str | None:
+    """Why a fenced block is a malformed record block, or None when it is not one at all."""
+    exact = not indent and fence == "```" and info == "yaml maestro"
+    if exact:
+        return None
+    if _looks_like_record_opener(info):
+        return f"record block opened with {(indent + fence + info).strip()!r}"
+    if info.strip().lower() in ("yaml", "yml", "") and _holds_record_keys(body):
+        return f"record keys inside a block opened with {(fence + info).strip()!r}"
+    return None
+
+
+def parse(text: str) -> Parsed:
+    """Find the record blocks and the near misses of a phase file."""
+    out = Parsed()
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent, fence, info = m.group("indent"), m.group("fence"), m.group("info")
+        close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{%d,}[ \t]*$" % len(fence))
+        j = next((k for k in range(i + 1, len(lines)) if close.match(lines[k])), None)
+        body = "\n".join(lines[i + 1: j if j is not None else len(lines)])
+        if not indent and fence == "```" and info == "yaml maestro":
+            if j is None:
+                out.near_misses.append(NearMiss(i + 1, lines[i], "record block is never closed with ```"))
+            out.blocks.append(Block(i + 1, i + 2, (j + 1) if j is not None else 0, body + "\n"))
+        else:
+            why = _classify(indent, fence, info, body)
+            if why:
+                out.near_misses.append(NearMiss(i + 1, lines[i], why))
+        i = (j + 1) if j is not None else len(lines)
+    return out

@@ -1,0 +1,171 @@
+"""Find identifiers and the names written next to them in free text.
+
+Used by `maestro check` on every string of an engagement. Text is normalised first (Unicode
+compatibility forms, zero-width and other invisible characters, dash look-alikes inside IDs),
+so ``T\u200b99`` or full-width ``Ｔ９９`` cannot slip past as something else.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+_INVISIBLE = {c: None for c in (0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF)}
+_HYPHENS = {c: "-" for c in (0x2010, 0x2011, 0x2012, 0x2212, 0xFE63)}
+
+
+def normalise(text: str) -> str:
+    """NFKC, invisible characters removed, hyphen look-alikes made ASCII hyphens."""
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_HYPHENS)
+
+
+_B = r"(?<![\w.\-/#])"   # not inside a longer token, a URL path or an anchor
+_E = r"(?![\w\-])"
+_TOKEN = re.compile(
+    _B + r"(?P<tok>AML\.(?:TA|T|M)[0-9]{4}(?:\.[0-9]{3})?|LLM[0-9]{2}(?::[0-9]{4})?|ASI[0-9]{2}(?::[0-9]{4})?"
+    r"|(?i:(?:L[0-9]+|CL)-[PDCR][0-9]+)|(?i:BV-[0-9]+)|T[0-9]+|L[0-9]+)" + _E)
+_RANGE = re.compile(_B + r"T(?P<a>[0-9]+)\s*[-\u2013]\s*T?(?P<b>[0-9]+)" + _E)  # T40-T47, T1–T15
+_LINK = re.compile(r"/(?P<kind>threats|blindspots|mitigations|layers)/(?P<tok>[^/\s)\]\"'#?]+)", re.I)
+_LINK_KIND = {"threats": "threat", "blindspots": "blindspot", "mitigations": "mitigation", "layers": "layer"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    token: str      # as normalised, upper-cased for our own ID shapes
+    kind: str       # threat, blindspot, mitigation, layer, atlas, llm, asi
+    start: int
+    end: int
+    link: bool = False
+
+
+def _kind(tok: str) -> str:
+    if tok.startswith("AML."):
+        return "atlas"
+    if tok.startswith("LLM"):
+        return "llm"
+    if tok.startswith("ASI"):
+        return "asi"
+    if tok.startswith("BV-"):
+        return "blindspot"
+    if "-" in tok:
+        return "mitigation"
+    return "threat" if tok.startswith("T") else "layer"
+
+
+def mentions(text: str) -> list[Mention]:
+    """Every identifier-shaped token and every link to an ID page in normalised ``text``."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        tok = m.group("tok")
+        tok = tok.upper() if ("-" in tok and not tok.startswith(("AML", "LLM", "ASI"))) else tok
+        out.append(Mention(tok, _kind(tok), m.start("tok"), m.end("tok")))
+    seen = {(x.token, x.end) for x in out}
+    for m in _RANGE.finditer(text):
+        for g in ("a", "b"):
+            if ("T" + m.group(g), m.end(g)) not in seen:
+                out.append(Mention("T" + m.group(g), "threat", m.start(g) - 1, m.end(g)))
+    for m in _LINK.finditer(text):
+        kind = _LINK_KIND[m.group("kind").lower()]
+        tok = m.group("tok")
+        tok = "CL" if kind == "layer" and tok.lower() == "cross-layer" else tok
+        out.append(Mention(tok, kind, m.start("tok"), m.end("tok"), link=True))
+    return out
+
+
+# ------------------------------------------------------------------ local IDs
+_LOCAL = re.compile(_B + r"(?P<tok>(?P<prefix>[A-Z][A-Z0-9]{1,15})-(?P<kind>[TM])[0-9]+|(?:A|TA|TB|AF|DF|CV|RR|REM)[0-9]+)" + _E)
+
+
+def local_ids(text: str) -> list[tuple[str, int]]:
+    """(token, offset) of every local record ID: PREFIX-T7, PREFIX-M3, A1, TA2, TB3, AF4, DF1, CV5, RR6, REM7."""
+    out = []
+    for m in _LOCAL.finditer(text):
+        tok = m.group("tok")
+        if m.group("prefix") and re.fullmatch(r"(?:L[0-9]+|T[0-9]+|CL|BV|CK|CWE|AML|LLM|ASI)", m.group("prefix")):
+            continue
+        out.append((tok, m.start("tok")))
+    return out
+
+
+# ------------------------------------------------------------------ names next to IDs
+_SMALL = {"and", "or", "of", "the", "via", "to", "in", "for", "on", "by", "with", "a", "an", "&", "/", "-", "+", "vs"}
+_STOP = _SMALL | {"from", "into", "at", "is", "are", "be", "as", "not", "no", "its", "their", "this", "that"}
+
+
+def fold(s: str) -> str:
+    """Comparison form of a name: case folded, '&' read as 'and', punctuation and spacing ignored."""
+    s = s.casefold().replace("&", " and ")
+    return " ".join(re.findall(r"[a-z0-9]+", s))
+
+
+def _words(s: str) -> list[str]:
+    return [w for w in fold(s).split() if w not in _STOP and len(w) > 2]
+
+
+def ratio(a: str, b: str) -> float:
+    """Character similarity of two names in comparison form (0 to 1)."""
+    return SequenceMatcher(None, fold(a), fold(b)).ratio()
+
+
+def similarity(a: str, b: str) -> float:
+    """How close two names are: the better of character similarity and word overlap."""
+    fa, fb = fold(a), fold(b)
+    if not fa or not fb:
+        return 0.0
+    ratio = SequenceMatcher(None, fa, fb).ratio()
+    wa, wb = set(_words(a)), set(_words(b))
+    overlap = len(wa & wb) / len(wa) if wa else 0.0
+    return max(ratio, overlap)
+
+
+def looks_like_name(s: str) -> bool:
+    """Two to nine words in title case: the shape of a threat, blindspot or control name."""
+    words = s.split()
+    if not 2 <= len(words) <= 9 or re.search(r"[0-9]", s):
+        return False
+    return all(w[0].isupper() or w.lower() in _SMALL or not w[0].isalpha() for w in words) and words[0][0].isupper()
+
+
+@dataclass(frozen=True)
+class NamedMention:
+    token: str
+    written: str     # the text taken as the name
+    notation: str    # paren, colon, cell, after, before
+
+
+_AFTER_LABEL = re.compile(r"^\s*(?:\((?P<paren>[^()\n]{2,120})\)|(?:[:\u2013\u2014]|\s-)\s*(?P<colon>[^|;,.()\[\]\n]{2,120}))")
+_DELIM = re.compile(r"\s+[-\u2013\u2014]\s+|[|;,.()\[\]]")
+
+
+def _clean(s: str) -> str:
+    return _DELIM.split(s, maxsplit=1)[0].strip().strip("*_`\"'").strip()
+
+
+def names_near(text: str, m: Mention) -> list[NamedMention]:
+    """Text written as the name of the ID at ``m``, in every common notation."""
+    out = []
+    after, before = text[m.end:], text[:m.start]
+    lab = _AFTER_LABEL.match(after)
+    if lab:
+        written = (lab.group("paren") or lab.group("colon") or "").strip().strip("*_`\"'").strip()
+        out.append(NamedMention(m.token, written if lab.group("paren") else _clean(written), "paren" if lab.group("paren") else "colon"))
+    cell = re.match(r"^\s*\|\s*([^|\n]+?)\s*\|", after)
+    if cell and re.search(r"(?:^|\|)\s*[*_`]*$", before):
+        out.append(NamedMention(m.token, cell.group(1).strip("*_` "), "cell"))
+    if not lab and not cell:
+        bare = re.match(r"^[*_`]*\s+([A-Za-z][^|;,.()\[\]\n]{2,120})", after)
+        if bare:
+            out.append(NamedMention(m.token, bare.group(1).strip(), "after"))
+    pre = re.search(r"([^|;:.()\[\]\n]{2,160})\(\s*[*_`]*$", before)
+    if pre and re.match(r"^[*_`]*\s*\)", after):
+        out.append(NamedMention(m.token, pre.group(1).strip().strip("*_`").strip(), "before"))
+    return out
+
+
+def best_span(written: str, canonical: str, from_end: bool) -> str:
+    """The run of words at the start (or end) of ``written`` that is closest to ``canonical``."""
+    words = written.split()
+    n = len(canonical.split())
+    spans = [" ".join(words[-k:]) if from_end else " ".join(words[:k]) for k in range(1, min(len(words), n + 2) + 1)]
+    return max(spans, key=lambda s: (ratio(s, canonical), len(s)), default="")
