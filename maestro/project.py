@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 import os
 import re
+import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -66,8 +68,18 @@ def write_atomic(path: Path, text: str, backup: bool = True) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if backup and path.exists():
-            os.replace(path, path.with_name(path.name + ".bak"))
+        if path.exists():
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))  # the user's file keeps its permissions
+            if backup:  # copy, then swap in: the file at ``path`` is never missing, even for a moment
+                bak = path.with_name(path.name + ".bak")
+                fd_b, tmp_b = tempfile.mkstemp(prefix=f".{bak.name}-", suffix=".tmp", dir=path.parent)
+                os.close(fd_b)
+                shutil.copy2(path, tmp_b)
+                os.replace(tmp_b, bak)
+        else:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

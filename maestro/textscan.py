@@ -132,6 +132,7 @@ class NamedMention:
     token: str
     written: str     # the text taken as the name
     notation: str    # paren, colon, cell, after, before
+    rest: str = ""   # for "after": everything that follows the ID, so a name with brackets is seen whole
 
 
 _AFTER_LABEL = re.compile(r"^\s*(?:\((?P<paren>[^()\n]{2,120})\)|(?:[:\u2013\u2014]|\s-)\s*(?P<colon>[^|;,.()\[\]\n]{2,120}))")
@@ -156,7 +157,7 @@ def names_near(text: str, m: Mention) -> list[NamedMention]:
     if not lab and not cell:
         bare = re.match(r"^[*_`]*\s+([A-Za-z][^|;,.()\[\]\n]{2,120})", after)
         if bare:
-            out.append(NamedMention(m.token, bare.group(1).strip(), "after"))
+            out.append(NamedMention(m.token, bare.group(1).strip(), "after", after.lstrip(" *_`")))
     pre = re.search(r"([^|;:.()\[\]\n]{2,160})\(\s*[*_`]*$", before)
     if pre and re.match(r"^[*_`]*\s*\)", after):
         out.append(NamedMention(m.token, pre.group(1).strip().strip("*_`").strip(), "before"))

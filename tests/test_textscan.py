@@ -37,7 +37,7 @@ def test_local_ids(text, want):
 
 def judged(text):
     t = textscan.normalise(text)
-    return [judge_name(KB, m.token, nm.written, nm.notation) for m in textscan.mentions(t) for nm in textscan.names_near(t, m)]
+    return [judge_name(KB, m.token, nm.written, nm.notation, nm.rest) for m in textscan.mentions(t) for nm in textscan.names_near(t, m)]
 
 
 @pytest.mark.parametrize("text", [
@@ -52,7 +52,8 @@ def test_wrong_names_are_caught_in_every_notation(text):
     "T6 (Intent Breaking & Goal Manipulation)", "T6: Intent Breaking & Goal Manipulation", "Intent Breaking & Goal Manipulation (T6)",
     "| T6 | Intent Breaking & Goal Manipulation |", "L3-P1 Tool Allowlisting and Scoping is planned", "T6 (High)", "T6 (primary at L1)",
     "the agent is hijacked by an email (T6)", "T6 (Not Implemented)", "immutable audit logging planned (L5-P1)",
-    "T6 (Intent Breaking & Goal Manipulation, primary at L1)",
+    "T6 (Intent Breaking & Goal Manipulation, primary at L1)", "Scan BV-2 Tool Description Poisoning (Rug Pull) explicitly",
+    "- Secrets management (T22): where do keys live?",
 ])
 def test_right_names_and_prose_pass(text):
     assert not any(judged(text)), judged(text)

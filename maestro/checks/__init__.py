@@ -11,11 +11,12 @@ from pathlib import Path
 from .. import engagement
 from ..kb import KB
 from . import controls, hygiene, identifiers, residual, roadmap, structure  # noqa: F401 - registers the rules
-from .context import Context, file_context, project_context
+from .context import Context, file_context, project_context, text_context
 from .registry import RULES, Hit, Rule, rule, run
 from .structure import state_problems
 
-__all__ = ["RULES", "Context", "Hit", "Rule", "rule", "run", "check_project", "check_file", "check_doc", "state_problems"]
+__all__ = ["RULES", "Context", "Hit", "Rule", "rule", "run", "check_project", "check_file", "check_doc", "check_text", "state_problems"]
+TEXT_RULES = ["MC201", "MC202", "MC203"]  # the rules that apply to any Markdown page
 
 
 def check_project(kb: KB, folder: Path) -> tuple[list, list[str]]:
@@ -37,3 +38,8 @@ def check_file(kb: KB, path: Path) -> list:
 def check_doc(kb: KB, doc: dict, fname: str) -> list:
     """Findings for a threat-model document already in memory (the worked examples, `maestro export`)."""
     return run(Context(kb, doc, fname, "export"))
+
+
+def check_text(kb: KB, path: Path, label: str) -> list:
+    """Unknown, reserved and misnamed IDs in one Markdown file (playbook pages, AGENTS.md, README)."""
+    return run(text_context(kb, path, label), TEXT_RULES)

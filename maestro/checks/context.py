@@ -40,14 +40,25 @@ class Context:
         self.state, self.state_file, self.folder = state, state_file, folder
         self.files = files or []
         self.export_path = export_path
-        self.schema_errors = validation.schema_errors(doc, engagement.threat_model_schema(kb), keys=("id",))
-        self.broken: set = set()
-        self.broken_keys: set = set()
-        for e in self.schema_errors:
-            if len(e.path) >= 2 and e.path[0] in LIST_KEYS and isinstance(e.path[1], int):
-                self.broken.add((e.path[0], e.path[1]))
-            elif e.path:
-                self.broken_keys.add(e.path[0])
+        self.text_file: Path | None = None   # mode "text": one Markdown file, for the identifier rules only
+
+    @cached_property
+    def schema_errors(self) -> list:
+        if self.mode == "text":
+            return []
+        return validation.schema_errors(self.doc, engagement.threat_model_schema(self.kb), keys=("id",))
+
+    @cached_property
+    def broken(self) -> set:
+        """(list key, index) of every record that failed the schema."""
+        return {(e.path[0], e.path[1]) for e in self.schema_errors
+                if len(e.path) >= 2 and e.path[0] in LIST_KEYS and isinstance(e.path[1], int)}
+
+    @cached_property
+    def broken_keys(self) -> set:
+        """Top-level keys whose value as a whole failed the schema."""
+        return {e.path[0] for e in self.schema_errors
+                if e.path and not (len(e.path) >= 2 and e.path[0] in LIST_KEYS and isinstance(e.path[1], int))}
 
     # ------------------------------------------------------------ phases
     def phase_status(self, n: int) -> str | None:
@@ -118,6 +129,8 @@ class Context:
     def texts(self) -> list:
         """(file, line, normalised text) of every string a reader sees: phase-file lines, state.json, the export."""
         out = []
+        if self.mode == "text":
+            return [(str(self.text_file), n, textscan.normalise(line)) for n, line in enumerate(self.text_file.read_text(encoding="utf-8").split("\n"), 1)]
         if self.mode == "project":
             for pf in self.files:
                 out += [(pf.label, n, textscan.normalise(line)) for n, line in enumerate(pf.text.split("\n"), 1) if line.strip()]
@@ -141,3 +154,11 @@ def project_context(kb: KB, folder: Path, state_doc) -> Context:
 def file_context(kb: KB, path: Path) -> Context:
     doc = engagement.read_doc(path)
     return Context(kb, doc, str(path), "export")
+
+
+def text_context(kb: KB, path: Path, label: str) -> Context:
+    """Context of one Markdown file (a playbook page, AGENTS.md) for the identifier and name rules."""
+    ctx = Context(kb, {}, label, "text")
+    ctx.text_file = path
+    ctx.texts = [(label, n, textscan.normalise(line)) for n, line in enumerate(engagement.read_text(path).split("\n"), 1)]
+    return ctx

@@ -100,7 +100,7 @@ def reserved_id(ctx):
                 yield Hit(file, line, m.token, f"{m.token} is reserved and cannot be cited")
 
 
-def judge_name(kb, token: str, written: str, notation: str) -> str | None:
+def judge_name(kb, token: str, written: str, notation: str, rest: str = "") -> str | None:
     """Why ``written`` is not the canonical name of ``token``, or None when it is (or is not a name at all)."""
     canon = kb.name_of(token)
     written = written.strip()
@@ -111,7 +111,7 @@ def judge_name(kb, token: str, written: str, notation: str) -> str | None:
             return None
         cand = textscan.best_span(written, canon, from_end=True)
     elif notation == "after":
-        if written.startswith(canon):
+        if written.startswith(canon) or rest.startswith(canon):
             return None
         cand = textscan.best_span(written, canon, from_end=False)
     else:
@@ -119,11 +119,11 @@ def judge_name(kb, token: str, written: str, notation: str) -> str | None:
             return None
         cand = written
     _, names, vocab = _tables(kb)
+    named = textscan.looks_like_name(cand) and textscan.fold(cand) not in vocab
     other = names.get(textscan.fold(cand))
-    if other and other != token:
+    if other and other != token and (named or notation in ("paren", "colon", "cell")):
         return f"{cand!r} is the name of {other}, not of {token} ({canon!r})"
     near = f"{cand!r} next to {token} is a near miss of its canonical name {canon!r}; write it exactly so"
-    named = textscan.looks_like_name(cand) and textscan.fold(cand) not in vocab
     if notation in ("paren", "colon", "cell"):  # written as a label, in any case: it must be the name
         if textscan.fold(cand) == textscan.fold(canon) or textscan.similarity(cand, canon) >= 0.6:
             return near
@@ -141,7 +141,7 @@ def wrong_name(ctx):
             if m.link or m.kind not in ("threat", "blindspot", "mitigation"):
                 continue
             for nm in textscan.names_near(text, m):
-                msg = judge_name(kb, m.token, nm.written, nm.notation)
+                msg = judge_name(kb, m.token, nm.written, nm.notation, nm.rest)
                 if msg:
                     yield Hit(file, line, m.token, msg)
     yield from _wrong_names_in_fields(ctx)
