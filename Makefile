@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test test-fast browser bench clean manifest
+.PHONY: serve build test test-fast browser bench bench-cli clean manifest
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,13 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"
 
-## bench: benchmarks against a plain-Markdown baseline (see bench/README.md)
-bench: $(STAMP)
+## bench: benchmarks against a baseline measured in the same run (see bench/README.md)
+bench: $(STAMP) bench-cli
 	$(BIN)/python bench/bench_build.py
+
+## bench-cli: every maestro command (warm and cold cache) against `python -c "import yaml, json"`
+bench-cli: $(STAMP)
+	$(BIN)/python bench/bench_cli.py
 
 clean:
 	rm -rf site .pytest_cache

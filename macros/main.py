@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `macros`
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 
-from maestro import engagement, scoring  # noqa: E402
+from maestro import assessment, checks, engagement, scoring  # noqa: E402
 from maestro.kb import LAYER_ORDER, TYPE_ORDER  # noqa: E402
 from macros import site  # noqa: E402
 from macros.render import (TYPE_NAMES, Linker, admonition, bullet, esc, src_of, table)  # noqa: E402
@@ -201,12 +201,26 @@ def define_env(env):
 
     @env.macro
     def decisions() -> str:
+        return _decision_list(kb.decisions.values())
+
+    @env.macro
+    def rulings() -> str:
+        return _decision_list(kb.rulings.values())
+
+    def _decision_list(entries) -> str:
         L = here()
         out = []
-        for d in kb.decisions.values():
+        for d in entries:
             out += [f"### {esc(d['id'])}: {esc(d['topic'])} {{ #{d['id'].lower()} }}", "", L.prose(d["decision"]), "",
                     f"*Where:* {', '.join(esc(w) for w in d['where'])}", ""]
         return "\n".join(out)
+
+    @env.macro
+    def check_rules() -> str:
+        """The rule table of `maestro check`, from the rule registry."""
+        rows = [[f'<span id="{r.code.lower()}"></span>`{r.code}`', f"`{esc(r.name)}`", esc(r.severity), esc(str(r.phase) if r.phase else "any"),
+                 esc(r.summary), esc(r.hint)] for r in (checks.RULES[c] for c in sorted(checks.RULES))]
+        return table(["Code", "Name", "Severity", "Phase", "What it finds", "How to fix it"], rows)
 
     # ================================================================ layers
     @env.macro
@@ -527,15 +541,28 @@ def define_env(env):
 
     @env.macro
     def risk_calculator() -> str:
-        """Interactive calculator; computes from the same scoring data as `maestro score`."""
+        """Interactive calculator; computes what `maestro.scoring.score` gives (ruling R02), from the same scoring data.
+
+        Levels with required control types (High, Critical) take one status per type; the others
+        take the status of the strongest control. The script is in docs/assets/maestro.js.
+        """
         data = {"matrix": sc["matrix"], "levels": sc["risk_levels"], "status": sc["implementation_status"],
-                "vector": sc["attack_vector"], "complexity": sc["attack_complexity"]}
+                "vector": sc["attack_vector"], "complexity": sc["attack_complexity"], "required_controls": sc["required_controls"]}
         payload = json.dumps(data).replace("</", "<\\/")
         def opts(name, values, default):
             return "".join(f'<option value="{html.escape(v)}"{" selected" if v == default else ""}>{html.escape(v)}</option>' for v in values)
         sev = [s["level"] for s in sc["severity"]]
         lik = [s["level"] for s in sc["likelihood"]]
         stat_opts = "".join(f'<option value="{s["key"]}">{html.escape(s["status"])}</option>' for s in sc["implementation_status"])
+        names = {t["key"]: t["name"] for t in kb.docs["mitigations"]["types"]}
+        typed = list(dict.fromkeys(k for kinds in sc["required_controls"].values() for k in kinds))  # every type some level requires
+        first = sc["required_controls"].get(sc["matrix"]["High"]["Likely"], [])  # the level of the default ratings
+        def box(shown):  # the site CSS gives labels a display value, so hiding needs an inline display too
+            return f'style="grid-column: 1 / -1; margin: 0{"" if shown else "; display: none"}"{"" if shown else " hidden"}'
+        row = '<div style="display: flex; flex-wrap: wrap; gap: .6rem">'
+        off = ' hidden style="display: none"'
+        per_type = "".join(f'<label data-type="{html.escape(k)}"{"" if k in first else off}>{html.escape(names[k])} controls '
+                           f'<select name="status-{html.escape(k)}">{stat_opts}</select></label>\n' for k in typed)
         return (
             '<form class="maestro-calc" id="maestro-calc" onsubmit="return false">\n'
             f'<script type="application/json" id="maestro-scoring">{payload}</script>\n'
@@ -543,11 +570,19 @@ def define_env(env):
             f'<label>Likelihood <select name="likelihood">{opts("likelihood", lik, "Likely")}</select></label>\n'
             f'<label>Attack vector <select name="vector">{opts("vector", [v["value"] for v in sc["attack_vector"]], "Network")}</select></label>\n'
             f'<label>Attack complexity <select name="complexity">{opts("complexity", [v["value"] for v in sc["attack_complexity"]], "Low")}</select></label>\n'
-            f'<label>Implementation status <select name="status">{stat_opts}</select></label>\n'
+            f'<fieldset data-controls="per-type" {box(bool(first))}>\n'
+            '<legend>Verified status of the best control of each required type</legend>\n'
+            f'{row}\n{per_type}</div>\n</fieldset>\n'
+            f'<fieldset data-controls="strongest" {box(not first)}>\n'
+            '<legend>Verified status of the strongest control</legend>\n'
+            f'{row}\n<label>Strongest control <select name="status">{stat_opts}</select></label>\n</div>\n'
+            '</fieldset>\n'
             '<output class="maestro-calc__result" name="result" aria-live="polite">\n'
             '<span>Risk level: <strong data-out="level"></strong> (<span data-out="value"></span>)</span>\n'
             '<span>Required action: <span data-out="action"></span></span>\n'
             '<span>Timeframe: <span data-out="timeframe"></span></span>\n'
+            '<span>Statuses: <span data-out="status"></span></span>\n'
+            '<span>Control credit: <span data-out="credit"></span> (<span data-out="basis"></span>)</span>\n'
             '<span>Effective risk: <strong data-out="effective"></strong> (<span data-out="effective_level"></span>)</span>\n'
             '<span>Modifiers: <span data-out="modifiers"></span></span>\n'
             '</output>\n</form>'
@@ -587,14 +622,14 @@ def define_env(env):
                 doc = engagement.read_doc(path)
             except engagement.Unusable as exc:
                 raise PluginError(str(exc)) from None
-            errors = [f for f in engagement.check_threat_model(kb, doc, f"data/examples/{name}.json") if f.severity == "error"]
+            errors = [f for f in checks.check_doc(kb, doc, f"data/examples/{name}.json") if f.severity != "pending"]
             if errors:
                 raise PluginError(f"worked example {name} fails maestro check:\n  " + "\n  ".join(str(f) for f in errors))
             examples[name] = doc
         return examples[name]
 
     def _refs(L, refs):
-        return ", ".join(L.id(engagement._ref_id(r)) for r in refs) or "-"
+        return ", ".join(L.id(r.get("id") if isinstance(r, dict) else r) for r in refs) or "-"
 
     def _kv(obj) -> str:
         rows = [[esc(k.replace("_", " ").capitalize()), esc(", ".join(v) if isinstance(v, list) else v)] for k, v in obj.items()]
@@ -721,16 +756,46 @@ def define_env(env):
     @env.macro
     def example_residual(name: str) -> str:
         d = example(name)
-        tm = {t["id"]: t for t in d["threats"]}
-        mits = {m["id"]: m for m in d["mitigations"]}
+        postures = assessment.assess(kb, d)
         rows = []
         for r in d.get("residual_risks", []):
-            t = tm[r["threat"]]
-            lvl = _risk(t)
-            eff = scoring.effective_risk(kb, lvl, [(mits[m]["status"], mits[m].get("coverage", "full")) for m in t["mitigations"] if m in mits])
-            rows.append([esc(r["id"]), esc(r["threat"]), esc(lvl), f"{eff:g}", f"**{esc(r['residual'])}**", esc(r["disposition"]),
+            p = postures[r["threat"]]
+            rows.append([esc(r["id"]), esc(r["threat"]), esc(p.level), f"{p.effective:g}", f"**{esc(r['residual'])}**", esc(r["disposition"]),
                          esc(r.get("owner", "-")), esc(r.get("review", "-"))])
         return table(["ID", "Threat", "Inherent", "Effective risk", "Residual", "Disposition", "Owner", "Review"], rows)
+
+    @env.macro
+    def example_posture(name: str) -> str:
+        """The residual posture of a worked example, computed from its records (rulings R01-R03)."""
+        d = example(name)
+        postures = assessment.assess(kb, d)
+        residual = {r["threat"]: r for r in d.get("residual_risks", [])}
+        levels = [r["level"] for r in reversed(sc["risk_levels"])]
+        by_level = {lv: sorted(t for t, r in residual.items() if r["residual"] == lv) for lv in levels}
+        open_severe = sorted(t for t, p in postures.items() if p.level in ("High", "Critical") and p.credit < 1)
+        verified = sum(1 for p in postures.values() for c in p.controls if c.basis != "unverified")
+        controls = sum(len(p.controls) for p in postures.values())
+        disp = {k: sum(1 for r in residual.values() if r["disposition"] == k) for k in sc["dispositions"]}
+        rows = [[f"**{esc(lv)}**", str(len(ts)), esc(", ".join(ts)) or "-"] for lv, ts in by_level.items()]
+        return "\n".join([
+            table(["Residual level", "Threats", "Which"], rows), "",
+            f"{len(open_severe)} of {sum(1 for p in postures.values() if p.level in ('High', 'Critical'))} High or Critical threats still have open control gaps"
+            + (f" ({esc(', '.join(open_severe))})" if open_severe else "") + "; "
+            f"{verified} of {controls} threat-control links rest on Phase 8 verification or cited evidence. "
+            "Dispositions: " + ", ".join(f"{v} {esc(k)}" for k, v in disp.items() if v) + ".",
+        ])
+
+    @env.macro
+    def example_validation(name: str) -> str:
+        """The Phase 8 code-validation records of a worked example."""
+        L = here()
+        rows = [[esc(cv["id"]), L.id(cv["mitigation"]) if cv["mitigation"] in kb.mitigations else esc(cv["mitigation"]),
+                 L.prose(cv.get("artifact", "-")), f"`{esc(cv['file'])}:{esc(str(cv.get('line', '')))}`" if cv.get("file") else "-",
+                 f"**{esc(cv['verified_status'])}**", L.prose(cv.get("gaps", "-")), esc(cv.get("tests", "-"))]
+                for cv in example(name).get("code_validation", [])]
+        if not rows:
+            return "*No code-validation records: Phase 8 had no source access, so only controls with cited evidence count (ruling R01).*"
+        return table(["ID", "Mitigation", "Artifact", "Where", "Verified", "Gaps", "Tests"], rows)
 
     @env.macro
     def example_roadmap(name: str) -> str:

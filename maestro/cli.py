@@ -6,15 +6,14 @@ Exit codes: 0 clean; 1 findings (or a failed verification); 2 unusable input or 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
-import urllib.request
 from pathlib import Path
 
-from . import engagement, exports, project, scoring, yamlio
-from .kb import KB, KBError, load_kb
+from . import checks, engagement, exports, integrity, kbcache, project, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
+from .kb import KB, KBError
+from .kbcache import load_kb  # kb.load_kb behind the validated-knowledge-base cache: same KB, same KBError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,12 +38,12 @@ class Out:
 
 
 def _findings_result(out: Out, findings, checked: list[str]) -> int:
-    errors = [f for f in findings if f.severity == "error"]
+    count = {sev: sum(1 for f in findings if f.severity == sev) for sev in ("error", "warning", "pending")}
     text = "\n".join(str(f) for f in findings)
-    summary = f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s) in {len(checked)} file(s)"
-    out.emit({"ok": not errors, "errors": len(errors), "warnings": len(findings) - len(errors), "checked": checked,
-              "findings": [f.as_dict() for f in findings]}, (text + "\n" if text else "") + summary)
-    return 1 if errors else 0
+    summary = f"{count['error']} error(s), {count['warning']} warning(s), {count['pending']} pending in {len(checked)} file(s)"
+    out.emit({"ok": not count["error"], "errors": count["error"], "warnings": count["warning"], "pending": count["pending"],
+              "checked": checked, "findings": [f.as_dict() for f in findings]}, (text + "\n" if text else "") + summary)
+    return 1 if count["error"] else 0
 
 
 def _project_folder(name: str, base: str | None) -> Path:
@@ -64,20 +63,31 @@ def cmd_new(a, out: Out) -> int:
         if bad:
             raise project.ProjectError(f"answers must be yes/no values, got {', '.join(bad)}")
         answers = [x in ("y", "yes", "true") for x in vals]
-    folder = project.new_project(kb, a.name, Path(a.dir), a.depth, answers, a.prefix, a.analyst)
+    folder = project.new_project(kb, a.name, Path(a.dir), a.depth, answers, a.prefix, a.analyst, a.reason)
     state = project.read_state(kb, folder)
     files = sorted(p.name for p in folder.iterdir())
-    out.emit({"project": a.name, "folder": str(folder), "analysis_depth": state["analysis_depth"], "prefix": state["prefix"], "files": files},
-             f"Created {folder} (depth {state['analysis_depth']}, local IDs {state['prefix']}-T<n>)\n" + "\n".join(f"  {f}" for f in files))
+    out.emit({"project": a.name, "folder": str(folder), "analysis_depth": state["analysis_depth"], "layer_scope": state["layer_scope"],
+              "prefix": state["prefix"], "files": files},
+             f"Created {folder} (depth {state['analysis_depth']}, layers {', '.join(state['layer_scope'])}, local IDs {state['prefix']}-T<n>)\n"
+             + "\n".join(f"  {f}" for f in files))
     return 0
+
+
+def _stale_export(folder: Path) -> str | None:
+    """A warning when threat-model.json is older than a phase file, else None."""
+    tm = folder / "threat-model.json"
+    if not tm.exists():
+        return None
+    newer = sorted(p.name for p in folder.glob("[01][0-9]-*.md") if p.stat().st_mtime > tm.stat().st_mtime)
+    return f"threat-model.json is older than {', '.join(newer)}; run `maestro export`" if newer else None
 
 
 def cmd_status(a, out: Out) -> int:
     kb = _kb()
     folder = _project_folder(a.name, a.dir)
     state = project.read_state(kb, folder)
-    merged, problems = project.blocks(folder, state)
-    threats, mitigations = len(merged.get("threats", []) or []), len(merged.get("mitigations", []) or [])
+    doc, _ = project.export(kb, folder)
+    threats, mitigations = project.count_records(doc)
     nxt = project.next_phase(kb, state)
     rows = []
     for n, p in kb.phases.items():
@@ -88,10 +98,12 @@ def cmd_status(a, out: Out) -> int:
     lines.append(f"  threat-model.json: {state['phases']['10j']['status']}")
     lines.append(f"Next: phase {nxt} ({kb.phases[nxt]['name']})" if nxt else "Next: all phases done; run `maestro export` and `maestro check`")
     lines.append(f"Counts: {threats} threats, {mitigations} mitigations")
+    warnings = [w for w in [_stale_export(folder)] if w]
     if kb.version != state["version_metadata"]["playbook_version"]:
-        lines.append(f"Note: started with knowledge base v{state['version_metadata']['playbook_version']}, now v{kb.version}")
-    out.emit({"project": state["project"], "analysis_depth": state["analysis_depth"], "phases": rows, "next": nxt,
-              "threats": threats, "mitigations": mitigations, "problems": [p.as_dict() for p in problems]}, "\n".join(lines))
+        warnings.append(f"started with knowledge base v{state['version_metadata']['playbook_version']}, now v{kb.version}")
+    lines += [f"Warning: {w}" for w in warnings]
+    out.emit({"project": state["project"], "analysis_depth": state["analysis_depth"], "layer_scope": state.get("layer_scope", []),
+              "phases": rows, "next": nxt, "threats": threats, "mitigations": mitigations, "warnings": warnings}, "\n".join(lines))
     return 0
 
 
@@ -106,35 +118,13 @@ def cmd_mark(a, out: Out) -> int:
 def cmd_check(a, out: Out) -> int:
     kb = _kb()
     path = Path(a.path)
-    findings: list[engagement.Finding] = []
-    checked: list[str] = []
     if path.is_dir():
-        state_path = path / "state.json"
-        state_doc = engagement.read_doc(state_path)  # Unusable -> exit 2
-        checked.append(str(state_path))
-        findings += engagement.check_state(kb, state_doc, str(state_path))
-        if any(f.severity == "error" for f in findings):
-            return _findings_result(out, findings, checked)
-        state = yamlio.plain(state_doc)
-        for key, ph in state["phases"].items():
-            p = path / ph["output_file"]
-            if key != "10j" and p.exists():
-                checked.append(str(p))
-                findings += engagement.check_markdown(kb, p, str(p))
-        doc, problems = project.export(kb, path)
-        findings += problems
-        if doc["threats"] or doc["mitigations"]:
-            findings += engagement.check_threat_model(kb, doc, str(path / "(phase records)"))
-        tm = path / "threat-model.json"
-        if tm.exists():
-            # The phase files are the source; the export is only checked for being current.
-            newer = [p.name for p in path.glob("[01][0-9]-*.md") if p.stat().st_mtime > tm.stat().st_mtime]
-            if newer:
-                findings.append(engagement.Finding(str(tm), 1, "", f"stale export: {', '.join(sorted(newer))} changed after it; run `maestro export`", "warning"))
+        findings, checked = checks.check_project(kb, path)
     else:
-        doc = engagement.read_doc(path)
-        checked.append(str(path))
-        findings += engagement.check_threat_model(kb, doc, str(path))
+        findings, checked = checks.check_file(kb, path), [str(path)]
+    if a.format == "sarif":
+        print(json.dumps(sarif.report(findings, kb.version), indent=2))
+        return 1 if any(f.severity == "error" for f in findings) else 0
     return _findings_result(out, findings, checked)
 
 
@@ -160,88 +150,126 @@ def cmd_score(a, out: Out) -> int:
 
 def _score_project(kb: KB, a, out: Out) -> int:
     path = Path(a.path)
+    warnings = []
     if path.is_dir():
-        doc, _ = project.export(kb, path) if not (path / "threat-model.json").exists() else (engagement.read_doc(path / "threat-model.json"), [])
+        warnings = [w for w in [_stale_export(path)] if w]
+        doc = engagement.read_doc(path / "threat-model.json") if (path / "threat-model.json").exists() else project.export(kb, path)[0]
     else:
         doc = engagement.read_doc(path)
-    findings = [f for f in engagement._schema_findings(doc, engagement.threat_model_schema(kb), str(path))]
-    if findings:
-        _findings_result(out, findings, [str(path)])
+    ctx = checks.Context(kb, doc, str(path), "export")
+    if ctx.schema_errors:
+        _findings_result(out, checks.run(ctx, ["MC108"]), [str(path)])
         return 2
-    mits = {m["id"]: m for m in doc["mitigations"]}
     ranked = []
-    for t in doc["threats"]:
-        lvl = scoring.risk_level(kb, t["severity"], t["likelihood"])
-        stats = [(mits[m]["status"], mits[m].get("coverage", "full")) for m in t["mitigations"] if m in mits]
-        eff = scoring.effective_risk(kb, lvl, stats)
-        best = max((scoring.status_value(kb, *s) for s in stats), default=0.0)
-        best_key = next(s["key"] for s in kb.scoring["implementation_status"] if s["value"] == best)
-        ranked.append({"id": t["id"], "name": t["name"], "severity": t["severity"], "likelihood": t["likelihood"], "risk": lvl,
-                       "vector": t.get("attack_vector"), "complexity": t.get("attack_complexity"), "effective": eff,
-                       "bucket": scoring.remediation_bucket(kb, lvl, best_key)})
+    for t in ctx.records("threats"):
+        p = ctx.postures[t["id"]]
+        ranked.append({"id": t["id"], "name": t["name"], "severity": t["severity"], "likelihood": t["likelihood"], "risk": p.level,
+                       "vector": t.get("attack_vector"), "complexity": t.get("attack_complexity"), "credit": p.credit,
+                       "effective": p.effective, "effective_level": p.effective_level, "bucket": p.bucket})
     ranked.sort(key=lambda r: scoring.rank_key(kb, r["effective"], r["vector"], r["complexity"]))
     lines = [f"{i:>2}. {r['id']:<14} effective {r['effective']:<4g} risk {r['risk']:<8} {r['vector'] or '-':<8} {r['complexity'] or '-':<5} {r['bucket']:<11} {r['name']}"
              for i, r in enumerate(ranked, 1)]
-    out.emit({"ranking": ranked}, "\n".join(lines) or "no threats")
+    lines += [f"Warning: {w}" for w in warnings]
+    out.emit({"ranking": ranked, "warnings": warnings}, "\n".join(lines) or "no threats")
     return 0
 
 
 def cmd_export(a, out: Out) -> int:
     kb = _kb()
     folder = _project_folder(a.name, a.dir)
-    doc, problems = project.export(kb, folder)
-    target = folder / "threat-model.json"
-    project.write_json_atomic(target, doc)
-    t, m = project.count_records(doc)
     state = project.read_state(kb, folder)
+    findings, _ = checks.check_project(kb, folder)
+    doc, _ = project.export(kb, folder)
+    blocking = [f for f in findings if f.severity == "error" and f.rule in EXPORT_BLOCKERS]
+    target = folder / "threat-model.json"
+    if blocking:
+        text = "\n".join(str(f) for f in blocking) + f"\nNot written: {target} was left as it was; fix the records above and export again."
+        out.emit({"file": None, "written": False, "findings": [f.as_dict() for f in blocking]}, text)
+        return 1
+    plain = yamlio.plain(doc)
+    project.write_json_atomic(target, plain)
+    t, m = project.count_records(plain)
     state["threat_count"], state["mitigation_count"] = t, m
     state["phases"]["10j"]["status"] = "complete"
-    state["updated"] = project.now()
+    state["phases"]["10j"]["updated"] = state["updated"] = project.now()
     project.write_json_atomic(folder / "state.json", state)
-    findings = problems + engagement.check_threat_model(kb, doc, str(target))
-    errors = [f for f in findings if f.severity == "error"]
-    text = f"Wrote {target} ({t} threats, {m} mitigations)"
-    if findings:
-        text += "\n" + "\n".join(str(f) for f in findings)
-    out.emit({"file": str(target), "threats": t, "mitigations": m, "findings": [f.as_dict() for f in findings]}, text)
+    rest = [f for f in findings if f.severity != "pending" and f.rule not in ("MC111", "MC112")]
+    errors = [f for f in rest if f.severity == "error"]
+    text = f"Wrote {target} ({t} threats, {m} mitigations; previous version kept as threat-model.json.bak)"
+    if rest:
+        text += "\n" + "\n".join(str(f) for f in rest)
+    out.emit({"file": str(target), "written": True, "threats": t, "mitigations": m, "findings": [f.as_dict() for f in rest]}, text)
     return 1 if errors else 0
 
 
+# An export is written only when the records can be read whole and follow the schema.
+EXPORT_BLOCKERS = {"MC103", "MC104", "MC105", "MC106", "MC108", "MC109"}
+
+
+MANIFEST_MAX_BYTES = 16 * 1024 * 1024
+
+
 def _load_manifest(src: str) -> dict:
-    if src.startswith(("http://", "https://")):
-        with urllib.request.urlopen(src, timeout=20) as r:  # noqa: S310 - user-given manifest URL
-            return json.loads(r.read().decode("utf-8"))
-    return json.loads(Path(src).read_text(encoding="utf-8"))
+    """The manifest in a file or at an http(s) URL; Unusable (exit 2) when unreadable or corrupt."""
+    try:
+        if src.startswith(("http://", "https://")):
+            import urllib.request  # on demand: costs ~20 ms to import
+
+            with urllib.request.urlopen(src, timeout=20) as r:  # noqa: S310 - user-given manifest URL
+                raw = r.read(MANIFEST_MAX_BYTES + 1)
+        else:
+            raw = Path(src).read_bytes()
+    except (OSError, ValueError) as exc:  # URLError/HTTPError are OSErrors; ValueError: a malformed URL
+        raise engagement.Unusable(f"cannot read manifest {src}: {exc}") from None
+    try:
+        if len(raw) > MANIFEST_MAX_BYTES:
+            raise integrity.ManifestError(f"larger than {MANIFEST_MAX_BYTES // (1024 * 1024)} MiB")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise integrity.ManifestError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        return integrity.parse_manifest(text)
+    except integrity.ManifestError as exc:
+        raise engagement.Unusable(f"manifest {src} is corrupt: {exc}") from None
 
 
 def cmd_verify(a, out: Out) -> int:
-    data = _data_dir()
     src = a.manifest or str(ROOT / "manifest.json")
+    manifest = _load_manifest(src)
     try:
-        manifest = _load_manifest(src)
-    except (OSError, ValueError) as exc:
-        raise engagement.Unusable(f"cannot read manifest {src}: {exc}") from None
-    want = manifest.get("files", {})
-    have = {f"data/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(data.glob("*.yaml"))}
-    changed = sorted(k for k in want if k in have and have[k] != want[k])
-    missing = sorted(k for k in want if k not in have)
-    extra = sorted(k for k in have if k not in want)
+        changed, missing, extra = integrity.compare(manifest, ROOT, _data_dir())
+    except OSError as exc:
+        raise engagement.Unusable(f"cannot read {getattr(exc, 'filename', None) or 'a covered file'}: {exc.strerror or exc}") from None
     ok = not (changed or missing or extra)
-    lines = [f"{'OK' if ok else 'MODIFIED'}: data/ against manifest v{manifest.get('version', '?')} ({src})"]
+    lines = [f"{'OK' if ok else 'MODIFIED'}: data/, AGENTS.md, CLAUDE.md and maestro/ against manifest v{manifest.get('version', '?')} ({src})"]
     lines += [f"  changed: {k}" for k in changed] + [f"  missing: {k}" for k in missing] + [f"  extra:   {k}" for k in extra]
     if not ok:
-        lines.append("Restore with `git checkout -- data/` or verify against the manifest of the version you intend to use.")
+        tops = sorted({k.split("/")[0] + ("/" if "/" in k else "") for k in changed + missing})
+        if tops:
+            lines.append(f"Restore the release files with `git checkout -- {' '.join(tops)}` (discards local edits)"
+                         + (", remove the extra files," if extra else "") + " or verify against the manifest of the version you intend to use.")
+        else:
+            lines.append("Remove the extra files, or verify against the manifest of the version you intend to use.")
     out.emit({"ok": ok, "manifest": src, "version": manifest.get("version"), "changed": changed, "missing": missing, "extra": extra}, "\n".join(lines))
     return 0 if ok else 1
 
 
 def cmd_manifest(a, out: Out) -> int:
     kb = _kb()
-    doc = exports.manifest(_data_dir(), kb.version)
-    text = json.dumps(doc, indent=2) + "\n"
+    try:
+        text = integrity.manifest_text(integrity.manifest(ROOT, kb.version, _data_dir()))
+    except OSError as exc:
+        raise engagement.Unusable(f"cannot read {getattr(exc, 'filename', None) or 'a covered file'}: {exc.strerror or exc}") from None
     if a.write:
-        (ROOT / "manifest.json").write_text(text, encoding="utf-8")
-        out.emit({"written": str(ROOT / "manifest.json")}, f"Wrote {ROOT / 'manifest.json'}")
+        target = ROOT / "manifest.json"
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise engagement.Unusable(f"cannot write {target}: {exc.strerror or exc}") from None
+        out.emit({"written": str(target)}, f"Wrote {target}")
     else:
         sys.stdout.write(text)
     return 0
@@ -263,9 +291,9 @@ def parser() -> argparse.ArgumentParser:
     s = common(sub.add_parser("new", help="create threat-models/NAME with state.json and phase skeletons"))
     s.add_argument("name")
     s.add_argument("--dir", default="threat-models", help="parent folder (default threat-models)")
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--depth", choices=["full", "standard", "lightweight"])
-    g.add_argument("--answers", help="answers to the five depth questions, e.g. n,n,y,n,y")
+    s.add_argument("--answers", help="answers to the five depth questions, e.g. n,n,y,n,y (decide depth and layer scope)")
+    s.add_argument("--depth", choices=["full", "standard", "lightweight"], help="the depth the user chose; shallower than the answers give needs --reason")
+    s.add_argument("--reason", help="why the depth differs from what the answers give")
     s.add_argument("--prefix", help="local ID prefix, e.g. PAY for PAY-T1 (default: from the name)")
     s.add_argument("--analyst", default="AI assistant")
     s.set_defaults(func=cmd_new)
@@ -285,13 +313,16 @@ def parser() -> argparse.ArgumentParser:
 
     s = common(sub.add_parser("check", help="validate a project folder or a threat-model.json"))
     s.add_argument("path")
+    s.add_argument("--format", choices=["text", "json", "sarif"], default=None,
+                   help="text (default), json (same as --json) or sarif (SARIF 2.1.0 for code-scanning tools)")
     s.set_defaults(func=cmd_check)
 
     s = common(sub.add_parser("score", help="risk level and effective risk, or rank a project's threats"))
     s.add_argument("path", nargs="?")
     s.add_argument("--severity")
     s.add_argument("--likelihood")
-    s.add_argument("--status", default="not", help="not | partial | implemented")
+    s.add_argument("--status", default="not", help="not | partial | implemented for every control type, or per type: "
+                   "preventive=implemented,detective=partial (types not named count as not implemented)")
     s.add_argument("--vector")
     s.add_argument("--complexity")
     s.set_defaults(func=cmd_score)
@@ -313,11 +344,27 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (`maestro verify | head -1`): stop quietly, as other command-line tools do
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stream for interpreter shutdown
+        except OSError:
+            pass
+        return 0
+
+
+def _main(argv) -> int:
+    try:
         a = parser().parse_args(argv)
     except SystemExit as exc:
         return 2 if exc.code else 0
+    if getattr(a, "format", None) == "json":
+        a.json = True
     out = Out(getattr(a, "json", False))
     try:
+        if a.cmd not in ("verify", "manifest"):  # one stderr line when covered files differ from manifest.json
+            kbcache.prime(ROOT, _data_dir(), integrity.warn_if_modified(ROOT, _data_dir()))
         return a.func(a, out)
     except KBError as exc:
         print(f"maestro: the knowledge base in {_data_dir()} is invalid:\n{exc}", file=sys.stderr)

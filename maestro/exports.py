@@ -6,12 +6,11 @@ CLI can write them. Output is deterministic (sorted keys where order is not mean
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from pathlib import Path
 
-from . import schemas, yamlio
+from . import integrity, schemas, yamlio
 from .kb import KB, LAYER_ORDER
 from .urls import url_of
 
@@ -93,17 +92,13 @@ def schema_files(kb: KB) -> dict[str, str]:
     return out
 
 
-def manifest(data_dir: Path, version: str) -> dict:
-    """SHA-256 of every data file, for `maestro verify`."""
-    files = {}
-    for p in sorted(Path(data_dir).glob("*.yaml")):
-        files[f"data/{p.name}"] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return {"version": version, "algorithm": "sha256", "files": files}
-
-
 def all_exports(kb: KB, data_dir: Path) -> dict[str, str]:
     """Every export file: site-relative path -> text."""
-    out = {"ids.json": _json(ids_json(kb)), "kb.json": _json(kb_json(kb)), "manifest.json": _json(manifest(data_dir, kb.version))}
+    # The published manifest covers the same files as the release's manifest.json (integrity.py):
+    # data/ recursively, AGENTS.md, CLAUDE.md and maestro/**/*.py of the checkout being built.
+    data_dir = Path(data_dir)
+    release = integrity.manifest(data_dir.parent, kb.version, data_dir)
+    out = {"ids.json": _json(ids_json(kb)), "kb.json": _json(kb_json(kb)), "manifest.json": integrity.manifest_text(release)}
     out.update({f"csv/{k}": v for k, v in csv_files(kb).items()})
     out.update({f"schemas/{k}": v for k, v in schema_files(kb).items()})
     return out

@@ -95,7 +95,17 @@ def _fingerprint(data_dir: Path) -> str:
     return h.hexdigest()
 
 
-def load_kb(data_dir: str | Path) -> "KB":
+def load_kb(data_dir: str | Path, cache: bool = False) -> "KB":
+    """The validated knowledge base in ``data_dir``; KBError lists every problem.
+
+    With ``cache=True`` (what the CLI uses) a knowledge base already validated with the same
+    data files and the same code is read from the cache instead (see kbcache.py). Its
+    documents are then plain dicts and lists without line positions.
+    """
+    if cache:
+        from . import kbcache
+
+        return kbcache.load_kb(data_dir)
     data_dir = Path(data_dir)
     col = _Collector(data_dir)
     docs: dict[str, object] = {}
@@ -156,6 +166,7 @@ class KB:
         self.cases = {c["id"]: c for c in docs["case-studies"]["cases"]}
         self.glossary = docs["glossary"]
         self.decisions = {d["id"]: d for d in docs["decisions"]["decisions"]}
+        self.rulings = {r["id"]: r for r in docs["decisions"]["rulings"]}
         self.llm = {i["id"]: i for i in self.frameworks["llm_top10"]}
         self.asi = {i["id"]: i for i in self.frameworks["asi_top10"]}
         self.cwe = self.frameworks["cwe"]
@@ -324,6 +335,7 @@ def _cross_check(kb: KB, col: _Collector):
         ("patterns", "n", docs["patterns"]["patterns"]),
         ("case-studies", "id", docs["case-studies"]["cases"]),
         ("decisions", "id", docs["decisions"]["decisions"]),
+        ("decisions", "id", docs["decisions"]["rulings"]),
         ("templates", "key", docs["templates"]["templates"]),
     ):
         for node in items:
@@ -568,6 +580,9 @@ def _cross_check(kb: KB, col: _Collector):
     dn = sorted(int(d[1:]) for d in kb.decisions)
     if dn != list(range(1, len(dn) + 1)):
         col.add("decisions", docs["decisions"]["decisions"], None, "", "decisions must run D01.. without gaps")
+    rn = sorted(int(r[1:]) for r in kb.rulings)
+    if rn != list(range(1, len(rn) + 1)):
+        col.add("decisions", docs["decisions"]["rulings"], None, "", "rulings must run R01.. without gaps")
 
 
 _CACHE: dict[str, tuple[str, KB]] = {}

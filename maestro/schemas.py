@@ -280,7 +280,8 @@ DATA = {
                 ),
                 10,
             ),
-            "flow": obj({k: _list(PHASE, 1) for k in ("parallel_after_2", "strictly_sequential", "lightweight_phases", "lightweight_skipped")}),
+            "flow": obj({k: _list(PHASE, 1) for k in ("parallel_after_2", "strictly_sequential", "lightweight_phases", "lightweight_skipped",
+                                                        "skippable_with_reason")}),
             "reentry": _list(obj({"change": TEXT, "re_enter_at": PHASE}), 1),
         }
     ),
@@ -308,7 +309,7 @@ DATA = {
             "implementation_status": _list(obj({"status": TEXT, "key": {"enum": ["not", "partial", "implemented"]},
                                                 "value": {"type": "number", "minimum": 0, "maximum": 1}}), 3),
             "effective_risk": obj({"formula": TEXT, "min": {"type": "number"}, "max": {"type": "number"},
-                                   "multiple_mitigations": {"const": "strongest"},
+                                   "multiple_mitigations": {"const": "mean-of-required-types"},
                                    "partial_coverage_value": {"type": "number"}}),
             "cost": _list(obj({"level": LEVEL3, "meaning": TEXT}), 3),
             "effectiveness": _list(obj({"level": LEVEL3, "meaning": TEXT}), 3),
@@ -394,6 +395,7 @@ DATA = {
     "decisions": obj(
         {
             "decisions": _list(obj({"id": _id(ids.DEFECT), "topic": TEXT, "decision": TEXT, "where": _list(TEXT, 1)}), 1),
+            "rulings": _list(obj({"id": _id(ids.RULING), "topic": TEXT, "decision": TEXT, "where": _list(TEXT, 1)}), 1),
         }
     ),
 }

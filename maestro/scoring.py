@@ -124,7 +124,7 @@ def parse_statuses(kb: KB, value: str) -> dict[str, str]:
     if "=" not in value:
         st = status(kb, value)["status"]
         return {t: st for t in types}
-    out = {}
+    out = {t: "Not Implemented" for t in types}
     for part in value.split(","):
         kind, _, stat = part.partition("=")
         kind = kind.strip().lower()
@@ -139,7 +139,8 @@ def score(kb: KB, sev: str, lik: str, stat: str = "not", vec: str | None = None,
     info = level_info(kb, lvl)
     per_type = parse_statuses(kb, stat)
     eff = effective_risk(kb, lvl, [(kind, st, "full") for kind, st in per_type.items()])
-    label = ", ".join(f"{k} {v}" for k, v in per_type.items()) if len(set(per_type.values())) > 1 else next(iter(per_type.values()), "")
+    shown = {k: v for k, v in per_type.items() if k in required_types(kb, lvl)} or per_type
+    label = ", ".join(f"{k} {v}" for k, v in shown.items()) if len(set(shown.values())) > 1 else next(iter(shown.values()), "")
     s = Score(severity(kb, sev), likelihood(kb, lik), lvl, info["value"], info["action"], info["timeframe"],
               label, eff, equivalent_level(kb, eff))
     if vec:

@@ -169,4 +169,18 @@ def best_span(written: str, canonical: str, from_end: bool) -> str:
     words = written.split()
     n = len(canonical.split())
     spans = [" ".join(words[-k:]) if from_end else " ".join(words[:k]) for k in range(1, min(len(words), n + 2) + 1)]
-    return max(spans, key=lambda s: (ratio(s, canonical), len(s)), default="")
+    return max(spans, key=lambda s: (word_f1(s, canonical), ratio(s, canonical)), default="")
+
+
+def _same_word(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def word_f1(a: str, b: str) -> float:
+    """Overlap of the significant words of two names (F1 of precision and recall; 'allowlist' matches 'allowlisting')."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return 0.0
+    p = sum(any(_same_word(x, y) for y in wb) for x in wa) / len(wa)
+    r = sum(any(_same_word(y, x) for x in wa) for y in wb) / len(wb)
+    return 0.0 if p + r == 0 else 2 * p * r / (p + r)

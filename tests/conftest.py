@@ -1,10 +1,12 @@
 """Shared fixtures: the knowledge base, a strict build of the site, and helpers."""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,6 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 REFERENCE = ROOT.parent / "shared" / "reference"
 sys.path.insert(0, str(ROOT))
+
+# Every cache the code under test writes (kbcache, generated validators) goes to a directory of
+# this test session, never to the user's ~/.cache. Set before anything loads the knowledge base;
+# subprocesses inherit it (tests that pass their own env= must copy CACHE_ENV into it).
+CACHE_DIR = tempfile.mkdtemp(prefix="maestro-test-cache-")
+os.environ["MAESTRO_CACHE_DIR"] = CACHE_DIR
+CACHE_ENV = {"MAESTRO_CACHE_DIR": CACHE_DIR}
+atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
 
 from maestro import load_kb  # noqa: E402
 
@@ -115,3 +125,19 @@ def page(site: Path, url: str) -> Page:
     path = site / url.strip("/") / "index.html" if url.endswith("/") else site / url.strip("/")
     assert path.exists(), f"no page at {url}"
     return Page(path.read_text(encoding="utf-8"))
+
+
+def maestro_cli(*args, cwd=None):
+    """Run the maestro CLI in-process, as `maestro ARGS` would, and return (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+    from maestro import cli
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    try:
+        os.chdir(cwd or ROOT)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main([str(a) for a in args])
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()

@@ -152,31 +152,66 @@ def test_workshop_pages_print_cleanly(page, tmp_path, url, selector, minimum):
     pdf = page.pdf(path=str(tmp_path / "page.pdf"), format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
 
-def test_risk_calculator_agrees_with_cli_on_every_cell(page, capsys):
-    """All 16 matrix cells x 3 statuses: the widget shows what `maestro score` prints."""
-    import json as _json
-
+def test_risk_calculator_agrees_with_scoring_on_every_cell(page):
+    """Every matrix cell with uniform statuses, and mixed per-type statuses on the High and
+    Critical cells: the widget shows what `maestro.scoring.score` computes (ruling R02)."""
     from conftest import KB
-    from maestro import cli
+    from maestro import scoring
 
     page.goto(page.base + "/guides/risk-scoring/", wait_until="networkidle")
     form = page.locator("#maestro-calc")
     assert form.is_visible()
+    # accessible form: every fieldset has a legend, every select sits in a label with text
+    assert page.evaluate("""() => [...document.querySelectorAll('#maestro-calc fieldset')]
+                              .every(f => f.querySelector(':scope > legend')?.textContent.trim())""")
+    assert page.evaluate("""() => [...document.querySelectorAll('#maestro-calc select')]
+                              .every(s => s.closest('label') && s.closest('label').textContent.replace(s.textContent, '').trim())""")
+
     sevs = [s["level"] for s in KB.scoring["severity"]]
     liks = [s["level"] for s in KB.scoring["likelihood"]]
-    checked = 0
-    for status in [s["key"] for s in KB.scoring["implementation_status"]]:
-        form.locator("select[name=status]").select_option(status)
-        for sev in sevs:
-            form.locator("select[name=severity]").select_option(sev)
-            for lik in liks:
-                form.locator("select[name=likelihood]").select_option(lik)
-                shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#maestro-calc [data-out]')]
-                                          .map(e => [e.dataset.out, e.textContent]))""")
-                assert cli.main(["score", "--severity", sev, "--likelihood", lik, "--status", status, "--json"]) == 0
-                want = _json.loads(capsys.readouterr().out)
-                assert shown["level"] == want["level"] and int(shown["value"]) == want["value"], (sev, lik, status)
-                assert shown["action"] == want["action"] and shown["timeframe"] == want["timeframe"]
-                assert float(shown["effective"]) == want["effective"] and shown["effective_level"] == want["effective_level"]
-                checked += 1
-    assert checked == 48
+    keys = [s["key"] for s in KB.scoring["implementation_status"]]
+    typed = list(dict.fromkeys(k for kinds in KB.scoring["required_controls"].values() for k in kinds))
+    assert typed == ["preventive", "detective", "corrective"]
+    mixed = [("implemented", "not", "not"), ("partial", "not", "not"), ("implemented", "partial", "not"),
+             ("not", "implemented", "implemented"), ("partial", "partial", "implemented"), ("implemented", "implemented", "partial")]
+
+    def set_statuses(required, values):
+        if required:
+            for kind, v in zip(required, values, strict=True):
+                form.locator(f"select[name=status-{kind}]").select_option(v)
+        else:
+            form.locator("select[name=status]").select_option(values[0])
+
+    def shown():
+        return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#maestro-calc [data-out]')]
+                                  .map(e => [e.dataset.out, e.textContent]))""")
+
+    checked = {"uniform": 0, "mixed": 0}
+    for sev in sevs:
+        form.locator("select[name=severity]").select_option(sev)
+        for lik in liks:
+            form.locator("select[name=likelihood]").select_option(lik)
+            level = scoring.risk_level(KB, sev, lik)
+            required = scoring.required_types(KB, level)
+            # only the inputs that count at this level are offered
+            assert form.locator('fieldset[data-controls="per-type"]').is_visible() == bool(required), (sev, lik)
+            assert form.locator('fieldset[data-controls="strongest"]').is_visible() == (not required), (sev, lik)
+            for kind in typed:
+                assert form.locator(f"select[name=status-{kind}]").is_visible() == (kind in required), (sev, lik, kind)
+            combos = [("uniform", (k,) * len(typed)) for k in keys] + ([("mixed", m) for m in mixed] if required else [])
+            for what, values in combos:
+                set_statuses(required, values if required else values[:1])
+                spec = ",".join(f"{kind}={v}" for kind, v in zip(typed, values, strict=True))
+                want = scoring.score(KB, sev, lik, spec)
+                triples = [(kind, st, "full") for kind, st in scoring.parse_statuses(KB, spec).items()]
+                credit = scoring.control_credit(KB, want.level, triples)
+                got = shown()
+                ctx = (sev, lik, spec)
+                assert got["level"] == want.level and int(got["value"]) == want.value, ctx
+                assert got["action"] == want.action and got["timeframe"] == want.timeframe, ctx
+                assert got["status"] == want.status, (ctx, got["status"])
+                assert float(got["credit"]) == round(credit, 2), ctx
+                assert float(got["effective"]) == want.effective and got["effective_level"] == want.effective_level, (ctx, got)
+                checked[what] += 1
+    severe = sum(1 for s in sevs for l in liks if scoring.required_types(KB, scoring.risk_level(KB, s, l)))
+    assert checked == {"uniform": 16 * len(keys), "mixed": severe * len(mixed)} and severe == 9

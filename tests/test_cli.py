@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -9,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, KB, ROOT
-from maestro import cli, scoring
+from conftest import CACHE_ENV, DATA, KB, ROOT
+from maestro import cli, engagement, scoring
 
 EXAMPLE_TM = {
-    "schema_version": "1.0.0", "project": "seed", "prefix": "SEED", "analysis_depth": "full",
-    "disclaimer": "AI-assisted; review before use.",
+    "schema_version": "1.1.0", "project": "seed", "prefix": "SEED", "analysis_depth": "full",
+    "disclaimer": engagement.DISCLAIMER,
     "threats": [
         {"id": "SEED-T1", "name": "Injected instructions in tickets", "layers": ["L1", "L3"],
          "maps_to": [{"id": "T6", "name": "Intent Breaking & Goal Manipulation"}], "severity": "Critical", "likelihood": "Likely",
-         "attack_vector": "Network", "attack_complexity": "Low",
+         "attack_vector": "Network", "attack_complexity": "Low", "llm_top10": ["LLM01"], "asi_top10": ["ASI01"],
+         "cwe": ["CWE-74"], "atlas": ["AML.T0051.001"],
          "mitigations": ["L1-P1", "L1-D4", "L3-C2"]},
     ],
     "mitigations": [
@@ -26,13 +28,36 @@ EXAMPLE_TM = {
         {"id": "L1-D4", "name": "Prompt Injection Logging", "type": "detective", "addresses": ["SEED-T1"], "status": "Implemented"},
         {"id": "L3-C2", "name": "Workflow Rollback", "type": "corrective", "addresses": ["SEED-T1"], "status": "Not Implemented"},
     ],
-    "residual_risks": [{"id": "RR1", "threat": "SEED-T1", "inherent": "Critical", "effective_risk": 0.0, "residual": "Low", "disposition": "Mitigated"}],
+    "code_validation": [
+        {"id": "CV1", "mitigation": "L1-P1", "verified_status": "Partially Implemented", "file": "gateway/filters.py", "line": 12},
+        {"id": "CV2", "mitigation": "L1-D4", "verified_status": "Implemented", "file": "gateway/logging.py", "line": 40},
+    ],
+    # credit (0.5 + 1 + 0) / 3 = 0.5, so effective risk 4 x 0.5 = 2.0 (ruling R02)
+    "residual_risks": [{"id": "RR1", "threat": "SEED-T1", "inherent": "Critical", "effective_risk": 2.0, "residual": "Medium",
+                        "disposition": "Accepted", "owner": "Dana Reyes, Head of Support"}],
+    "roadmap": [{"id": "REM1", "threats": ["SEED-T1"], "mitigations": ["L3-C2"], "phase": "Short-term"}],
 }
 
 
 def run(*args, cwd=None):
-    """Run the CLI in a subprocess (as a user would) and return (exit code, stdout, stderr)."""
-    res = subprocess.run([sys.executable, "-m", "maestro", *args], cwd=cwd or ROOT, capture_output=True, text=True)
+    """Run the CLI in-process, as `maestro ARGS` would, and return (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+    import os
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    try:
+        os.chdir(cwd or ROOT)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main([str(a) for a in args])
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
+def run_subprocess(*args, cwd=None):
+    """Run the CLI as a separate process (the smoke tests): (exit code, stdout, stderr)."""
+    res = subprocess.run([sys.executable, "-m", "maestro", *args], cwd=cwd or ROOT, capture_output=True, text=True, env={**os.environ, **CACHE_ENV})
     return res.returncode, res.stdout, res.stderr
 
 
@@ -58,8 +83,9 @@ def test_json_output(tmp_path):
     assert doc["ok"] is True and doc["errors"] == 0
 
 
-@pytest.mark.parametrize("bad,needle", [("T99", "T99 is not a threat ID"), ("BV-13", "BV-13 is not a blindspot ID"), ("T26", "T26 is reserved")])
-def test_invented_taxonomy_ids(tmp_path, bad, needle):
+@pytest.mark.parametrize("bad,rule,needle", [("T99", "MC206", "T99 is not a threat ID"), ("BV-13", "MC206", "BV-13 is not a blindspot ID"),
+                                              ("T26", "MC202", "T26 is reserved")])
+def test_invented_taxonomy_ids(tmp_path, bad, rule, needle):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     if bad.startswith("BV"):
         doc["threats"][0]["blindspots"] = [bad]
@@ -69,7 +95,7 @@ def test_invented_taxonomy_ids(tmp_path, bad, needle):
     code, out, _ = run("check", str(p))
     assert code == 1 and needle in out
     line = lines_of(p, f'"{bad}"')[0]
-    assert f"{p}:{line}: [SEED-T1]" in out
+    assert f"{p}:{line}: {rule} [" in out
 
 
 def test_invented_mitigation_id(tmp_path):
@@ -80,7 +106,7 @@ def test_invented_mitigation_id(tmp_path):
     code, out, _ = run("check", str(p))
     assert code == 1 and "L3-D9 is not in the mitigation catalog" in out
     line = lines_of(p, '"id": "L3-D9"')[0]
-    assert f"{p}:{line}: [L3-D9]" in out
+    assert f"{p}:{line}: MC201 [L3-D9] L3-D9 is not in the mitigation catalog" in out
 
 
 def test_wrong_name_next_to_real_id(tmp_path):
@@ -117,9 +143,9 @@ def test_critical_without_detective(tmp_path):
 
 def test_effective_risk_recomputed(tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
-    doc["residual_risks"][0]["effective_risk"] = 2.0
+    doc["residual_risks"][0]["effective_risk"] = 0.0
     code, out, _ = run("check", str(write(tmp_path, doc)))
-    assert code == 1 and "effective risk 2.0 should be 0.0" in out
+    assert code == 1 and "MC404 [RR1] effective risk 0 should be 2" in out
 
 
 def test_risk_must_match_matrix(tmp_path):
@@ -133,9 +159,10 @@ def test_single_control_is_a_warning(tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0].update(severity="Low", likelihood="Unlikely", mitigations=["L1-P1"])
     doc["mitigations"] = doc["mitigations"][:1]
-    doc["residual_risks"] = []
+    doc["code_validation"] = doc["code_validation"][:1]
+    doc["residual_risks"], doc["roadmap"] = [], []
     code, out, _ = run("check", str(write(tmp_path, doc)))
-    assert code == 0 and "warning: only one mitigation" in out
+    assert code == 0 and "MC305 [SEED-T1] warning: only one mitigation" in out
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""])
@@ -151,7 +178,8 @@ def test_schema_violation_reported_with_line(tmp_path):
     doc["threats"][0]["severity"] = "Severe"
     p = write(tmp_path, doc)
     code, out, _ = run("check", str(p))
-    assert code == 1 and f"{p}:{lines_of(p, 'Severe')[0]}: [SEED-T1]" in out
+    assert code == 1 and f"{p}:{lines_of(p, 'Severe')[0]}: MC108 [SEED-T1]" in out
+    assert out.count("error(s)") == 1 and "1 error(s)" in out  # the broken threat causes no follow-on findings
 
 
 # ----------------------------------------------------------------- projects
@@ -167,7 +195,9 @@ def test_new_status_mark_export_check(tmp_path):
     assert code == 0 and "Next: phase 1" in out
     # phase 2 cannot be marked before phase 1
     code, _, err = run("mark", "pay-agent", "2", "complete", "--dir", str(base))
-    assert code == 2 and "needs phase(s) 1 first" in err
+    assert code == 2 and "needs phase(s) 1 complete first" in err
+    p1 = folder / "01-business-context.md"
+    p1.write_text(p1.read_text().replace("business_context: {}", "business_context: {application: Payments agent, criticality: High}"))
     assert run("mark", "pay-agent", "1", "complete", "--dir", str(base))[0] == 0
     # fill phases 6 and 7 through their yaml blocks
     p6 = folder / "06-threat-register.md"
@@ -198,17 +228,20 @@ def test_findings_in_phase_files_name_the_file_and_line(tmp_path):
     p6 = base / "demo" / "06-threat-register.md"
     p6.write_text(p6.read_text().replace("threats: []", "threats:\n  - id: DEMO-T1\n    name: X\n    layers: [L3]\n    maps_to: [T99]\n"
                                            "    severity: Low\n    likelihood: Unlikely\n    mitigations: []\n"))
-    p6.write_text(p6.read_text() + "\nWe also saw T12 (Agent Messaging Poisoning) here.\nATLAS AML.T0051.001 and AML.T9999, LLM01 and LLM11, ASI10 and ASI11.\n")
+    text = p6.read_text()
+    cut = text.index("## Structured record")
+    p6.write_text(text[:cut] + "We also saw T12 (Agent Messaging Poisoning) here.\nATLAS AML.T0051.001 and AML.T9999, LLM01 and LLM11, ASI10 and ASI11.\n\n" + text[cut:])
     code, out, _ = run("check", str(base / "demo"))
     assert code == 1
     line = lines_of(p6, "maps_to: [T99]")[0]
-    assert f"{p6}:{line}: [DEMO-T1] T99 is not a threat ID" in out
-    assert f"{p6}:{lines_of(p6, 'Agent Messaging')[0]}: [T12] name 'Agent Messaging Poisoning'" in out
+    assert f"{p6}:{line}: MC206 [DEMO-T1] T99 is not a threat ID" in out
+    assert f"{p6}:{lines_of(p6, 'Agent Messaging')[0]}: MC203 [T12] 'Agent Messaging Poisoning'" in out
     bad_line = lines_of(p6, "AML.T9999")[0]
     for bad in ("AML.T9999", "LLM11", "ASI11"):
-        assert f"{p6}:{bad_line}: [{bad}] {bad} does not exist" in out
+        assert f"{p6}:{bad_line}: MC201 [{bad}] {bad} does not exist" in out
     for good in ("AML.T0051.001", "LLM01", "ASI10"):
         assert f"[{good}]" not in out
+    assert "MC601" not in out  # the disclaimer still closes the file
 
 
 def test_corrupt_state_is_reported_and_never_overwritten(tmp_path):
@@ -307,11 +340,22 @@ def test_verify_clean():
 
 
 def test_committed_manifest_is_fresh():
-    """manifest.json must match data/ (run `maestro manifest --write` after changing data)."""
+    """manifest.json must match every covered file: data/ (examples included), AGENTS.md, CLAUDE.md
+    and maestro/**/*.py. Run `make manifest` (`maestro manifest --write`) after changing any of them.
+
+    The expected set is computed here independently of maestro.integrity, so a narrowed coverage
+    fails this test too.
+    """
     import hashlib
     doc = json.loads((ROOT / "manifest.json").read_text())
-    assert doc["version"] == KB.version
-    assert doc["files"] == {f"data/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(DATA.glob("*.yaml"))}
+    assert doc["version"] == KB.version and doc["algorithm"] == "sha256"
+    covered = [p for p in DATA.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    covered += [ROOT / "AGENTS.md", ROOT / "CLAUDE.md"]
+    covered += [p for p in (ROOT / "maestro").rglob("*.py") if "__pycache__" not in p.parts]
+    want = {p.relative_to(ROOT).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in covered}
+    assert {"data/examples/rag-agent.json", "AGENTS.md", "maestro/engagement.py", "maestro/kb.py"} <= set(want)
+    stale = sorted(k for k in want.keys() | doc["files"].keys() if want.get(k) != doc["files"].get(k))
+    assert not stale, f"manifest.json is stale for {stale}; run `make manifest`"
 
 
 def test_verify_names_changed_missing_and_extra(tmp_path):
@@ -320,8 +364,10 @@ def test_verify_names_changed_missing_and_extra(tmp_path):
     (data / "glossary.yaml").write_text((data / "glossary.yaml").read_text() + "\n# edited\n")
     (data / "depth.yaml").unlink()
     (data / "extra.yaml").write_text("x: 1\n")
-    res = subprocess.run([sys.executable, "-m", "maestro", "verify", "--json"], cwd=ROOT, capture_output=True, text=True,
-                         env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin"})
+    from maestro import integrity  # a manifest of this checkout as it is, so only the edits above differ
+    (tmp_path / "manifest.json").write_text(integrity.manifest_text(integrity.manifest(ROOT, KB.version)))
+    res = subprocess.run([sys.executable, "-m", "maestro", "verify", "--json", "--manifest", str(tmp_path / "manifest.json")], cwd=ROOT,
+                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin", **CACHE_ENV})
     doc = json.loads(res.stdout)
     assert res.returncode == 1
     assert doc["changed"] == ["data/glossary.yaml"] and doc["missing"] == ["data/depth.yaml"] and doc["extra"] == ["data/extra.yaml"]
@@ -370,10 +416,10 @@ def test_worked_examples_pass_check(name):
 def test_partial_coverage_counts_as_half(tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["mitigations"][1]["coverage"] = "partial"          # the Implemented detective covers only part
-    doc["residual_risks"][0]["effective_risk"] = 0.0
+    doc["residual_risks"][0]["effective_risk"] = 2.0       # right only if the detective earned full credit
     code, out, _ = run("check", str(write(tmp_path, doc)))
-    assert code == 1 and "effective risk 0.0 should be 2.0" in out
-    doc["residual_risks"][0]["effective_risk"] = 2.0
+    assert code == 1 and "effective risk 2 should be 2.67" in out   # 4 x (1 - (0.5 + 0.5 + 0) / 3)
+    doc["residual_risks"][0]["effective_risk"] = 2.67
     assert run("check", str(write(tmp_path, doc)))[0] == 0
 
 
@@ -396,29 +442,62 @@ def test_check_folder_reads_phase_files_not_a_stale_export(tmp_path):
 
 
 def test_risk_scoring_guide_worked_example_matches_the_cli(tmp_path):
-    """The hand-worked prioritisation on the risk-scoring page agrees with `maestro score`."""
+    """The hand-worked numbers on the risk-scoring page agree with the CLI (rulings R01, R02, R04):
+    the console example, the PAY table, the ranking, the roadmap buckets and the step 7 forecast."""
     import re as _re
+    import shlex
     text = (ROOT / "docs" / "guides" / "risk-scoring.md").read_text()
+
+    # the console example prints what `maestro score` prints
+    block = _re.search(r"```console\n\$ maestro ([^\n]+)\n(.*?)\n```", text, _re.S)
+    code, out, err = run(*shlex.split(block.group(1)))
+    assert code == 0 and out.strip() == block.group(2).strip(), err
+
     facts = {}  # PAY-Tn -> (severity, likelihood, vector, complexity), as stated in the example bullets
     for m in _re.finditer(r"\*\*(PAY-T\d)\*\*.*?Severity (\w+), likelihood ([\w ]+?)\. Vector (\w+).*?complexity (\w+)\.", text):
         facts[m.group(1)] = m.group(2, 3, 4, 5)
-    table = {m.group(1): (m.group(2), float(m.group(4)), m.group(3))
-             for m in _re.finditer(r"^\| (PAY-T\d) \| (\w+) \(\d\) \|.*\| \w[\w ]+ \((\d\.\d)\) \| .*= (\d\.\d) \|$", text, _re.M)}
-    assert len(facts) == 5 and len(table) == 5
-    doc = {"schema_version": "1.0.0", "project": "pay", "prefix": "PAY", "analysis_depth": "full", "threats": [], "mitigations": []}
-    statuses = {"0.0": "Not Implemented", "0.5": "Partially Implemented", "1.0": "Implemented"}
+    row = r"^\| (PAY-T\d) \| (\w+) \((\d)\) \| (\w+) \| (\w+) \| ([^|]+?) \| [^|]+ \| [^|]*= (\d+(?:\.\d+)?) \|$"
+    table = {m.group(1): m.group(2, 3, 4, 5, 6, 7) for m in _re.finditer(row, text, _re.M)}
+    assert len(facts) == 5 and set(table) == set(facts)
+    by_value = {s["value"]: s["status"] for s in KB.scoring["implementation_status"]}
+    doc = {"schema_version": "1.0.0", "project": "pay", "prefix": "PAY", "analysis_depth": "full", "threats": [], "mitigations": [],
+           "code_validation": []}
     for tid, (sev, lik, vec, comp) in facts.items():
-        level, eff, status = table[tid]
-        assert scoring.risk_level(KB, sev, lik) == level, tid
-        assert scoring.effective_risk(KB, level, [statuses[status]]) == eff, tid
-        mid = f"PAY-M{tid[-1]}"
+        level, value, tvec, tcomp, cell, eff = table[tid]
+        assert (scoring.risk_level(KB, sev, lik), int(value), tvec, tcomp) == (level, scoring.level_info(KB, level)["value"], vec, comp), tid
+        per_type = dict((k, float(v)) for k, v in _re.findall(r"(preventive|detective|corrective|strongest) (\d(?:\.\d)?)", cell))
+        assert per_type, (tid, cell)
+        if "strongest" in per_type:  # Medium and Low: the strongest single control counts
+            assert not scoring.required_types(KB, level), tid
+            per_type = {"preventive": per_type["strongest"]}
+        else:
+            assert list(per_type) == scoring.required_types(KB, level), tid
+        spec = ",".join(f"{k}={scoring.status(KB, by_value[v])['key']}" for k, v in per_type.items())
+        assert scoring.score(KB, sev, lik, spec).effective == float(eff), (tid, spec)
+        mids = []
+        for kind, v in per_type.items():  # one card per type, its status confirmed in Phase 8 (ruling R01)
+            mid = f"PAY-M{len(doc['mitigations']) + 1}"
+            mids.append(mid)
+            doc["mitigations"].append({"id": mid, "name": mid, "type": kind, "addresses": [tid], "status": by_value[v]})
+            doc["code_validation"].append({"id": f"CV{len(doc['code_validation']) + 1}", "mitigation": mid, "verified_status": by_value[v]})
         doc["threats"].append({"id": tid, "name": tid, "layers": ["L3"], "maps_to": ["T2"], "severity": sev, "likelihood": lik,
-                               "attack_vector": vec, "attack_complexity": comp, "mitigations": [mid]})
-        doc["mitigations"].append({"id": mid, "name": mid, "type": "preventive", "implements": ["L3-P1"], "addresses": [tid], "status": statuses[status]})
+                               "attack_vector": vec, "attack_complexity": comp, "mitigations": mids})
     code, out, _ = run("score", str(write(tmp_path, doc)), "--json")
-    ranking = [r["id"] for r in json.loads(out)["ranking"]]
-    listed = _re.findall(r"^\d\. (PAY-T\d) \(", text, _re.M)
-    assert ranking == listed
+    assert code == 0
+    ranked = json.loads(out)["ranking"]
+    assert {r["id"]: r["effective"] for r in ranked} == {t: float(table[t][-1]) for t in table}
+    listed = [(t, float(e), v, c) for t, e, v, c in _re.findall(r"^\d\. (PAY-T\d) \((\d+(?:\.\d+)?), (\w+), (\w+)\)$", text, _re.M)]
+    assert listed == [(r["id"], r["effective"], r["vector"], r["complexity"]) for r in ranked]
+    buckets = {b: set(_re.findall(r"PAY-T\d", rest)) for b, rest in
+               _re.findall(r"^- \*\*(Immediate|Short-term|Medium-term|Long-term)\*\*: (.*)$", text, _re.M)}
+    assert len(buckets) == 4
+    assert buckets == {b: {r["id"] for r in ranked if r["bucket"] == b} for b in buckets}
+
+    # step 7: the forecast for PAY-T3 once the plan is built and verified
+    m = _re.search(r"The credit becomes \((\d(?:\.\d)?) \+ (\d(?:\.\d)?) \+ (\d(?:\.\d)?)\) / 3 and the effective risk .*? = (\d\.\d\d)", text)
+    sev, lik = facts["PAY-T3"][:2]
+    spec = ",".join(f"{k}={scoring.status(KB, by_value[float(v)])['key']}" for k, v in zip(["preventive", "detective", "corrective"], m.group(1, 2, 3)))
+    assert scoring.score(KB, sev, lik, spec).effective == float(m.group(4))
 
 
 def test_cli_stops_on_invalid_knowledge_base(tmp_path):
@@ -426,6 +505,6 @@ def test_cli_stops_on_invalid_knowledge_base(tmp_path):
     shutil.copytree(DATA, data)
     (data / "mitigations.yaml").write_text((data / "mitigations.yaml").read_text().replace("- id: L3-D3\n", "- id: L3-D2\n", 1))
     res = subprocess.run([sys.executable, "-m", "maestro", "score", "--severity", "Low", "--likelihood", "Likely"], cwd=ROOT,
-                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin"})
+                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin", **CACHE_ENV})
     assert res.returncode == 2
     assert "data/mitigations.yaml:" in res.stderr and "[L3-D2] duplicate ID" in res.stderr and "Traceback" not in res.stderr

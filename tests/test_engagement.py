@@ -207,3 +207,24 @@ def test_sarif_output(tmp_path):
     loc = t99["locations"][0]["physicalLocation"]
     line = next(n for n, text in enumerate(p.read_text().splitlines(), 1) if '"T99"' in text)
     assert loc["artifactLocation"]["uri"].endswith("threat-model.json") and loc["region"]["startLine"] == line
+
+
+# ------------------------------------------------------------------ one real process per command
+@pytest.mark.parametrize("args", [
+    ["new", "smoke", "--dir", "{tmp}", "--depth", "lightweight"],
+    ["status", "smoke", "--dir", "{tmp}"],
+    ["mark", "smoke", "1", "in_progress", "--dir", "{tmp}"],
+    ["check", "{tmp}/smoke"],
+    ["export", "smoke", "--dir", "{tmp}"],
+    ["score", "--severity", "High", "--likelihood", "Likely"],
+    ["verify"],
+    ["manifest"],
+], ids=lambda a: a[0])
+def test_command_runs_as_a_process(tmp_path_factory, args):
+    tmp = tmp_path_factory.getbasetemp() / "smoke-project"
+    tmp.mkdir(exist_ok=True)
+    if args[0] != "new" and not (tmp / "smoke").exists():
+        run("new", "smoke", "--dir", tmp, "--depth", "lightweight")
+    res = subprocess.run([sys.executable, "-m", "maestro", *[a.replace("{tmp}", str(tmp)) for a in args]], cwd=ROOT, capture_output=True,
+                         text=True, env={"PATH": "/usr/bin:/bin", **CACHE_ENV})
+    assert res.returncode in (0, 1) and "Traceback" not in res.stderr, res.stderr

@@ -9,7 +9,7 @@ import json
 import jsonschema
 import pytest
 
-from conftest import DATA, KB, page
+from conftest import DATA, KB, ROOT, page
 from maestro import schemas
 from maestro.kb import LAYER_ORDER
 from maestro.yamlio import load, plain
@@ -108,7 +108,11 @@ def test_manifest(site):
     doc = json.loads((site / "manifest.json").read_text())
     assert doc["version"] == KB.version and doc["algorithm"] == "sha256"
     files = {f"data/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(DATA.glob("*.yaml"))}
-    assert doc["files"] == files
+    assert files.items() <= doc["files"].items()
+    # the same files as the release's manifest.json: examples, agent instructions, the package
+    from maestro import integrity
+    assert doc == integrity.manifest(ROOT, KB.version)
+    assert {"data/examples/rag-agent.json", "AGENTS.md", "CLAUDE.md", "maestro/engagement.py"} <= set(doc["files"])
 
 
 @pytest.mark.parametrize("name", ["threat-model", "state"])

@@ -129,14 +129,36 @@
 })();
 
 /* Risk calculator on the risk-scoring page. All numbers come from the scoring data the
- * page embeds (#maestro-scoring), the same data `maestro score` reads. */
+ * page embeds (#maestro-scoring), the same data `maestro score` reads, and the arithmetic is
+ * that of maestro.scoring.control_credit and effective_risk (ruling R02): where the risk level
+ * requires control types, the credit is the mean over those types of each type's status;
+ * elsewhere the status of the strongest control counts. */
 (function () {
   "use strict";
+  function byKey(data, key) { return data.status.filter(function (s) { return s.key === key; })[0]; }
   function compute(data, f) {
     var level = data.matrix[f.severity][f.likelihood];
     var info = data.levels.filter(function (l) { return l.level === level; })[0];
-    var st = data.status.filter(function (s) { return s.key === f.status; })[0];
-    var eff = Math.round(info.value * (1 - st.value) * 100) / 100;
+    var required = data.required_controls[level] || [];
+    var credit, label, basis;
+    if (required.length) {
+      var sum = 0, parts = [], seen = {};
+      required.forEach(function (t) {
+        var st = byKey(data, f.types[t]);
+        sum += st.value;
+        parts.push(t + " " + st.status);
+        seen[st.status] = true;
+      });
+      credit = sum / required.length;
+      label = Object.keys(seen).length > 1 ? parts.join(", ") : byKey(data, f.types[required[0]]).status;
+      basis = "mean over " + required.join(", ");
+    } else {
+      var one = byKey(data, f.status);
+      credit = one.value;
+      label = one.status;
+      basis = "strongest control";
+    }
+    var eff = Math.round(info.value * (1 - credit) * 100) / 100;
     // Same rule as maestro.scoring.equivalent_level: 0 is "None"; any positive value is at
     // least the lowest level, otherwise the highest level whose value it reaches.
     var sorted = data.levels.slice().sort(function (a, b) { return a.value - b.value; });
@@ -145,18 +167,32 @@
     var v = data.vector.filter(function (x) { return x.value === f.vector; })[0];
     var c = data.complexity.filter(function (x) { return x.value === f.complexity; })[0];
     return { level: level, value: info.value, action: info.action, timeframe: info.timeframe,
+             status: label, credit: Math.round(credit * 100) / 100, basis: basis, required: required,
              effective: eff, effective_level: effLevel,
              modifiers: "vector " + v.value + " " + v.effect + " priority; complexity " + c.value + " " + c.effect + " priority" };
   }
+  // The site CSS sets a display on labels, which would override the hidden attribute alone.
+  function show(el, on) { el.hidden = !on; el.style.display = on ? "" : "none"; }
   function init() {
     var form = document.getElementById("maestro-calc");
     if (!form || form.dataset.bound) { return; }
     form.dataset.bound = "1";
     var data = JSON.parse(document.getElementById("maestro-scoring").textContent);
+    var perType = form.querySelector('[data-controls="per-type"]');
+    var strongest = form.querySelector('[data-controls="strongest"]');
     var update = function () {
-      var f = {};
+      var f = { types: {} };
       ["severity", "likelihood", "vector", "complexity", "status"].forEach(function (n) { f[n] = form.elements[n].value; });
+      form.querySelectorAll("[data-type]").forEach(function (el) {
+        f.types[el.getAttribute("data-type")] = el.querySelector("select").value;
+      });
       var r = compute(data, f);
+      // Show only the inputs that count at this level: one per required type, or one overall.
+      show(perType, r.required.length > 0);
+      show(strongest, r.required.length === 0);
+      form.querySelectorAll("[data-type]").forEach(function (el) {
+        show(el, r.required.indexOf(el.getAttribute("data-type")) >= 0);
+      });
       Object.keys(r).forEach(function (k) {
         var el = form.querySelector('[data-out="' + k + '"]');
         if (el) { el.textContent = String(r[k]); }

@@ -116,6 +116,19 @@ class Context:
         return assessment.assess(self.kb, view)
 
     @cached_property
+    def mentions(self) -> list:
+        """(file, line, text, mentions) for every text, computed once for all the identifier rules."""
+        return [(f, n, t, textscan.mentions(t)) for f, n, t in self.texts]
+
+    @cached_property
+    def export_doc(self):
+        """The project's threat-model.json as loaded (with positions), or the Unusable that stopped it."""
+        try:
+            return engagement.read_doc(self.export_path)
+        except engagement.Unusable as exc:
+            return exc
+
+    @cached_property
     def defined_local_ids(self) -> set:
         out = set()
         for key in LIST_KEYS:

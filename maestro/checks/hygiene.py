@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from .. import engagement, textscan
 from .registry import Hit, rule
 
-_AFTER_DISCLAIMER = re.compile(r"^[\s*_]*(?:(?:drafted|reviewed)\b[^\n]*[\s*_]*)*$", re.I | re.S)
+_AFTER_DISCLAIMER = re.compile(r"^(?:drafted|reviewed)\b", re.I)  # the one line that may follow the disclaimer
 
 
 def _flat(s: str) -> str:
@@ -19,10 +21,14 @@ def _flat(s: str) -> str:
 
 
 def disclaimer_closes(text: str) -> bool:
-    """The disclaimer is there, and only its 'Drafted with ... Reviewed by ...' line follows it."""
-    flat, want = _flat(text), _flat(engagement.DISCLAIMER)
-    at = flat.rfind(want)
-    return at >= 0 and bool(_AFTER_DISCLAIMER.match(flat[at + len(want):]))
+    """The disclaimer is there, and only its 'Drafted with ... Reviewed by ...' paragraph follows it."""
+    want = _flat(engagement.DISCLAIMER)
+    paragraphs = [_flat(p) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    last = max((i for i, p in enumerate(paragraphs) if want in p), default=None)
+    if last is None:
+        return False
+    tail = [paragraphs[last].split(want, 1)[1].strip()] + paragraphs[last + 1:]
+    return all(not p or _AFTER_DISCLAIMER.match(p) for p in tail)
 
 
 @rule("MC601", "disclaimer-missing", summary="An output file does not end with the AI-assistance disclaimer.",
@@ -40,7 +46,8 @@ def disclaimer_missing(ctx):
 
 
 # ------------------------------------------------------------------ secrets
-_PLUGINS_OFF = ("HexHighEntropyString",)  # commit hashes and digests are normal in Phase 8 evidence
+_PLUGINS_OFF = ("HexHighEntropyString",)
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9]{2}:[0-9]{2})?")  # commit hashes and digests are normal in Phase 8 evidence
 
 
 def _cache_file(digest: str) -> Path | None:
@@ -51,19 +58,50 @@ def _cache_file(digest: str) -> Path | None:
         return None
 
 
-def _scan(path: Path) -> list[tuple[int, str]]:
-    """(line, kind) of every likely secret in one file, by detect-secrets; cached by content."""
-    data = path.read_bytes()
-    import importlib.metadata as md
+@lru_cache(maxsize=1)
+def _scanner_version() -> str:
+    """detect-secrets' version, read from its package without importing it (the import costs ~100 ms)."""
+    spec = importlib.util.find_spec("detect_secrets")
     try:
-        version = md.version("detect-secrets")
-    except md.PackageNotFoundError:
-        version = "?"
-    digest = hashlib.sha256(data + f"|{version}|{_PLUGINS_OFF}".encode()).hexdigest()
+        text = (Path(spec.origin).parent / "__version__.py").read_text(encoding="utf-8")
+        return re.search(r"VERSION\s*=\s*['\"]([^'\"]+)", text).group(1)
+    except (AttributeError, OSError, TypeError):
+        return "?"
+
+
+def _scan_key(path: Path, data: bytes) -> bytes:
+    """What decides the scan result: the file's bytes, or for state.json its strings less the
+    'updated' timestamps, which change on every `maestro mark` and can hold no secret."""
+    if path.name == "state.json":
+        try:
+            doc = json.loads(data)
+            data = json.dumps([s for key, s in _strings(doc) if not (key == "updated" and _TIMESTAMP.fullmatch(s))]).encode()
+        except ValueError:
+            pass
+    return data
+
+
+def _strings(node, key=""):
+    if isinstance(node, str):
+        yield key, node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from _strings(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v, key)
+
+
+def _scan(path: Path) -> list[tuple[int, str]]:
+    """(line, kind) of every likely secret in one file, by detect-secrets; cached by what can hold one."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(_scan_key(path, data) + f"|{_scanner_version()}|{_PLUGINS_OFF}".encode()).hexdigest()
     cache = _cache_file(digest)
     if cache and cache.exists():
         try:
-            return [tuple(x) for x in json.loads(cache.read_text(encoding="utf-8"))]
+            found = [tuple(x) for x in json.loads(cache.read_text(encoding="utf-8"))]
+            if not found:
+                return found  # a clean result stays clean; a dirty one is rescanned for exact lines
         except (OSError, ValueError):
             pass
     found = _detect(path)

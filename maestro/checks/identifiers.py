@@ -65,8 +65,8 @@ def _unknown_message(kb, m) -> str | None:
       hint="Cite only IDs listed in data/ (threats.yaml, blindspots.yaml, mitigations.yaml, layers.yaml, atlas.yaml, frameworks.yaml); "
            "a threat the taxonomy lacks gets a local ID and a 'gap' note.")
 def unknown_id(ctx):
-    for file, line, text in ctx.texts:
-        for m in textscan.mentions(text):
+    for file, line, _, found in ctx.mentions:
+        for m in found:
             msg = _unknown_message(ctx.kb, m)
             if msg:
                 yield Hit(file, line, m.token, msg)
@@ -94,8 +94,8 @@ def _unknown_in_fields(ctx):
       hint="Reserved IDs have no meaning and are never cited; pick the threat that fits or record a gap.")
 def reserved_id(ctx):
     reserved = _reserved(ctx.kb)
-    for file, line, text in ctx.texts:
-        for m in textscan.mentions(text):
+    for file, line, _, found in ctx.mentions:
+        for m in found:
             if m.kind == "threat" and m.token.upper() in reserved:
                 yield Hit(file, line, m.token, f"{m.token} is reserved and cannot be cited")
 
@@ -136,8 +136,8 @@ def judge_name(kb, token: str, written: str, notation: str, rest: str = "") -> s
       hint="Copy the name exactly as data/ spells it (threats.yaml, blindspots.yaml, mitigations.yaml), '&' and case included.")
 def wrong_name(ctx):
     kb = ctx.kb
-    for file, line, text in ctx.texts:
-        for m in textscan.mentions(text):
+    for file, line, text, found in ctx.mentions:
+        for m in found:
             if m.link or m.kind not in ("threat", "blindspot", "mitigation"):
                 continue
             for nm in textscan.names_near(text, m):
@@ -166,7 +166,18 @@ def local_id_undefined(ctx):
     for file, line, text in ctx.texts:
         for tok, _ in textscan.local_ids(text):
             if tok not in defined:
-                yield Hit(file, line, tok, f"{tok} is referred to but no record defines it")
+                later = ctx.pending(_defining_phase(tok))  # a forward reference to a phase not yet started
+                yield Hit(file, line, tok, f"{tok} is referred to but no record defines it"
+                          + (" yet (its phase has not started)" if later else ""), severity="pending" if later else None)
+
+
+_DEFINED_IN = {"A": 1, "TA": 3, "TB": 4, "AF": 5, "DF": 5, "CV": 8, "RR": 9, "REM": 10, "T": 6, "M": 7}
+
+
+def _defining_phase(tok: str) -> int:
+    """The phase whose record block defines a local ID: PAY-T3 in Phase 6, CV2 in Phase 8..."""
+    m = re.fullmatch(r"(?:[A-Z][A-Z0-9]*-(?P<lk>[TM])|(?P<k>[A-Z]+))[0-9]+", tok)
+    return _DEFINED_IN[m.group("lk") or m.group("k")]
 
 
 @rule("MC205", "local-id-format", summary="A local threat or mitigation ID has the wrong shape or prefix, or shadows a taxonomy ID.",

@@ -108,10 +108,9 @@ def state_disagrees(ctx):
 def _export_disagrees(ctx):
     if ctx.export_path is None:
         return
-    try:
-        exp = engagement.read_doc(ctx.export_path)
-    except engagement.Unusable as exc:
-        yield Hit(str(ctx.export_path), 1, "", f"threat-model.json cannot be read: {exc}")
+    exp = ctx.export_doc
+    if isinstance(exp, engagement.Unusable):
+        yield Hit(str(ctx.export_path), 1, "", f"threat-model.json cannot be read: {exp}")
         return
     for key in ("analysis_depth", "system_type", "uses_mcp", "layer_scope", "prefix", "project"):
         if key in exp and key in ctx.doc and yamlio.plain(exp[key]) != yamlio.plain(ctx.doc[key]):
@@ -137,10 +136,9 @@ def export_edited(ctx):
     mtime = ctx.export_path.stat().st_mtime
     if any(pf.exists and pf.path.stat().st_mtime > mtime for pf in ctx.files):
         return  # stale, reported by MC111
-    try:
-        exp = yamlio.plain(engagement.read_doc(ctx.export_path))
-    except engagement.Unusable:
+    if isinstance(ctx.export_doc, engagement.Unusable):
         return  # reported by MC110
+    exp = yamlio.plain(ctx.export_doc)
     ours = yamlio.plain(ctx.doc)
     for key in sorted(phasefile.RECORD_KEYS):
         if (exp.get(key) or None) != (ours.get(key) or None):

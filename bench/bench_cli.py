@@ -1,0 +1,177 @@
+"""CLI latency: every `maestro` command an agent runs, against `python -c "import yaml, json"`.
+
+In one run and interleaved (so drift hits both sides alike), each command is started as a
+fresh subprocess N times on a warm cache, and the baseline N times in the same environment;
+the table shows medians and the ratio to the baseline median. A cold run (empty cache
+directory: full validation, validators generated) of each command is measured once for
+reference.
+
+The project P is made with `maestro new` in a temporary directory and exported once, so it holds
+its own threat-model.json as a project does after `maestro export`; status, mark, the folder
+check and export run on it. The file check runs on a copy of data/examples/rag-agent.json saved
+as threat-model.json in a second folder (the largest worked example). The cache lives in a
+temporary MAESTRO_CACHE_DIR, so nothing is written to your home directory.
+
+Usage: python bench/bench_cli.py [--runs N] [--write]
+  --write   replace the CLI section of bench/RESULTS.md with this run's table and machine.
+  --keep-env  leave PYTHONDONTWRITEBYTECODE as it is (by default the children run without
+            it, as in a default Python setup, so maestro's modules are byte-compiled once).
+No timing is asserted anywhere.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+START, END = "<!-- bench_cli:start -->", "<!-- bench_cli:end -->"
+
+
+def maestro_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "maestro"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "maestro"]
+
+
+def run_once(argv, env, cwd) -> tuple[float, int]:
+    t = time.perf_counter()
+    res = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t, res.returncode
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def uname() -> str:
+    try:
+        return subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return " ".join(platform.uname())
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=15, help="runs per command (median reported), default 15")
+    ap.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    ap.add_argument("--keep-env", action="store_true", help="keep PYTHONDONTWRITEBYTECODE for the children")
+    a = ap.parse_args(argv)
+    if a.runs < 1:
+        ap.error("--runs must be at least 1")
+
+    tmp = Path(tempfile.mkdtemp(prefix="maestro-bench-"))
+    try:
+        env = dict(os.environ)
+        if not a.keep_env:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["MAESTRO_CACHE_DIR"] = str(tmp / "cache")
+        env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env.pop("MAESTRO_DATA", None)
+        m = maestro_cmd()
+        work = tmp / "work"
+        work.mkdir()
+        p = work / "bench-project"
+        for args in (["new", p.name, "--dir", str(work), "--depth", "full", "--prefix", "BEN"], ["export", str(p)]):
+            res = subprocess.run(m + args, env=env, cwd=work, capture_output=True, text=True)
+            if res.returncode not in (0, 1):
+                sys.exit(f"maestro {' '.join(args)} failed ({res.returncode}):\n{res.stdout}{res.stderr}")
+        example = work / "rag-agent"
+        example.mkdir()
+        shutil.copy2(ROOT / "data" / "examples" / "rag-agent.json", example / "threat-model.json")
+        commands = [
+            ("maestro score --severity High --likelihood Likely", ["score", "--severity", "High", "--likelihood", "Likely"]),
+            ("maestro status P", ["status", str(p)]),
+            ("maestro mark P 1 in_progress", ["mark", str(p), "1", "in_progress"]),
+            ("maestro check P", ["check", str(p)]),
+            ("maestro check P/threat-model.json", ["check", str(example / "threat-model.json")]),
+            ("maestro export P", ["export", str(p)]),
+            ("maestro verify", ["verify"]),
+        ]
+        baseline = [sys.executable, "-c", "import yaml, json"]
+
+        # Cold: an empty cache directory for each command, one run each.
+        cold: dict[str, float] = {}
+        for i, (label, args) in enumerate(commands):
+            cenv = dict(env, MAESTRO_CACHE_DIR=str(tmp / f"cold-{i}"))
+            cold[label], _ = run_once(m + args, cenv, work)
+
+        # Warm up: fill the cache (and byte-compile), then time interleaved.
+        codes = {}
+        for label, args in commands:
+            _, codes[label] = run_once(m + args, env, work)
+        run_once(baseline, env, work)
+        times: dict[str, list[float]] = {label: [] for label, _ in commands}
+        times["baseline"] = []
+        for _ in range(a.runs):
+            times["baseline"].append(run_once(baseline, env, work)[0])
+            for label, args in commands:
+                times[label].append(run_once(m + args, env, work)[0])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    base = statistics.median(times["baseline"])
+    rows = [("python -c \"import yaml, json\" (baseline)", base, 1.0, None, None)]
+    for label, _ in commands:
+        med = statistics.median(times[label])
+        rows.append((label, med, med / base, cold[label], codes[label]))
+    w = max(len(r[0]) for r in rows)
+    lines = [f"| {'command':<{w}} | warm median ms | ratio to baseline | cold ms (1 run) | exit |",
+             f"|{'-' * (w + 2)}|---------------:|------------------:|----------------:|-----:|"]
+    for label, med, ratio, c, code in rows:
+        lines.append(f"| {label:<{w}} | {med * 1000:14.1f} | {ratio:16.2f}x | {'' if c is None else f'{c * 1000:.1f}':>15} | {'' if code is None else code:>4} |")
+    worst = max(r[2] for r in rows[1:])
+    table = "\n".join(lines)
+    print(table)
+    print(f"\nmedian of {a.runs} runs each; worst warm ratio {worst:.2f}x (target: at most 4x)")
+
+    if a.write:
+        py = Path(sys.executable)
+        py_shown = py.relative_to(ROOT).as_posix() if py.is_relative_to(ROOT) else str(py)
+        cmd = f"{py_shown} bench/bench_cli.py " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
+        section = "\n".join([
+            START,
+            "## CLI latency (`bench/bench_cli.py`)",
+            "",
+            f"- Command (from the repository root): `{cmd.strip()}`",
+            f"- Date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+            f"- Machine: `{uname()}`",
+            f"- CPU: {cpu_model()}, {os.cpu_count()} cores",
+            f"- Python: {platform.python_version()} ({sys.executable})",
+            f"- Bytecode: {'as in the environment' if a.keep_env else 'PYTHONDONTWRITEBYTECODE unset for the children (a default Python setup)'}",
+            "",
+            f"Each command is a fresh subprocess; warm = cache filled, median of {a.runs} runs interleaved with the baseline;",
+            "cold = one run with an empty cache directory (full validation, validators generated). Exit is the warm run's exit code.",
+            "",
+            table,
+            "",
+            f"Worst warm ratio: {worst:.2f}x the baseline (target: at most 4x).",
+            END,
+        ])
+        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\nWritten by the benchmark scripts with `--write`; numbers are from the machine named in each section.\n"
+        if START in old and END in old:
+            new = old[:old.index(START)] + section + old[old.index(END) + len(END):]
+        else:
+            new = old.rstrip("\n") + "\n\n" + section + "\n"
+        RESULTS.write_text(new, encoding="utf-8")
+        print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

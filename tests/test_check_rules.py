@@ -1,0 +1,568 @@
+"""The planted-fault corpus: one complete, clean engagement, and one planted mistake per row.
+
+The engagement in tests/fixtures/engagement/clinic-assistant/ is what an agent following AGENTS.md
+leaves after Phase 10 (standard depth, single agent, two MCP servers). Each row copies it, plants
+one fault and asserts that `maestro check` reports it with its rule code, file and ID, with the
+right exit code, and that the check changed no file. Every rule in the registry has a row.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from conftest import KB, ROOT, maestro_cli
+from maestro import checks, engagement, scoring
+
+FIXTURE = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
+FILES = {n: p["output_file"] for n, p in KB.phases.items()}
+
+
+class Eng:
+    """A throwaway copy of the fixture engagement, with helpers to plant faults in it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def path(self, n) -> Path:
+        return self.folder / (FILES[n] if isinstance(n, int) else n)
+
+    def text(self, n) -> str:
+        return self.path(n).read_text(encoding="utf-8")
+
+    def write(self, n, text: str):
+        self.path(n).write_text(text, encoding="utf-8")
+
+    def _block(self, n):
+        text = self.text(n)
+        m = re.search(r"^```yaml maestro\n(.*?)^```$", text, re.S | re.M)
+        assert m, f"no record block in {FILES[n]}"
+        return text, m
+
+    def records(self, n) -> dict:
+        return yaml.safe_load(self._block(n)[1].group(1)) or {}
+
+    def set_records(self, n, data: dict):
+        text, m = self._block(n)
+        body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
+        self.write(n, text[:m.start(1)] + body + text[m.end(1):])
+
+    def edit(self, n, fn: Callable[[dict], None]):
+        data = self.records(n)
+        fn(data)
+        self.set_records(n, data)
+
+    def insert_prose(self, n, line: str):
+        """Add a line of analysis just before the record block (the disclaimer stays last)."""
+        text = self.text(n)
+        at = text.index("```yaml maestro")
+        self.write(n, text[:at] + line + "\n\n" + text[at:])
+
+    # ---------------------------------------------------------------- what the fixture holds
+    def threats(self):
+        return self.records(6)["threats"]
+
+    def mitigations(self):
+        return self.records(7)["mitigations"]
+
+    def severe(self):
+        return [t for t in self.threats() if scoring.risk_level(KB, t["severity"], t["likelihood"]) in ("High", "Critical")]
+
+    def snapshot(self):
+        return {p.name: p.read_bytes() for p in sorted(self.folder.iterdir()) if p.is_file()}
+
+    def check(self, target=None):
+        code, out, err = maestro_cli("check", target or self.folder, "--json")
+        assert "Traceback" not in err, err
+        return code, (json.loads(out) if out.strip().startswith("{") else {"findings": [], "error": err})
+
+
+@pytest.fixture
+def eng(tmp_path) -> Eng:
+    import os
+    import time
+    dst = tmp_path / "clinic-assistant"
+    shutil.copytree(FIXTURE, dst)
+    now = time.time()
+    for p in dst.iterdir():  # the export is newer than the phase files, however the checkout wrote them
+        t = now if p.name == "threat-model.json" else now - 60
+        os.utime(p, (t, t))
+    return Eng(dst)
+
+
+def test_the_fixture_is_clean(eng):
+    code, doc = eng.check()
+    assert code == 0 and doc["findings"] == [], doc["findings"]
+    code, doc = eng.check(eng.folder / "threat-model.json")
+    assert code == 0 and doc["findings"] == [], doc["findings"]
+
+
+def test_the_fixture_exercises_the_method():
+    e = Eng(FIXTURE)
+    levels = [scoring.risk_level(KB, t["severity"], t["likelihood"]) for t in e.threats()]
+    assert levels.count("Critical") + levels.count("High") >= 4 and {"Medium", "Low"} <= set(levels)
+    st = json.loads((FIXTURE / "state.json").read_text())
+    assert all(p["status"] == "complete" for p in st["phases"].values()) and st["analysis_depth"] == "standard"
+    assert e.records(8)["code_validation"] and e.records(9)["residual_risks"] and e.records(10)["roadmap"]
+
+
+# ====================================================================== planting
+@dataclass
+class Want:
+    file: str                  # the file the finding must name (a suffix of its path)
+    id: str | None = None      # the ID it must name, when it names one
+    severity: str = "error"
+
+
+@dataclass
+class Case:
+    rule: str
+    what: str
+    plant: Callable[[Eng], Want]
+    target: str = "folder"     # folder, or export (check threat-model.json alone)
+
+
+def _first(items, pred=lambda x: True):
+    return next(x for x in items if pred(x))
+
+
+def _mit_with_cv(e: Eng):
+    cvs = e.records(8)["code_validation"]
+    return _first(e.mitigations(), lambda m: m["status"] == "Implemented" and any(cv["mitigation"] == m["id"] for cv in cvs))
+
+
+def _replace_in(e: Eng, n, old, new, count=1):
+    text = e.text(n)
+    assert old in text, f"{old!r} not in {FILES[n]}"
+    e.write(n, text.replace(old, new, count))
+
+
+def plant_deleted_file(e):
+    e.path(4).unlink()
+    return Want(FILES[4], "phase 4")
+
+
+def plant_no_block(e):
+    text, m = e._block(3)
+    e.write(3, text[:m.start()] + text[m.end():])
+    return Want(FILES[3], "phase 3")
+
+
+def plant_fence(opener, closer="```"):
+    def plant(e):
+        text, m = e._block(6)
+        block = text[m.start():m.end()]
+        new = opener + block[len("```yaml maestro"):-3] + closer
+        e.write(6, text[:m.start()] + new + text[m.end():])
+        return Want(FILES[6], "phase 6")
+    return plant
+
+
+def plant_second_block(e):
+    e.write(7, e.text(7) + "\n```yaml maestro\nmitigations: []\n```\n")
+    return Want(FILES[7], "phase 7")
+
+
+def plant_bad_yaml(e):
+    _replace_in(e, 5, "```yaml maestro\n", "```yaml maestro\nassets: [unclosed\n")
+    return Want(FILES[5], "phase 5")
+
+
+def plant_misplaced_key(e):
+    e.edit(1, lambda d: d.update(mitigations=[{"id": "L1-P1"}]))
+    return Want(FILES[1], "phase 1")
+
+
+def plant_empty_phase(e):
+    e.edit(3, lambda d: d.update(threat_actors=[]))
+    return Want(FILES[3], "phase 3")
+
+
+def plant_no_threats(e):
+    e.edit(6, lambda d: d.update(threats=[], attack_chains=[]))
+    return Want(FILES[6], "phase 6")
+
+
+def plant_schema(e):
+    tid = e.threats()[0]["id"]
+    e.edit(6, lambda d: d["threats"][0].update(severity="Severe"))
+    return Want(FILES[6], tid)
+
+
+def plant_duplicate_id(e):
+    data = e.records(1)
+    first, second = data["assumptions"][0]["id"], data["assumptions"][1]["id"]
+    data["assumptions"][1]["id"] = first
+    e.set_records(1, data)
+    return Want(FILES[1], first)
+
+
+def plant_state_disagrees(e):
+    st = json.loads(e.path("state.json").read_text())
+    st["uses_mcp"] = not st["uses_mcp"]
+    e.path("state.json").write_text(json.dumps(st, indent=2))
+    return Want(FILES[2], "phase 2")
+
+
+def plant_stale_export(e):
+    import os
+    import time
+    tm = e.path("threat-model.json")
+    old = time.time() - 1000
+    os.utime(tm, (old, old))
+    return Want("threat-model.json", None, "warning")
+
+
+def plant_edited_export(e):
+    import os
+    import time
+    tm = e.path("threat-model.json")
+    doc = json.loads(tm.read_text())
+    doc["threats"][0]["severity"] = "Low"
+    tm.write_text(json.dumps(doc, indent=2))
+    future = time.time() + 1000
+    os.utime(tm, (future, future))
+    return Want("threat-model.json", "threats")
+
+
+def plant_invalid_state(e):
+    st = json.loads(e.path("state.json").read_text())
+    st["analysis_depth"] = "deep"
+    e.path("state.json").write_text(json.dumps(st, indent=2))
+    return Want("state.json")
+
+
+def plant_prose(n, line, ident, rule_file=None):
+    def plant(e):
+        e.insert_prose(n, line)
+        return Want(FILES[n], ident)
+    return plant
+
+
+def plant_in_state(text, ident):
+    def plant(e):
+        st = json.loads(e.path("state.json").read_text())
+        st["phases"]["8"]["reason"] = text
+        e.path("state.json").write_text(json.dumps(st, indent=2))
+        return Want("state.json", ident)
+    return plant
+
+
+def plant_in_record(n, key, field, text, ident):
+    def plant(e):
+        e.edit(n, lambda d: d[key][0].update({field: text}))
+        return Want(FILES[n], ident)
+    return plant
+
+
+def plant_bad_local_prefix(e):
+    def fn(d):
+        m = _first(d["mitigations"], lambda m: "-M" in m["id"])
+        m["id"] = "ZZZ-M1"
+    old = _first(e.mitigations(), lambda m: "-M" in m["id"])["id"]
+    e.edit(7, fn)
+    for n in (6, 8, 9, 10):
+        e.write(n, e.text(n).replace(old + "\n", "ZZZ-M1\n").replace(old + ",", "ZZZ-M1,").replace(old + "]", "ZZZ-M1]"))
+    return Want(FILES[7], "ZZZ-M1")
+
+
+def plant_wrong_kind(e):
+    tid = e.threats()[0]["id"]
+    e.edit(6, lambda d: d["threats"][0]["maps_to"].append({"id": "BV-2", "name": KB.name_of("BV-2")}))
+    return Want(FILES[6], tid)
+
+
+def plant_risk(e):
+    t = e.threats()[0]
+    wrong = _first(["Low", "Medium", "High", "Critical"], lambda x: x != t["risk"])
+    e.edit(6, lambda d: d["threats"][0].update(risk=wrong))
+    return Want(FILES[6], t["id"])
+
+
+def plant_unmapped(e):
+    t = e.threats()[-1]
+    e.edit(6, lambda d: d["threats"][-1].update(maps_to=[], blindspots=[], gap=""))
+    return Want(FILES[6], t["id"])
+
+
+def plant_no_crosswalk(e):
+    t = _first(e.threats(), lambda t: t.get("llm_top10"))
+    e.edit(6, lambda d: _first(d["threats"], lambda x: x["id"] == t["id"]).pop("llm_top10"))
+    return Want(FILES[6], t["id"], "warning")
+
+
+def _unlink(e, tid, mid):
+    e.edit(6, lambda d: _first(d["threats"], lambda t: t["id"] == tid)["mitigations"].remove(mid))
+    e.edit(7, lambda d: _first(d["mitigations"], lambda m: m["id"] == mid)["addresses"].remove(tid))
+
+
+def plant_missing_type(e):
+    t = e.severe()[0]
+    mits = {m["id"]: m for m in e.mitigations()}
+    for mid in [m for m in t["mitigations"] if mits[m]["type"] == "detective"]:
+        _unlink(e, t["id"], mid)
+    return Want(FILES[6], t["id"])
+
+
+def plant_single_control(e):
+    t = _first(e.threats(), lambda t: scoring.risk_level(KB, t["severity"], t["likelihood"]) in ("Low", "Medium"))
+    for mid in t["mitigations"][1:]:
+        _unlink(e, t["id"], mid)
+    return Want(FILES[6], t["id"], "warning")
+
+
+def plant_deterrent_only(e):
+    t = _first(e.threats(), lambda t: scoring.risk_level(KB, t["severity"], t["likelihood"]) in ("Low", "Medium"))
+    for mid in list(t["mitigations"]):
+        _unlink(e, t["id"], mid)
+    for mid in ("L1-R1", "L1-R2"):
+        e.edit(6, lambda d: _first(d["threats"], lambda x: x["id"] == t["id"])["mitigations"].append(mid))
+        e.edit(7, lambda d: d["mitigations"].append({"id": mid, "name": KB.mitigations[mid]["name"], "type": "deterrent",
+                                                       "addresses": [t["id"]], "status": "Not Implemented"}))
+    return Want(FILES[6], t["id"], "warning")
+
+
+def plant_relabelled_type(e):
+    m = _first(e.mitigations(), lambda m: m["id"] in KB.mitigations and m["type"] == "preventive")
+    e.edit(7, lambda d: _first(d["mitigations"], lambda x: x["id"] == m["id"]).update(type="detective"))
+    return Want(FILES[7], m["id"])
+
+
+def plant_local_type(e):
+    m = _first(e.mitigations(), lambda m: m.get("implements"))
+    other = _first(["preventive", "detective", "corrective"], lambda x: x != m["type"])
+    e.edit(7, lambda d: _first(d["mitigations"], lambda x: x["id"] == m["id"]).update(type=other))
+    return Want(FILES[7], m["id"])
+
+
+def plant_one_way_link(e):
+    t = e.threats()[0]
+    mid = t["mitigations"][0]
+    e.edit(7, lambda d: _first(d["mitigations"], lambda m: m["id"] == mid)["addresses"].remove(t["id"]))
+    return Want(FILES[6], t["id"])
+
+
+def plant_overclaim(e):
+    m = _mit_with_cv(e)
+    e.edit(8, lambda d: _first(d["code_validation"], lambda cv: cv["mitigation"] == m["id"]).update(verified_status="Partially Implemented"))
+    return Want(FILES[7], m["id"])
+
+
+def plant_unverified(e):
+    m = _mit_with_cv(e)
+    e.edit(8, lambda d: d.update(code_validation=[cv for cv in d["code_validation"] if cv["mitigation"] != m["id"]]))
+    return Want(FILES[7], m["id"], "warning")
+
+
+def plant_no_residual(e):
+    t = e.severe()[0]
+    e.edit(9, lambda d: d.update(residual_risks=[r for r in d["residual_risks"] if r["threat"] != t["id"]]))
+    return Want(FILES[6], t["id"])
+
+
+def _residual_of(e, pred):
+    return _first(e.records(9)["residual_risks"], pred)
+
+
+def plant_effective(e):
+    r = _residual_of(e, lambda r: True)
+    e.edit(9, lambda d: d["residual_risks"][0].update(effective_risk=r["effective_risk"] + 1))
+    return Want(FILES[9], r["id"])
+
+
+def plant_missing_effective(e):
+    r = _residual_of(e, lambda r: True)
+    e.edit(9, lambda d: d["residual_risks"][0].pop("effective_risk"))
+    return Want(FILES[9], r["id"])
+
+
+def plant_low_residual(e):
+    r = _residual_of(e, lambda r: r["effective_risk"] >= 2)
+    e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).update(residual="Low"))
+    return Want(FILES[9], r["id"])
+
+
+def plant_false_mitigated(e):
+    r = _residual_of(e, lambda r: r["disposition"] != "Mitigated" and r["effective_risk"] > 0)
+    e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).update(disposition="Mitigated"))
+    return Want(FILES[9], r["id"])
+
+
+def plant_ownerless(e):
+    r = _residual_of(e, lambda r: r["disposition"] == "Accepted")
+    e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).pop("owner"))
+    return Want(FILES[9], r["id"])
+
+
+def plant_undated_deferral(e):
+    r = _residual_of(e, lambda r: r["disposition"] == "Deferred")
+    e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).pop("target_date"))
+    return Want(FILES[9], r["id"])
+
+
+def _open_severe(e):
+    ctx = checks.file_context(KB, e.path("threat-model.json"))
+    return [p for p in ctx.postures.values() if p.level in ("High", "Critical") and p.credit < 1]
+
+
+def plant_off_roadmap(e):
+    tid = _open_severe(e)[0].threat
+    e.edit(10, lambda d: [i["threats"].remove(tid) for i in d["roadmap"] if tid in i["threats"]])
+    return Want(FILES[6], tid)
+
+
+def plant_late(e):
+    tid = _open_severe(e)[0].threat
+    e.edit(10, lambda d: [i.update(phase="Long-term") for i in d["roadmap"] if tid in i["threats"]])
+    item = _first(e.records(10)["roadmap"], lambda i: tid in i["threats"])
+    return Want(FILES[10], item["id"])
+
+
+def plant_unknown_top_risk(e):
+    e.edit(10, lambda d: d["summary"]["top_risks"].__setitem__(0, "CLN-T99"))
+    return Want(FILES[10], "CLN-T99")
+
+
+def plant_no_disclaimer(e):
+    text = e.text(5)
+    e.write(5, text.replace(engagement.DISCLAIMER, "Reviewed internally."))
+    return Want(FILES[5], "phase 5")
+
+
+def plant_text_after_disclaimer(e):
+    e.write(2, e.text(2) + "\n## Late notes\n\nOne more thing about the scheduler.\n")
+    return Want(FILES[2], "phase 2")
+
+
+def plant_secret(e):
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\n-----END RSA PRIVATE KEY-----"
+    e.insert_prose(8, "Found in the deploy repository:\n\n" + key)
+    return Want(FILES[8], None)
+
+
+def plant_export_without_disclaimer(e):
+    tm = e.path("threat-model.json")
+    doc = json.loads(tm.read_text())
+    doc["disclaimer"] = "Reviewed."
+    tm.write_text(json.dumps(doc, indent=2))
+    return Want("threat-model.json", None)
+
+
+def plant_export_unknown_id(e):
+    tm = e.path("threat-model.json")
+    doc = json.loads(tm.read_text())
+    doc["threats"][0]["description"] += " Compare T99 and /blindspots/BV-13/."
+    tm.write_text(json.dumps(doc, indent=2))
+    return Want("threat-model.json", "T99")
+
+
+CASES = [
+    Case("MC101", "deleted phase file", plant_deleted_file),
+    Case("MC102", "complete phase without record block", plant_no_block),
+    Case("MC103", "plain yaml fence", plant_fence("```yaml")),
+    Case("MC103", "tilde fence", plant_fence("~~~yaml maestro", "~~~")),
+    Case("MC103", "typo in the info string", plant_fence("```yaml maestor")),
+    Case("MC103", "yml instead of yaml", plant_fence("```yml maestro")),
+    Case("MC103", "indented opener", plant_fence("  ```yaml maestro", "  ```")),
+    Case("MC104", "two record blocks", plant_second_block),
+    Case("MC105", "record block not YAML", plant_bad_yaml),
+    Case("MC106", "key of another phase", plant_misplaced_key),
+    Case("MC107", "complete phase, empty record", plant_empty_phase),
+    Case("MC107", "ten phases complete, no threats", plant_no_threats),
+    Case("MC108", "schema violation", plant_schema),
+    Case("MC109", "duplicate record ID", plant_duplicate_id),
+    Case("MC110", "state.json disagrees with Phase 2", plant_state_disagrees),
+    Case("MC111", "stale export", plant_stale_export),
+    Case("MC112", "hand-edited export", plant_edited_export),
+    Case("MC113", "invalid state.json", plant_invalid_state),
+    Case("MC201", "invented threat ID in prose", plant_prose(2, "The gateway also worries us for T99.", "T99")),
+    Case("MC201", "invented ID behind a zero-width space", plant_prose(3, "See T\u200b99 for the scraper.", "T99")),
+    Case("MC201", "full-width digits", plant_prose(3, "See \uff34\uff19\uff19 for the scraper.", "T99")),
+    Case("MC201", "link to a page that does not exist", plant_prose(4, "Background: [the threat](/threats/T99/).", "T99")),
+    Case("MC201", "unknown blindspot", plant_prose(6, "We also scanned BV-13.", "BV-13")),
+    Case("MC201", "unknown mitigation", plant_prose(7, "L3-D9 would help too.", "L3-D9")),
+    Case("MC201", "unknown layer", plant_prose(2, "The edge cache sits at L9.", "L9")),
+    Case("MC201", "unknown ATLAS technique", plant_prose(6, "Compare AML.T9999.", "AML.T9999")),
+    Case("MC201", "unknown LLM Top 10 ID", plant_prose(6, "Compare LLM11.", "LLM11")),
+    Case("MC201", "unknown Agentic Top 10 ID", plant_prose(6, "Compare ASI11.", "ASI11")),
+    Case("MC201", "invented ID in a record's free text", plant_in_record(10, "roadmap", "description", "Also close T98.", "T98")),
+    Case("MC201", "invented ID in state.json", plant_in_state("no source access; see T97", "T97")),
+    Case("MC202", "reserved ID", plant_prose(6, "This resembles T26.", "T26")),
+    Case("MC203", "wrong name in parentheses", plant_prose(6, "The chat path is T6 (Goal Manipulation).", "T6")),
+    Case("MC203", "wrong name after a colon", plant_prose(6, "T6: Goal Hijacking Attack", "T6")),
+    Case("MC203", "another threat's name after a dash", plant_prose(6, "T6 \u2014 Tool Misuse", "T6")),
+    Case("MC203", "name before the ID", plant_prose(6, "We saw Goal Manipulation (T6) twice.", "T6")),
+    Case("MC203", "name in the next table cell", plant_prose(6, "| T6 | Goal Hijack | High |", "T6")),
+    Case("MC203", "lower-case label", plant_prose(6, "T2 (tool misuse) is the main risk.", "T2")),
+    Case("MC203", "mitigation name after the ID", plant_prose(7, "We rely on L3-P1 Tool Allowlist for this.", "L3-P1")),
+    Case("MC204", "undefined local threat", plant_prose(9, "CLN-T99 is accepted as well.", "CLN-T99")),
+    Case("MC204", "undefined boundary", plant_prose(5, "The flow crosses TB9.", "TB9")),
+    Case("MC204", "another project's prefix", plant_prose(6, "Same as PAY-T2 in the payments model.", "PAY-T2")),
+    Case("MC205", "local mitigation with a foreign prefix", plant_bad_local_prefix),
+    Case("MC206", "blindspot in maps_to", plant_wrong_kind),
+    Case("MC301", "risk that the matrix does not give", plant_risk),
+    Case("MC302", "threat mapped to nothing", plant_unmapped),
+    Case("MC303", "crosswalk value missing", plant_no_crosswalk),
+    Case("MC304", "High or Critical without a detective control", plant_missing_type),
+    Case("MC305", "single control", plant_single_control),
+    Case("MC306", "deterrents only", plant_deterrent_only),
+    Case("MC307", "catalog control relabelled", plant_relabelled_type),
+    Case("MC307", "local control typed against what it implements", plant_local_type),
+    Case("MC308", "link in one direction only", plant_one_way_link),
+    Case("MC401", "status above what Phase 8 verified", plant_overclaim),
+    Case("MC402", "claimed status never verified", plant_unverified),
+    Case("MC403", "High or Critical without residual record", plant_no_residual),
+    Case("MC404", "wrong effective risk", plant_effective),
+    Case("MC108", "missing effective risk", plant_missing_effective),
+    Case("MC405", "residual below effective risk", plant_low_residual),
+    Case("MC406", "Mitigated without a verified control", plant_false_mitigated),
+    Case("MC407", "Accepted without owner", plant_ownerless),
+    Case("MC407", "Deferred without date", plant_undated_deferral),
+    Case("MC501", "open Critical or High gap off the roadmap", plant_off_roadmap),
+    Case("MC502", "open gap scheduled too late", plant_late),
+    Case("MC503", "unknown top risk", plant_unknown_top_risk),
+    Case("MC601", "disclaimer removed", plant_no_disclaimer),
+    Case("MC601", "text after the disclaimer", plant_text_after_disclaimer),
+    Case("MC601", "export without disclaimer", plant_export_without_disclaimer, "export"),
+    Case("MC602", "private key pasted in", plant_secret),
+    Case("MC201", "invented ID in the export", plant_export_unknown_id, "export"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.what.replace(' ', '-')}")
+def test_planted_fault(eng, case):
+    want = case.plant(eng)
+    target = eng.folder / "threat-model.json" if case.target == "export" else eng.folder
+    before = eng.snapshot()
+    code, doc = eng.check(target)
+    assert eng.snapshot() == before, "check changed a file"
+    found = [f for f in doc["findings"] if f["rule"] == case.rule]
+    assert found, f"{case.rule} not reported; got {[(f['rule'], f['message']) for f in doc['findings']]}"
+    match = [f for f in found if f["file"].endswith(want.file) and (want.id is None or f["id"] == want.id)]
+    assert match, f"{case.rule} reported elsewhere: {[(f['file'], f['id'], f['message']) for f in found]}"
+    assert match[0]["severity"] == want.severity and match[0]["hint"] and match[0]["line"] >= 1
+    assert code == (1 if any(f["severity"] == "error" for f in doc["findings"]) else 0)
+    if want.severity == "error":
+        assert code == 1
+
+
+def test_every_rule_has_a_planted_fault():
+    assert {c.rule for c in CASES} == set(checks.RULES)
+
+
+def test_forward_reference_to_a_later_phase_is_pending(tmp_path):
+    code, out, err = maestro_cli("new", "fwd", "--dir", tmp_path, "--prefix", "FWD", "--depth", "lightweight")
+    folder = tmp_path / "fwd"
+    for n in ("1", "2", "6"):
+        maestro_cli("mark", "fwd", n, "complete" if n != "6" else "in_progress", "--dir", tmp_path)
+    e = Eng(folder)
+    e.insert_prose(6, "CV4 will check the refund cap; RR2 records who accepts the rest.")
+    code, doc = e.check()
+    hits = {f["id"]: f["severity"] for f in doc["findings"] if f["rule"] == "MC204"}
+    assert hits == {"CV4": "pending", "RR2": "pending"}
