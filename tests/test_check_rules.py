@@ -566,3 +566,27 @@ def test_forward_reference_to_a_later_phase_is_pending(tmp_path):
     code, doc = e.check()
     hits = {f["id"]: f["severity"] for f in doc["findings"] if f["rule"] == "MC204"}
     assert hits == {"CV4": "pending", "RR2": "pending"}
+
+
+def test_schema_error_names_the_line_in_the_phase_file(eng):
+    tid = eng.threats()[0]["id"]
+    eng.edit(6, lambda d: d["threats"][0].update(severity="Severe"))
+    code, doc = eng.check()
+    hit = next(f for f in doc["findings"] if f["rule"] == "MC108")
+    assert code == 1 and hit["id"] == tid and hit["file"].endswith(FILES[6])
+    assert "severity: Severe" in eng.text(6).split("\n")[hit["line"] - 1]
+
+
+def test_one_broken_record_does_not_hide_the_others(eng):
+    second = eng.threats()[1]
+    wrong = next(x for x in ("Low", "Medium", "High", "Critical") if x != second["risk"])
+
+    def plant(d):
+        d["threats"][0]["severity"] = "Severe"
+        d["threats"][1]["risk"] = wrong
+    eng.edit(6, plant)
+    eng.edit(3, lambda d: d["threat_actors"][0].update(id="ACTOR1"))
+    code, doc = eng.check()
+    rules = {(f["rule"], f["id"]) for f in doc["findings"]}
+    assert ("MC301", second["id"]) in rules
+    assert any(r == "MC108" and f.endswith(FILES[3]) for r, f in ((x["rule"], x["file"]) for x in doc["findings"]))
