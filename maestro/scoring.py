@@ -139,8 +139,12 @@ def score(kb: KB, sev: str, lik: str, stat: str = "not", vec: str | None = None,
     info = level_info(kb, lvl)
     per_type = parse_statuses(kb, stat)
     eff = effective_risk(kb, lvl, [(kind, st, "full") for kind, st in per_type.items()])
-    shown = {k: v for k, v in per_type.items() if k in required_types(kb, lvl)} or per_type
-    label = ", ".join(f"{k} {v}" for k, v in shown.items()) if len(set(shown.values())) > 1 else next(iter(shown.values()), "")
+    required = required_types(kb, lvl)
+    if required:  # the statuses that earn credit at this level, one per required type
+        shown = {k: per_type[k] for k in required}
+        label = ", ".join(f"{k} {v}" for k, v in shown.items()) if len(set(shown.values())) > 1 else shown[required[0]]
+    else:         # the strongest control counts
+        label = max(per_type.values(), key=lambda v: status(kb, v)["value"])
     s = Score(severity(kb, sev), likelihood(kb, lik), lvl, info["value"], info["action"], info["timeframe"],
               label, eff, equivalent_level(kb, eff))
     if vec:

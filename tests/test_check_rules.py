@@ -429,6 +429,11 @@ def plant_unknown_top_risk(e):
     return Want(FILES[10], "CLN-T99")
 
 
+def plant_no_consent(e):
+    e.edit(1, lambda d: d["business_context"].pop("consent"))
+    return Want(FILES[1], None)
+
+
 def plant_no_disclaimer(e):
     text = e.text(5)
     e.write(5, text.replace(engagement.DISCLAIMER, "Reviewed internally."))
@@ -527,6 +532,7 @@ CASES = [
     Case("MC501", "open Critical or High gap off the roadmap", plant_off_roadmap),
     Case("MC502", "open gap scheduled too late", plant_late),
     Case("MC503", "unknown top risk", plant_unknown_top_risk),
+    Case("MC603", "no consent record", plant_no_consent),
     Case("MC601", "disclaimer removed", plant_no_disclaimer),
     Case("MC601", "text after the disclaimer", plant_text_after_disclaimer),
     Case("MC601", "export without disclaimer", plant_export_without_disclaimer, "export"),

@@ -16,6 +16,7 @@ from maestro import cli, engagement, scoring
 EXAMPLE_TM = {
     "schema_version": "1.1.0", "project": "seed", "prefix": "SEED", "analysis_depth": "full",
     "disclaimer": engagement.DISCLAIMER,
+    "business_context": {"application_name": "Seed support agent", "consent": {"given_by": "Dana Reyes, Head of Support", "date": "2026-11-30"}},
     "threats": [
         {"id": "SEED-T1", "name": "Injected instructions in tickets", "layers": ["L1", "L3"],
          "maps_to": [{"id": "T6", "name": "Intent Breaking & Goal Manipulation"}], "severity": "Critical", "likelihood": "Likely",
@@ -197,7 +198,7 @@ def test_new_status_mark_export_check(tmp_path):
     code, _, err = run("mark", "pay-agent", "2", "complete", "--dir", str(base))
     assert code == 2 and "needs phase(s) 1 complete first" in err
     p1 = folder / "01-business-context.md"
-    p1.write_text(p1.read_text().replace("business_context: {}", "business_context: {application: Payments agent, criticality: High}"))
+    p1.write_text(p1.read_text().replace("business_context: {}", "business_context: {application: Payments agent, criticality: High, consent: {given_by: Ana Ruiz, date: '2026-11-30'}}"))
     assert run("mark", "pay-agent", "1", "complete", "--dir", str(base))[0] == 0
     # fill phases 6 and 7 through their yaml blocks
     p6 = folder / "06-threat-register.md"

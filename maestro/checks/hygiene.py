@@ -137,3 +137,19 @@ def secret_in_file(ctx):
         if p.exists():
             for line, kind in _scan(p):
                 yield Hit(str(p), line, "", f"possible secret ({kind}); never paste secrets into a threat model")
+
+
+@rule("MC603", "consent-missing", phase=1, summary="Phase 1 records no data-handling consent (who gave it, and when).",
+      hint="Ask the consent question of AGENTS.md Step 3, then record business_context.consent: {given_by: name and role, date: YYYY-MM-DD}.")
+def consent_missing(ctx):
+    bc = ctx.doc.get("business_context")
+    if not isinstance(bc, dict) or "business_context" in ctx.broken_keys:
+        if ctx.mode == "project" and ctx.phase_status(1) in ("complete", "in_progress"):
+            pf = next(pf for pf in ctx.files if pf.n == 1)
+            yield Hit(pf.label, pf.parsed.blocks[0].line if pf.parsed.blocks else 1, "phase 1", "no business_context, so no consent record")
+        elif ctx.mode == "export":
+            yield Hit(*ctx.at(ctx.doc, "schema_version"), "", "no business_context, so no consent record")
+        return
+    consent = bc.get("consent")
+    if not isinstance(consent, dict) or not all(str(consent.get(k, "")).strip() for k in ("given_by", "date")):
+        yield Hit(*ctx.at(bc, "consent" if "consent" in bc else None), "", "business_context.consent must say who consented (given_by) and when (date)")
