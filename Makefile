@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test test-fast browser bench bench-cli clean manifest
+.PHONY: serve build test test-fast browser bench bench-cli clean manifest release
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-cli: $(STAMP)
 
 clean:
 	rm -rf site .pytest_cache
+
+## release: keep this version's ids.json in releases/<version>/ (refuses to rewrite a kept release)
+release: $(STAMP)
+	$(BIN)/python -c "from maestro import releases; from maestro.kb import load_kb; print(releases.snapshot(load_kb('data')))"
 
 ## manifest: rewrite manifest.json after changing data/ (maestro verify checks against it)
 manifest: $(STAMP)

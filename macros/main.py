@@ -28,6 +28,7 @@ def slug(text: str) -> str:
 def define_env(env):
     kb = site.kb_for(env.conf)
     env.variables["kb_version"] = kb.version
+    env.variables["atlas_edition"] = kb.atlas_edition  # the pinned MITRE ATLAS edition, for prose
 
     def here() -> Linker:
         return Linker(kb, env.page.file.src_uri)
@@ -48,7 +49,7 @@ def define_env(env):
     def threat_table(kind: str = "core", layer: str | None = None) -> str:
         L = here()
         rows = []
-        for t in kb.threats.values():
+        for t in kb.active_threats():
             if t["kind"] != kind or (layer and kb.primary_layer(t["id"]) != layer):
                 continue
             cells = kb.threat_layers[t["id"]]
@@ -62,7 +63,7 @@ def define_env(env):
         L = here()
         out = []
         for l in LAYER_ORDER[:-1]:
-            rows = [t for t in kb.threats.values() if t["kind"] == "extended" and kb.primary_layer(t["id"]) == l]
+            rows = [t for t in kb.active_threats() if t["kind"] == "extended" and kb.primary_layer(t["id"]) == l]
             if not rows:
                 continue
             out += [f"### {esc(l)} {esc(kb.layers[l]['name'])} {{ #extended-{l.lower()} }}", "",
@@ -98,7 +99,7 @@ def define_env(env):
             f'<span class="maestro-matrix__sub">{html.escape(kb.layers[l]["short_label"])}</span></th>'
             for l in LAYER_ORDER)
         rows = []
-        for t in kb.threats.values():
+        for t in kb.active_threats():
             if t["kind"] != kind:
                 continue
             tid, cells = t["id"], kb.threat_layers[t["id"]]
@@ -216,6 +217,28 @@ def define_env(env):
         return "\n".join(out)
 
     @env.macro
+    def release_changes(version: str) -> str:
+        """What a release changed, computed from the kept ids.json of each release (releases/)."""
+        from maestro import releases
+        hist = releases.history(kb)
+        versions = list(hist)
+        if version not in hist or versions.index(version) == 0:
+            return "First release: every ID listed in the catalogs."
+        L = here()
+        c = releases.changes(hist[versions[versions.index(version) - 1]], hist[version])
+        lines = [f"IDs added: {L.ids(c['added'])}" if c["added"] else "IDs added: none",
+                 ("IDs renamed: " + "; ".join(f"{L.id(i)} {esc(old)} to {esc(new)}" for i, old, new in c["renamed"])) if c["renamed"] else "IDs renamed: none",
+                 f"IDs deprecated: {L.ids(c['deprecated'])}" if c["deprecated"] else "IDs deprecated: none",
+                 ("IDs revoked: " + "; ".join(f"{esc(i)} (now {L.id(n)})" for i, n in c["revoked"])) if c["revoked"] else "IDs revoked: none"]
+        names = {"mitre_atlas": "MITRE ATLAS", "owasp_llm_top10": "OWASP Top 10 for LLM Applications",
+                 "owasp_agentic_top10": "OWASP Top 10 for Agentic Applications", "owasp_agentic_threats_and_mitigations": "OWASP Agentic AI - Threats and Mitigations"}
+        show = lambda v: ", ".join(v) if isinstance(v, list) else (v or "not cited")  # noqa: E731
+        lines += [f"{esc(names.get(k, k))}: {esc(show(a))} to {esc(show(b))}" for k, a, b in c["editions"]] or ["External editions: unchanged"]
+        if c["removed"]:
+            raise PluginError(f"release {version} drops IDs {', '.join(c['removed'])}: a published ID never disappears")
+        return bullet(lines)
+
+    @env.macro
     def check_rules() -> str:
         """The rule table of `maestro check`, from the rule registry."""
         rows = [[f'<span id="{r.code.lower()}"></span>`{r.code}`', f"`{esc(r.name)}`", esc(r.severity), esc(str(r.phase) if r.phase else "any"),
@@ -259,7 +282,7 @@ def define_env(env):
         L = here()
         rows = [[L.id(t["id"]), esc(t["name"]), L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "primary"]),
                  L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "secondary"])]
-                for t in kb.threats.values() if t["kind"] == "core"]
+                for t in kb.active_threats() if t["kind"] == "core"]
         return table(["ID", "Threat", "Primary", "Secondary"], rows)
 
     # ================================================================ cross-layer, factors
@@ -419,16 +442,44 @@ def define_env(env):
         rows = [[f"**{esc(s['letter'])}** {esc(s['name'])}", L.prose(s["agentic_focus"]), L.ids(_threats_with("stride", s["name"]))] for s in kb.frameworks["stride"]]
         return table(["Category", "In agent systems", "Threats"], rows)
 
+    def _llm_threats(cited: str) -> list:
+        """Threats whose LLM mapping, read in every edition, includes ``cited``."""
+        return [t["id"] for t in kb.active_threats() if any(cited in v for v in kb.llm_editions(t["llm_top10"]).values())]
+
     @env.macro
     def llm_top10_table() -> str:
+        """The LLM Top 10, 2025 and 2026 side by side, with the MAESTRO layers and threats of each entry."""
         L = here()
-        rows = [[esc(i["id"]), esc(i["name"]), L.ids(i["layers"]), L.ids(_threats_with("llm_top10", i["id"]))] for i in kb.frameworks["llm_top10"]]
-        return table(["ID", "Name", "MAESTRO layers", "Threats"], rows)
+        rows = []
+        for old, new in kb.llm_2026_of.items():
+            rows.append([f"`{esc(old)}` {esc(kb.llm[old]['name'])}", f"`{esc(new)}` {esc(kb.llm[new]['name'])}",
+                         L.ids(kb.llm[old]["layers"]), L.ids(_llm_threats(old))])
+        return table([esc(kb.llm_title("2025")), esc(kb.llm_title("2026")), "MAESTRO layers", "Threats"], rows)
+
+    @env.macro
+    def llm_unmapped() -> str:
+        """The LLM Top 10 entries no threat or blindspot maps to, with the reason the data gives."""
+        items = [(f"{i['id']}:{e['edition']}", i["unmapped"]) for e in kb.frameworks["llm_top10"]["editions"] for i in e["items"] if i.get("unmapped")]
+        if not items:
+            return "No entry is left unmapped."
+        L = here()
+        return "Left unmapped: " + "; ".join(f"`{esc(c)}` {esc(kb.llm[c]['name'])} ({L.prose(why)})" for c, why in items) + "."
+
+    @env.macro
+    def llm_crosswalk(direction: str = "2025") -> str:
+        """The 2025 to 2026 crosswalk of the LLM Top 10, read from either side."""
+        pairs = list(kb.llm_2026_of.items())
+        if direction == "2026":
+            pairs = sorted(((new, old) for old, new in pairs), key=lambda p: p[0])
+        head = ["2025", "2026"] if direction == "2025" else ["2026", "2025"]
+        rows = [[f'<span id="{esc(a.lower().replace(":", "-"))}"></span>`{esc(a)}` {esc(kb.llm[a]["name"])}',
+                 f"`{esc(b)}` {esc(kb.llm[b]['name'])}", "same number" if a[:5] == b[:5] else "renumbered"] for a, b in pairs]
+        return table([f"{head[0]} entry", f"{head[1]} entry", "Number"], rows)
 
     @env.macro
     def asi_top10_table() -> str:
         L = here()
-        rows = [[esc(i["id"]), esc(i["name"]), L.ids(_threats_with("asi_top10", i["id"]))] for i in kb.frameworks["asi_top10"]]
+        rows = [[esc(i["id"]), esc(i["name"]), L.ids(_threats_with("asi_top10", i["id"]))] for i in kb.asi.values()]
         return table(["ID", "Name", "Threats"], rows)
 
     @env.macro
@@ -449,7 +500,7 @@ def define_env(env):
         L = here()
         rows = [[L.id(t["id"]), esc(t["name"]), "; ".join(L.atlas(a) for a in t["atlas"]) or "no matching technique"] for t in kb.active_threats()]
         rows += [[L.id(b["id"]), esc(b["name"]), "; ".join(L.atlas(a) for a in b["atlas"]) or "no matching technique"] for b in kb.blindspots.values()]
-        return table(["ID", "Name", f"MITRE ATLAS {esc(kb.atlas['source']['version'])} techniques"], rows)
+        return table(["ID", "Name", f"MITRE ATLAS {esc(kb.atlas_edition)} techniques"], rows)
 
     @env.macro
     def framework_combinations() -> str:
@@ -604,7 +655,7 @@ def define_env(env):
         u = kb.meta["upstream"]
         rows = [[esc(s["document"]), esc(s["version"]), esc(s["date"])] for s in kb.meta["sources"]]
         rows.append([esc(u["name"]), esc(u["version"]), esc(u["released"])])
-        rows.append(["MITRE ATLAS", esc(kb.atlas["source"]["version"]), "-"])
+        rows.append(["MITRE ATLAS", esc(kb.atlas_edition), "-"])
         return table(["Source", "Version", "Date"], rows)
 
     @env.macro

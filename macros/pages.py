@@ -38,6 +38,37 @@ def _cite(kb: KB, ident: str) -> str:
     )
 
 
+def _notices(kb: KB, ident: str, L: Linker) -> list[str]:
+    """Banners a reader must see first: a deprecated ID, and an ID whose number another publisher also uses."""
+    out = []
+    entry = kb.threats.get(ident) or kb.blindspots.get(ident) or kb.mitigations.get(ident) or {}
+    if kb.status_of(ident) == "deprecated":
+        d = entry["deprecated"]
+        out.append(admonition("warning", f"Deprecated in v{esc(d['version'])}", L.prose(d["reason"]) +
+                              "\n\nThe ID keeps this page and its meaning, and is never reused; it no longer appears in lists, checklists or the matrix."))
+    ext = kb.external_threats.get(ident)
+    if ext:
+        out.append(admonition("danger", f"MAESTRO {esc(ident)} is not OWASP {esc(ident)}",
+                              f"In {esc(ext['framework'])} v{esc(ext['edition'])}, {esc(ident)} is **{esc(ext['name'])}**, an OWASP entry. "
+                              f"This page is MAESTRO {esc(ident)}, {esc(entry.get('name', ''))}, a playbook ID whose meaning never changes. "
+                              f"The MAESTRO threats nearest to OWASP {esc(ident)} are {L.ids(ext['nearest'], name=True)}. "
+                              f"Cite this one as `MAESTRO {esc(ident)}` ([ruling R05](../reference/changelog.md#r05))."))
+    return out
+
+
+def revoked_page(kb: KB, kind: str, ident: str) -> str:
+    """The page of a revoked ID: it sends the reader to the ID that replaced it."""
+    e = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind][ident]
+    r = e["revoked"]
+    new = r["replaced_by"]
+    L = Linker(kb, src_of(kind, ident))
+    target = src_of(kind, new)[: -len(".md")] + "/"
+    front = _front(f"{ident} (revoked): see {new}", f"{ident} was revoked in v{r['version']}; {new} replaces it.", kind, ident)
+    front = front.replace("---\n\n", f"redirect: {json.dumps(target)}\n---\n\n", 1) if front.endswith("---\n\n") else front
+    return "\n".join([front, _h1(ident, e.get("name", ident)), "",
+                       admonition("warning", f"Revoked in v{esc(r['version'])}", L.prose(r["reason"]) + f"\n\nThis ID now points to {L.id(new, name=True)}."), ""])
+
+
 def _h1(ident: str, name: str) -> str:
     return f"# {esc(ident)}: {esc(name)} {{ #top }}"
 
@@ -53,9 +84,12 @@ def threat_page(kb: KB, tid: str) -> str:
     L = Linker(kb, src_of("threat", tid))
     if t["kind"] == "reserved":
         return reserved_page(kb, tid, L)
+    if kb.status_of(tid) == "revoked":
+        return revoked_page(kb, "threat", tid)
     out = [_front(f"{tid}: {t['name']}", t["description"], "threat", tid), _h1(tid, t["name"]), ""]
+    out += _notices(kb, tid, L)
     origin = "OWASP agentic core threat (T1-T15)" if t["kind"] == "core" else "Extended threat (project-local)"
-    cells = kb.threat_layers[tid]
+    cells = kb.threat_layers.get(tid, {})
     badges = [("kind", origin)] + [("layer", f"{l} {cells[l]}") for l in LAYER_ORDER if l in cells]
     if t.get("multi_agent_only"):
         badges.append(("note", "multi-agent systems only"))
@@ -110,16 +144,24 @@ def threat_page(kb: KB, tid: str) -> str:
     if extra:
         out += ["## Related { #related }", "", "\n\n".join(extra), ""]
 
-    out += ["## Framework mappings { #frameworks }", ""]
-    fw = [
-        ["STRIDE", ", ".join(esc(s) for s in t["stride"]) or "-"],
-        ["OWASP Top 10 for LLM Applications 2025", ", ".join(f"{esc(x)} {esc(kb.llm[x]['name'])}" for x in t["llm_top10"]) or "no direct entry"],
-        ["OWASP Top 10 for Agentic Applications 2026", ", ".join(f"{esc(x)} {esc(kb.asi[x]['name'])}" for x in t["asi_top10"]) or "no direct entry"],
-        ["CWE", ", ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in t["cwe"]) or "no direct CWE"],
-        ["MITRE ATLAS", ", ".join(L.atlas(a) for a in t["atlas"]) or "no matching technique"],
-    ]
-    out += [table(["Framework", "Mapping"], fw), ""]
+    out += ["## Framework mappings { #frameworks }", "", crosswalk_table(kb, t, L, [["STRIDE", ", ".join(esc(s) for s in t["stride"]) or "-"]]), ""]
     return "\n".join(out)
+
+
+def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
+    """The external mappings of a threat or blindspot, each framework with its edition; an empty one says why."""
+    why = e.get("no_mapping", {})
+
+    def cell(field, text):
+        return text or (f"none: {L.prose(why[field])}" if field in why else "none")
+    asi = kb.frameworks["asi_top10"]
+    rows = [*first,
+            *([esc(kb.llm_title(ed)), cell("llm_top10", ", ".join(f"`{esc(x)}` {esc(kb.llm[x]['name'])}" for x in cited))]
+              for ed, cited in kb.llm_editions(e["llm_top10"]).items()),
+            [f"{esc(asi['name'])} {esc(asi['current'])}", cell("asi_top10", ", ".join(f"{esc(x)} {esc(kb.asi[x]['name'])}" for x in e["asi_top10"]))],
+            ["CWE", cell("cwe", ", ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in e["cwe"]))],
+            [f"MITRE ATLAS {esc(kb.atlas_edition)}", cell("atlas", ", ".join(L.atlas(a) for a in e["atlas"]))]]
+    return table(["Framework", "Mapping"], rows)
 
 
 def reserved_page(kb: KB, tid: str, L: Linker) -> str:
@@ -137,7 +179,10 @@ def reserved_page(kb: KB, tid: str, L: Linker) -> str:
 def blindspot_page(kb: KB, bid: str) -> str:
     b = kb.blindspots[bid]
     L = Linker(kb, src_of("blindspot", bid))
+    if kb.status_of(bid) == "revoked":
+        return revoked_page(kb, "blindspot", bid)
     out = [_front(f"{bid}: {b['name']}", b["description"], "blindspot", bid), _h1(bid, b["name"]), ""]
+    out += _notices(kb, bid, L)
     out += [_badges([("kind", "Blindspot vector (project-local)")] + [("layer", l) for l in b["layers"]]), "", _cite(kb, bid), ""]
     out += ["## Description { #description }", "", L.prose(b["description"]), ""]
     out += ["## How it shows up in agent systems { #manifestation }", "", L.prose(b["manifestation"]), ""]
@@ -150,8 +195,7 @@ def blindspot_page(kb: KB, bid: str) -> str:
     out += ["## Suggested mitigations { #mitigations }", "",
             "The catalog has no control written for this blindspot; these are the nearest ones.", "",
             bullet([L.id(m, name=True) for m in b["suggested_mitigations"]]), ""]
-    if b["atlas"]:
-        out += ["## Framework mappings { #frameworks }", "", table(["Framework", "Mapping"], [["MITRE ATLAS", ", ".join(L.atlas(a) for a in b["atlas"])]]), ""]
+    out += ["## Framework mappings { #frameworks }", "", crosswalk_table(kb, b, L), ""]
     return "\n".join(out)
 
 
@@ -161,11 +205,16 @@ def mitigation_page(kb: KB, mid: str) -> str:
     L = Linker(kb, src_of("mitigation", mid))
     layer, letter = kb.mitigation_layer(mid), kb.mitigation_type(mid)
     tinfo = kb.types[letter]
+    if kb.status_of(mid) == "revoked":
+        return revoked_page(kb, "mitigation", mid)
     out = [_front(f"{mid}: {m['name']}", m["description"], "mitigation", mid), _h1(mid, m["name"]), ""]
+    out += _notices(kb, mid, L)
     out += [_badges([("type", tinfo["name"]), ("layer", f"{layer} {kb.layers[layer]['name']}")]), "", _cite(kb, mid), ""]
     out += ["## Description { #description }", "", L.prose(m["description"]), ""]
     out += ["## Implementation notes { #implementation }", "", bullet([L.prose(i) for i in m["implementation"]]), ""]
-    facts = [["Layer", L.id(layer, name=True)], ["Type", f"{esc(tinfo['name'])}: {esc(tinfo['purpose'])}"]]
+    facts = [["Layer", L.id(layer, name=True)], ["Type", f"{esc(tinfo['name'])}: {esc(tinfo['purpose'])}"],
+             [f"MITRE ATLAS {esc(kb.atlas_edition)} mitigations", "; ".join(L.atlas_mitigation(a) for a in m.get("atlas_mitigations", []))
+              or "no corresponding ATLAS mitigation"]]
     out += ["## Classification { #classification }", "", table(["", ""], facts), ""]
     out += ["## Threats addressed { #threats }", ""]
     lines = [L.id(t, name=True) for t in m["addresses"]]
@@ -242,8 +291,11 @@ def threats_index(kb: KB) -> str:
     L = Linker(kb, "threats/index.md")
     rows = []
     for t in kb.threats.values():
+        status = kb.status_of(t["id"])
         if t["kind"] == "reserved":
             rows.append([L.id(t["id"]), "Reserved", "reserved", "-"])
+        elif status != "active":  # the ID index is the one list that keeps every ID, with its status
+            rows.append([L.id(t["id"]), esc(t["name"]), status, "-"])
         else:
             rows.append([L.id(t["id"]), esc(t["name"]), t["kind"], L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "primary"])])
     return "\n".join([_front("Threats", "Every threat ID with its page.", "index", "threats"), "# Threats", "",

@@ -39,6 +39,7 @@ TAXONOMY = "playbook/02-threat-taxonomy.md"
 CATALOG = "playbook/09-mitigation-catalog.md"
 ATLAS_URL = "https://atlas.mitre.org/techniques/{}"
 ATLAS_TACTIC_URL = "https://atlas.mitre.org/tactics/{}"
+ATLAS_MITIGATION_URL = "https://atlas.mitre.org/mitigations/{}"
 CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 
 
@@ -123,6 +124,10 @@ class Linker:
         t = self.kb.atlas_techniques[aid]
         label = esc(aid) + (f" {esc(t['name'])}" if name else "")
         return f"[{label}]({ATLAS_URL.format(aid)} \"{attr(t['name'])}\")"
+
+    def atlas_mitigation(self, aid: str) -> str:
+        m = self.kb.atlas_mitigations[aid]
+        return f"[{esc(aid)} {esc(m['name'])}]({ATLAS_MITIGATION_URL.format(aid)})"
 
     def atlas_tactic(self, aid: str) -> str:
         t = self.kb.atlas_tactics[aid]

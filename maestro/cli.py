@@ -202,6 +202,23 @@ def cmd_export(a, out: Out) -> int:
     return 1 if errors else 0
 
 
+def cmd_migrate(a, out: Out) -> int:
+    from . import migrate
+    kb = _kb()
+    path = Path(a.path)
+    if not path.exists():
+        raise engagement.Unusable(f"{path}: no such project folder or threat-model.json")
+    changes = migrate.migrate(kb, path, a.dry_run)
+    files = sorted({c.file for c in changes})
+    verb = "would change" if a.dry_run else "changed"
+    text = "\n".join(str(c) for c in changes)
+    summary = (f"{len(changes)} change(s) {verb} in {len(files)} file(s)"
+               + ("" if a.dry_run or not changes else "; previous versions kept as <name>.bak; run `maestro check` next")
+               if changes else f"{path}: already current (knowledge base v{kb.version}); nothing to change")
+    out.emit({"dry_run": a.dry_run, "changes": [c.as_dict() for c in changes], "files": files}, (text + "\n" if text else "") + summary)
+    return 0
+
+
 # An export is written only when the records can be read whole and follow the schema.
 EXPORT_BLOCKERS = {"MC103", "MC104", "MC105", "MC106", "MC108", "MC109"}
 
@@ -331,6 +348,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("--dir", default=None)
     s.set_defaults(func=cmd_export)
+
+    s = common(sub.add_parser("migrate", help="upgrade a saved threat model to the current knowledge base and editions"))
+    s.add_argument("path", help="a project folder or a threat-model.json")
+    s.add_argument("--dry-run", action="store_true", help="list the changes without writing anything")
+    s.set_defaults(func=cmd_migrate)
 
     s = common(sub.add_parser("verify", help="check data/ against the release manifest"))
     s.add_argument("--manifest", help="manifest file or URL (default: manifest.json of this release)")

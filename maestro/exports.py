@@ -20,10 +20,28 @@ def _json(obj) -> str:
 
 
 def ids_json(kb: KB) -> dict:
+    """Every ID with type, name, status and URL; namespaced forms; the OWASP entries our numbers collide with; editions.
+
+    ``aliases`` resolves "MAESTRO T16" to T16; ``external`` holds other publishers' IDs written with
+    their namespace ("OWASP T16"), with the MAESTRO threats nearest to them (ruling R05).
+    """
     out = {}
     for ident, info in kb.all_ids().items():
         out[ident] = {**info, "url": url_of(info["type"], ident)}
-    return {"version": kb.version, "ids": out}
+    aliases = {f"MAESTRO {ident}": ident for ident in out}
+    external = {f"OWASP {t['id']}": {"type": "external-threat", "framework": t["framework"], "edition": t["edition"], "name": t["name"],
+                                      "nearest": list(t["nearest"]), "collides_with": t["id"] if t["id"] in out else None}
+                for t in kb.external_threats.values()}
+    return {"version": kb.version, "ids": out, "aliases": aliases, "external": external, "editions": editions(kb)}
+
+
+def editions(kb: KB) -> dict:
+    """The edition of every external framework the knowledge base cites."""
+    fw = kb.frameworks
+    return {"mitre_atlas": kb.atlas_edition,
+            "owasp_llm_top10": [e["edition"] for e in fw["llm_top10"]["editions"]],
+            "owasp_agentic_top10": fw["asi_top10"]["current"],
+            "owasp_agentic_threats_and_mitigations": fw["agentic_threats"]["current"]}
 
 
 def kb_json(kb: KB) -> dict:
@@ -55,7 +73,7 @@ def csv_files(kb: KB) -> dict[str, str]:
              j(kb.mitigations[m]["addresses"]), kb.mitigations[m].get("scope", ""), url_of("mitigation", m)]
             for m in sorted(kb.mitigations, key=kb.mitigation_sort_key)]
     bvs = [[b["id"], b["name"], j(b["layers"]), j(b["related_threats"]), j(b["suggested_mitigations"]), j(b["atlas"]),
-            url_of("blindspot", b["id"])] for b in kb.blindspots.values()]
+            url_of("blindspot", b["id"]), j(b["llm_top10"]), j(b["asi_top10"]), j(b["cwe"])] for b in kb.blindspots.values()]
     mapping = [[t, l, s] for t, cells in kb.threat_layers.items() for l in LAYER_ORDER for s in [cells.get(l)] if s]
     edges = []
     for t, cells in kb.threat_layers.items():
@@ -78,7 +96,8 @@ def csv_files(kb: KB) -> dict[str, str]:
     return {
         "threats.csv": _csv(["id", "name", "kind", "primary_layers", "secondary_layers", "stride", "llm_top10", "asi_top10", "cwe", "atlas", "mitigations", "url"], threats),
         "mitigations.csv": _csv(["id", "name", "layer", "type", "addresses", "scope", "url"], mits),
-        "blindspots.csv": _csv(["id", "name", "layers", "related_threats", "suggested_mitigations", "atlas", "url"], bvs),
+        # columns added in 1.1.0 go after the 1.0.0 ones, so readers that index by position keep working
+        "blindspots.csv": _csv(["id", "name", "layers", "related_threats", "suggested_mitigations", "atlas", "url", "llm_top10", "asi_top10", "cwe"], bvs),
         "mapping.csv": _csv(["threat_id", "layer", "strength"], mapping),
         "edges.csv": _csv(["source", "relation", "target"], edges),
     }

@@ -10,6 +10,7 @@ ATLAS_TECHNIQUE = r"AML\.T[0-9]{4}(?:\.[0-9]{3})?"
 ATLAS_TACTIC = r"AML\.TA[0-9]{4}"
 ATLAS_MITIGATION = r"AML\.M[0-9]{4}"
 LLM = r"LLM(?:0[1-9]|10)"
+LLM_CITED = LLM + r":[0-9]{4}"   # as the publisher writes it, with the edition: LLM01:2025
 ASI = r"ASI(?:0[1-9]|10)"
 CWE = r"CWE-[1-9][0-9]*"
 DEFECT = r"D[0-9]{2}"

@@ -136,6 +136,29 @@ def load_kb(data_dir: str | Path, cache: bool = False) -> "KB":
     return kb
 
 
+def _current(external: dict) -> dict:
+    """The edition of an external list that the knowledge base treats as current."""
+    return next(e for e in external["editions"] if e["edition"] == external["current"])
+
+
+def _llm_index(external: dict) -> tuple[dict, dict]:
+    """Every LLM Top 10 entry by its cited form (LLM01:2025), and the 2026 entry that continues each 2025 one.
+
+    2026 entries take their layers from the 2025 entry they continue (was_2025), so layers are stored once.
+    """
+    items, successor = {}, {}
+    for e in external["editions"]:
+        for it in e["items"]:
+            items[f"{it['id']}:{e['edition']}"] = dict(it, edition=e["edition"], cited=f"{it['id']}:{e['edition']}")
+    for e in external["editions"]:
+        for it in e["items"]:
+            if it.get("was_2025"):
+                old = f"{it['was_2025']}:2025"
+                successor[old] = f"{it['id']}:{e['edition']}"
+                items[successor[old]].setdefault("layers", items[old].get("layers", []))
+    return items, successor
+
+
 class KB:
     """The loaded knowledge base with its indexes. Build it with ``load_kb``."""
 
@@ -163,12 +186,18 @@ class KB:
         self.atlas = docs["atlas"]
         self.atlas_techniques = {t["id"]: t for t in docs["atlas"]["techniques"]}
         self.atlas_tactics = {t["id"]: t for t in docs["atlas"]["tactics"]}
+        self.atlas_mitigations = {m["id"]: m for m in docs["atlas"]["mitigations"]}
+        self.atlas_edition = docs["atlas"]["source"]["edition"]
+        self.atlas_retired = {r["id"]: r for r in docs["atlas"]["retired"]}
+        self.atlas_renamed = {r["id"]: r for r in docs["atlas"]["renamed"]}
         self.cases = {c["id"]: c for c in docs["case-studies"]["cases"]}
         self.glossary = docs["glossary"]
         self.decisions = {d["id"]: d for d in docs["decisions"]["decisions"]}
         self.rulings = {r["id"]: r for r in docs["decisions"]["rulings"]}
-        self.llm = {i["id"]: i for i in self.frameworks["llm_top10"]}
-        self.asi = {i["id"]: i for i in self.frameworks["asi_top10"]}
+        self.llm, self.llm_2026_of = _llm_index(self.frameworks["llm_top10"])
+        self.asi = {i["id"]: i for i in _current(self.frameworks["asi_top10"])["items"]}
+        self.external_threats = {i["id"]: dict(i, edition=e["edition"], framework=self.frameworks["agentic_threats"]["name"])
+                                 for e in self.frameworks["agentic_threats"]["editions"] for i in e["items"]}
         self.cwe = self.frameworks["cwe"]
         self._index()
 
@@ -203,8 +232,32 @@ class KB:
                 self.threat_considerations.setdefault(t, []).append(c["key"])
 
     # ----------------------------------------------------------------- queries
+    def llm_editions(self, cited: list) -> dict:
+        """Cited LLM Top 10 entries in every edition side by side: each as written plus its crosswalk counterpart."""
+        back = {new: old for old, new in self.llm_2026_of.items()}
+        out: dict = {e["edition"]: [] for e in self.frameworks["llm_top10"]["editions"]}
+        for c in cited:
+            for x in (c, self.llm_2026_of.get(c), back.get(c)):
+                if x and x in self.llm and x not in out[self.llm[x]["edition"]]:
+                    out[self.llm[x]["edition"]].append(x)
+        return out
+
+    def llm_title(self, edition: str) -> str:
+        return f"{self.frameworks['llm_top10']['name']} {edition}"
+
+    def status_of(self, ident: str) -> str:
+        """active, reserved, deprecated or revoked: the lifecycle of one of our IDs."""
+        if ident in self.threats and self.threats[ident]["kind"] == "reserved":
+            return "reserved"
+        entry = self.threats.get(ident) or self.blindspots.get(ident) or self.mitigations.get(ident) or {}
+        return entry.get("status", "active")
+
+    def listed(self, ident: str) -> bool:
+        """Whether an ID appears in lists, tables, checklists and the matrix (only active ones do)."""
+        return self.status_of(ident) == "active"
+
     def active_threats(self):
-        return [t for t in self.threats.values() if t["kind"] != "reserved"]
+        return [t for t in self.threats.values() if self.listed(t["id"])]
 
     def reserved_threats(self):
         return [t for t in self.threats.values() if t["kind"] == "reserved"]
@@ -281,13 +334,16 @@ class KB:
         out: dict[str, dict] = {}
         for l in self.layers.values():
             out[l["id"]] = {"type": "layer", "name": l["name"], "status": "active"}
-        for t in self.threats.values():
-            out[t["id"]] = {"type": "threat", "name": t.get("name", f"Reserved ({t['id']})"),
-                            "status": "reserved" if t["kind"] == "reserved" else "active"}
-        for b in self.blindspots.values():
-            out[b["id"]] = {"type": "blindspot", "name": b["name"], "status": "active"}
-        for m in sorted(self.mitigations, key=self.mitigation_sort_key):
-            out[m] = {"type": "mitigation", "name": self.mitigations[m]["name"], "status": "active"}
+        entries = [("threat", t) for t in self.threats.values()] + [("blindspot", b) for b in self.blindspots.values()]
+        entries += [("mitigation", self.mitigations[m]) for m in sorted(self.mitigations, key=self.mitigation_sort_key)]
+        for kind, e in entries:
+            info = {"type": kind, "name": e.get("name", f"Reserved ({e['id']})"), "status": self.status_of(e["id"])}
+            if info["status"] == "deprecated":
+                info["deprecated"] = dict(e["deprecated"])
+            if info["status"] == "revoked":
+                info["replaced_by"] = e["revoked"]["replaced_by"]
+                info["revoked"] = dict(e["revoked"])
+            out[e["id"]] = info
         return out
 
     def citation(self, ident: str) -> str:
@@ -315,7 +371,7 @@ def _cross_check(kb: KB, col: _Collector):
     docs = kb.docs
     active = {t["id"] for t in kb.active_threats()}
     reserved = {t["id"] for t in kb.reserved_threats()}
-    citable = active | set(kb.blindspots) | set(kb.mitigations)
+    citable = {t for t in kb.threats if kb.status_of(t) != "reserved"} | set(kb.blindspots) | set(kb.mitigations)  # prose may name a deprecated ID
 
     def ref(name, node, key, ident, value, allowed, what):
         if value in reserved:
@@ -370,8 +426,8 @@ def _cross_check(kb: KB, col: _Collector):
             col.add("threats", t, "kind", tid, "core threats are T1-T15")
         if t["kind"] == "extended" and n <= 15:
             col.add("threats", t, "kind", tid, "extended threats start at T16")
-        if t["kind"] == "reserved":
-            continue
+        if t["kind"] == "reserved" or not kb.listed(tid):
+            continue  # reserved, deprecated and revoked threats leave the matrix and every list
         for i, a in enumerate(t["atlas"]):
             if a not in kb.atlas_techniques:
                 col.add("threats", t["atlas"], i, tid, f"ATLAS technique {a} is not in data/atlas.yaml")
@@ -449,7 +505,7 @@ def _cross_check(kb: KB, col: _Collector):
         for i, a in enumerate(b["atlas"]):
             if a not in kb.atlas_techniques:
                 col.add("blindspots", b["atlas"], i, b["id"], f"ATLAS technique {a} is not in data/atlas.yaml")
-        if b["id"] not in kb.ref_items:
+        if b["id"] not in kb.ref_items and kb.listed(b["id"]):
             col.add("blindspots", b, "id", b["id"], "no checklist item asks about this blindspot")
 
     # --- checklists
@@ -577,12 +633,88 @@ def _cross_check(kb: KB, col: _Collector):
     for t in kb.active_threats():
         if len(t["indicators"]) < 3:
             col.add("threats", t, "indicators", t["id"], "at least 3 indicators are expected")
+    _check_atlas_lifecycle(kb, col)
+    _check_crosswalk(kb, col)
+    _check_lifecycle(kb, col)
     dn = sorted(int(d[1:]) for d in kb.decisions)
     if dn != list(range(1, len(dn) + 1)):
         col.add("decisions", docs["decisions"]["decisions"], None, "", "decisions must run D01.. without gaps")
     rn = sorted(int(r[1:]) for r in kb.rulings)
     if rn != list(range(1, len(rn) + 1)):
         col.add("decisions", docs["decisions"]["rulings"], None, "", "rulings must run R01.. without gaps")
+
+
+def _check_atlas_lifecycle(kb: KB, col: _Collector) -> None:
+    """Retired ATLAS IDs are gone from the list and name a successor that is in it; renamed IDs exist."""
+    retired = kb.atlas["retired"]
+    for i, r in enumerate(retired):
+        if r["id"] in kb.atlas_techniques or r["id"] in kb.atlas_mitigations:
+            col.add("atlas", retired, i, r["id"], "a retired ID must not stay in the list")
+        if r["replaced_by"] not in kb.atlas_techniques and r["replaced_by"] not in kb.atlas_mitigations:
+            col.add("atlas", retired[i], "replaced_by", r["id"], f"successor {r['replaced_by']} is not in the list")
+    for i, r in enumerate(kb.atlas["renamed"]):
+        if r["id"] not in kb.atlas_techniques and r["id"] not in kb.atlas_mitigations:
+            col.add("atlas", kb.atlas["renamed"], i, r["id"], "renamed ID is not in the list")
+
+
+def _check_lifecycle(kb: KB, col: _Collector) -> None:
+    """A deprecated or revoked ID says when and why; a revoked one names an active ID of the same type; nothing lists either."""
+    tables = {"threats": kb.threats, "blindspots": kb.blindspots, "mitigations": kb.mitigations}
+    for name, table in tables.items():
+        for ident, e in table.items():
+            status = e.get("status", "active")
+            for block in ("deprecated", "revoked"):
+                if (status == block) != (block in e):
+                    col.add(name, e, "status", ident, f"status {status} and a '{block}' block go together")
+            if status == "revoked" and "revoked" in e:
+                new = e["revoked"]["replaced_by"]
+                if new not in table or not kb.listed(new):
+                    col.add(name, e["revoked"], "replaced_by", ident, f"{new} must be an active ID of the same type")
+    unlisted = {i for t in tables.values() for i in t if kb.status_of(i) in ("deprecated", "revoked")}
+    for row in kb.docs["mapping"]["mapping"]:
+        if row["threat"] in unlisted:
+            col.add("mapping", row, "threat", row["threat"], "a deprecated or revoked threat leaves the matrix: remove its row")
+    for m in kb.mitigations.values():
+        for i, t in enumerate(m["addresses"]):
+            if t in unlisted:
+                col.add("mitigations", m["addresses"], i, m["id"], f"{t} is {kb.status_of(t)}: remove it from the list (its page stays)")
+    for item in kb.items.values():
+        for i, r in enumerate(item["refs"]):
+            if r in unlisted:
+                col.add("checklists", item["refs"], i, item["id"], f"{r} is {kb.status_of(r)}: remove it from the checklist")
+
+
+_CROSSWALK = ("llm_top10", "asi_top10", "cwe", "atlas")
+
+
+def _check_crosswalk(kb: KB, col: _Collector) -> None:
+    """Every crosswalk field of a threat or blindspot is filled or says why not; every LLM entry is used or says why not."""
+    tables = {"llm_top10": kb.llm, "asi_top10": kb.asi, "cwe": kb.cwe, "atlas": kb.atlas_techniques}
+    entries = [("threats", t) for t in kb.active_threats()] + [("blindspots", b) for b in kb.blindspots.values() if kb.listed(b["id"])]
+    for name, e in entries:
+        reasons = e.get("no_mapping", {})
+        for field in _CROSSWALK:
+            if not e[field] and not reasons.get(field):
+                col.add(name, e, field, e["id"], f"{field} is empty: map it, or say why nothing fits in no_mapping.{field}")
+            if e[field] and field in reasons:
+                col.add(name, e["no_mapping"], field, e["id"], f"no_mapping.{field} explains an empty list, but {field} is filled")
+        if name == "blindspots":
+            for field in ("llm_top10", "asi_top10", "cwe"):
+                for i, v in enumerate(e[field]):
+                    if v not in tables[field]:
+                        col.add(name, e[field], i, e["id"], f"unknown {field} value {v}")
+    used = {x for _, e in entries for ed in kb.llm_editions(e["llm_top10"]).values() for x in ed}
+    items = next(ed for ed in kb.frameworks["llm_top10"]["editions"] if ed["edition"] == "2025")["items"]
+    for i, it in enumerate(items):
+        cited = f"{it['id']}:2025"
+        if cited not in used and not it.get("unmapped"):
+            col.add("frameworks", items, i, cited, "no threat or blindspot maps to this entry: map one, or say why in 'unmapped'")
+        if cited in used and it.get("unmapped"):
+            col.add("frameworks", items[i], "unmapped", cited, "'unmapped' is set, but threats map to this entry")
+    for m in kb.mitigations.values():
+        for i, a in enumerate(m.get("atlas_mitigations", [])):
+            if a not in kb.atlas_mitigations:
+                col.add("mitigations", m["atlas_mitigations"], i, m["id"], f"ATLAS mitigation {a} is not in data/atlas.yaml")
 
 
 _CACHE: dict[str, tuple[str, KB]] = {}

@@ -57,6 +57,17 @@ def _prose_fields():
     }
 
 
+# The lifecycle of one of our IDs (CONTRIBUTING.md): active by default; deprecated keeps its page with a
+# banner and leaves every list; revoked redirects its page to the ID that replaces it.
+VERSION = {"type": "string", "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+$"}
+LIFECYCLE = {
+    "status": {"enum": ["active", "deprecated", "revoked"]},
+    "deprecated": obj({"reason": TEXT, "version": VERSION}),
+    "revoked": obj({"replaced_by": TEXT, "version": VERSION, "reason": TEXT}),
+}
+# Why a crosswalk field is empty: {field: reason}. An empty LLM, Agentic Top 10, CWE or ATLAS list needs one.
+NO_MAPPING = {"type": "object", "propertyNames": {"enum": ["llm_top10", "asi_top10", "cwe", "atlas"]}, "additionalProperties": TEXT,
+              "minProperties": 1}
 _threat_active = obj(
     {
         "id": THREAT,
@@ -65,7 +76,7 @@ _threat_active = obj(
         "kind": {"enum": ["core", "extended"]},
         **_prose_fields(),
         "stride": _list(STRIDE, 1),
-        "llm_top10": _list(_id(ids.LLM)),
+        "llm_top10": _list(_id(ids.LLM_CITED)),
         "asi_top10": _list(_id(ids.ASI)),
         "cwe": _list(_id(ids.CWE)),
         "atlas": _list(_id(ids.ATLAS_TECHNIQUE)),
@@ -73,11 +84,20 @@ _threat_active = obj(
         "mcp": {"enum": ["core", "related"]},
         "partial_mitigations": _list(MIT, 1),
         "gap_note": TEXT,
+        "no_mapping": NO_MAPPING,
+        **LIFECYCLE,
     },
     required=["id", "name", "kind", "description", "manifestation", "indicators", "example",
               "stride", "llm_top10", "asi_top10", "cwe", "atlas"],
 )
 _threat_reserved = obj({"id": THREAT, "kind": {"const": "reserved"}, "note": TEXT})
+
+def _external(item) -> dict:
+    """An external list published in editions (OWASP, MITRE): name, publisher, current edition, editions."""
+    edition = obj({"edition": TEXT, "published": TEXT, "source": TEXT, "adopted": TEXT, "items": _list(item)},
+                  required=["edition", "published", "items"])
+    return obj({"name": TEXT, "publisher": TEXT, "current": TEXT, "editions": _list(edition, 1)})
+
 
 DATA = {
     "meta": obj(
@@ -131,7 +151,7 @@ DATA = {
                         "layer": LAYER7,
                         "description": TEXT,
                         "related_threats": _list(THREAT, 1),
-                        "llm_top10": _list(_id(ids.LLM)),
+                        "llm_top10": _list(_id(ids.LLM_CITED)),
                     },
                     required=["key", "name", "layer", "description", "related_threats"],
                 )
@@ -171,6 +191,8 @@ DATA = {
                         "considerations": _list(SLUG, 1),
                         "description": TEXT,
                         "implementation": _list(TEXT, 1),
+                        "atlas_mitigations": _list(_id(ids.ATLAS_MITIGATION), 1),
+                        **LIFECYCLE,
                     },
                     required=["id", "name", "addresses", "description", "implementation"],
                 ),
@@ -188,9 +210,16 @@ DATA = {
                         "layers": _list(LAYER7, 1),
                         "related_threats": _list(THREAT, 1),
                         "suggested_mitigations": _list(MIT, 1),
+                        "llm_top10": _list(_id(ids.LLM_CITED)),
+                        "asi_top10": _list(_id(ids.ASI)),
+                        "cwe": _list(_id(ids.CWE)),
                         "atlas": _list(_id(ids.ATLAS_TECHNIQUE)),
+                        "no_mapping": NO_MAPPING,
+                        **LIFECYCLE,
                         **_prose_fields(),
-                    }
+                    },
+                    required=["id", "name", "layers", "related_threats", "suggested_mitigations", "llm_top10", "asi_top10", "cwe", "atlas",
+                              *_prose_fields()],
                 ),
                 1,
             )
@@ -209,7 +238,7 @@ DATA = {
                                     "id": _id(ids.CHECK_ITEM),
                                     "text": TEXT,
                                     "refs": _list({"anyOf": [THREAT, BV]}),
-                                    "llm_top10": _list(_id(ids.LLM), 1),
+                                    "llm_top10": _list(_id(ids.LLM_CITED), 1),
                                 },
                                 required=["id", "text", "refs"],
                             ),
@@ -349,8 +378,10 @@ DATA = {
     "frameworks": obj(
         {
             "stride": _list(obj({"letter": {"enum": list("STRIDE")}, "name": STRIDE, "agentic_focus": TEXT}), 6),
-            "llm_top10": _list(obj({"id": _id(ids.LLM), "name": TEXT, "layers": _list(LAYER, 1)}), 10),
-            "asi_top10": _list(obj({"id": _id(ids.ASI), "name": TEXT}), 10),
+            "llm_top10": _external(obj({"id": _id(ids.LLM), "name": TEXT, "layers": _list(LAYER, 1), "was_2025": _id(ids.LLM),
+                                        "unmapped": TEXT}, required=["id", "name"])),
+            "asi_top10": _external(obj({"id": _id(ids.ASI), "name": TEXT, "former_names": _list(TEXT, 1)}, required=["id", "name"])),
+            "agentic_threats": _external(obj({"id": _id(ids.THREAT), "name": TEXT, "nearest": _list(THREAT, 1)})),
             "cwe": {"type": "object", "propertyNames": {"pattern": ids.full(ids.CWE)}, "additionalProperties": TEXT},
             "layer_tactics": {"type": "object", "propertyNames": {"pattern": "^L[1-7]$"}, "additionalProperties": obj(
                 {"atlas": _list(_id(ids.ATLAS_TACTIC)), "attack": _list(TEXT)})},
@@ -360,11 +391,15 @@ DATA = {
     ),
     "atlas": obj(
         {
-            "source": {"type": "object"},
+            "source": obj({"name": TEXT, "edition": {"type": "string", "pattern": "^[0-9]{4}\\.[0-9]{2}$"}, "basis": TEXT,
+                           "technique_url": TEXT, "mitigation_url": TEXT, "tactic_url": TEXT}),
             "tactics": _list(obj({"id": _id(ids.ATLAS_TACTIC), "name": TEXT}), 1),
             "techniques": _list(obj({"id": _id(ids.ATLAS_TECHNIQUE), "name": TEXT, "tactics": _list(_id(ids.ATLAS_TACTIC), 1),
-                                     "parent": _id(ids.ATLAS_TECHNIQUE)}, required=["id", "name"]), 1),
-            "mitigations": _list(obj({"id": _id(ids.ATLAS_MITIGATION), "name": TEXT}), 1),
+                                     "parent": _id(ids.ATLAS_TECHNIQUE), "added_in": TEXT}, required=["id", "name"]), 1),
+            "mitigations": _list(obj({"id": _id(ids.ATLAS_MITIGATION), "name": TEXT, "added_in": TEXT}, required=["id", "name"]), 1),
+            "retired": _list(obj({"id": {"type": "string", "pattern": "^AML\\.[TM][0-9]{4}(\\.[0-9]{3})?$"}, "name": TEXT,
+                                  "retired_in": TEXT, "replaced_by": TEXT})),
+            "renamed": _list(obj({"id": TEXT, "former_name": TEXT, "renamed_in": TEXT})),
         }
     ),
     "case-studies": obj(

@@ -77,7 +77,12 @@ class Eng:
     def snapshot(self):
         return {p.name: p.read_bytes() for p in sorted(self.folder.iterdir()) if p.is_file()}
 
+    kb = None  # a knowledge base patched in memory for one row; None: the CLI's own
+
     def check(self, target=None):
+        if self.kb is not None:
+            findings, _ = checks.check_project(self.kb, target or self.folder)
+            return (1 if any(f.severity == "error" for f in findings) else 0), {"findings": [f.as_dict() for f in findings]}
         code, out, err = maestro_cli("check", target or self.folder, "--json")
         assert "Traceback" not in err, err
         return code, (json.loads(out) if out.strip().startswith("{") else {"findings": [], "error": err})
@@ -238,10 +243,10 @@ def plant_invalid_state(e):
     return Want("state.json")
 
 
-def plant_prose(n, line, ident, rule_file=None):
+def plant_prose(n, line, ident, severity="error"):
     def plant(e):
         e.insert_prose(n, line)
-        return Want(FILES[n], ident)
+        return Want(FILES[n], ident, severity)
     return plant
 
 
@@ -429,6 +434,16 @@ def plant_unknown_top_risk(e):
     return Want(FILES[10], "CLN-T99")
 
 
+def plant_revoked(e):
+    """A knowledge base where T44 is revoked in favour of T8 (patched in memory), and the model still cites T44."""
+    import copy
+    e.insert_prose(6, "Logging gaps as in T44 apply too.")
+    kb = copy.copy(KB)
+    kb.threats = dict(KB.threats, T44=dict(KB.threats["T44"], status="revoked", revoked={"replaced_by": "T8", "version": "9.9.9", "reason": "test"}))
+    e.kb = kb
+    return Want(FILES[6], "T44")
+
+
 def plant_no_consent(e):
     e.edit(1, lambda d: d["business_context"].pop("consent"))
     return Want(FILES[1], None)
@@ -499,6 +514,10 @@ CASES = [
     Case("MC201", "invented ID in a record's free text", plant_in_record(10, "roadmap", "description", "Also close T98.", "T98")),
     Case("MC201", "invented ID in state.json", plant_in_state("no source access; see T97", "T97")),
     Case("MC202", "reserved ID", plant_prose(6, "This resembles T26.", "T26")),
+    Case("MC701", "LLM Top 10 ID without its edition", plant_prose(6, "Compare LLM03 for the policy store.", "LLM03", "warning")),
+    Case("MC702", "ATLAS ID retired by a later edition", plant_prose(6, "Compare AML.T0104 for the texting server.", "AML.T0104")),
+    Case("MC704", "revoked MAESTRO ID", plant_revoked, "folder"),
+    Case("MC703", "Agentic Top 10 title under its former name", plant_prose(6, "ASI02 Tool Misuse and Exploitation fits here.", "ASI02", "warning")),
     Case("MC203", "wrong name in parentheses", plant_prose(6, "The chat path is T6 (Goal Manipulation).", "T6")),
     Case("MC203", "wrong name after a colon", plant_prose(6, "T6: Goal Hijacking Attack", "T6")),
     Case("MC203", "another threat's name after a dash", plant_prose(6, "T6 \u2014 Tool Misuse", "T6")),

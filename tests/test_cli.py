@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_ENV, DATA, KB, ROOT
+from conftest import CACHE_ENV, DATA, KB, ROOT, maestro_cli
 from maestro import cli, engagement, scoring
 
 EXAMPLE_TM = {
@@ -40,20 +40,7 @@ EXAMPLE_TM = {
 }
 
 
-def run(*args, cwd=None):
-    """Run the CLI in-process, as `maestro ARGS` would, and return (exit code, stdout, stderr)."""
-    import contextlib
-    import io
-    import os
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
-    try:
-        os.chdir(cwd or ROOT)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main([str(a) for a in args])
-    finally:
-        os.chdir(here)
-    return code, out.getvalue(), err.getvalue()
+run = maestro_cli  # in-process, as `maestro ARGS` would run
 
 
 def run_subprocess(*args, cwd=None):
@@ -231,7 +218,7 @@ def test_findings_in_phase_files_name_the_file_and_line(tmp_path):
                                            "    severity: Low\n    likelihood: Unlikely\n    mitigations: []\n"))
     text = p6.read_text()
     cut = text.index("## Structured record")
-    p6.write_text(text[:cut] + "We also saw T12 (Agent Messaging Poisoning) here.\nATLAS AML.T0051.001 and AML.T9999, LLM01 and LLM11, ASI10 and ASI11.\n\n" + text[cut:])
+    p6.write_text(text[:cut] + "We also saw T12 (Agent Messaging Poisoning) here.\nATLAS AML.T0051.001 and AML.T9999, LLM01:2025 and LLM11, ASI10 and ASI11.\n\n" + text[cut:])
     code, out, _ = run("check", str(base / "demo"))
     assert code == 1
     line = lines_of(p6, "maps_to: [T99]")[0]
@@ -240,7 +227,7 @@ def test_findings_in_phase_files_name_the_file_and_line(tmp_path):
     bad_line = lines_of(p6, "AML.T9999")[0]
     for bad in ("AML.T9999", "LLM11", "ASI11"):
         assert f"{p6}:{bad_line}: MC201 [{bad}] {bad} does not exist" in out
-    for good in ("AML.T0051.001", "LLM01", "ASI10"):
+    for good in ("AML.T0051.001", "LLM01:2025", "ASI10"):
         assert f"[{good}]" not in out
     assert "MC601" not in out  # the disclaimer still closes the file
 

@@ -2,7 +2,7 @@
 
 Modules by what they judge: structure (files, record blocks, schema), identifiers (IDs and names),
 controls (Phase 6 and 7), residual (Phase 8 and 9), roadmap (Phase 10), hygiene (disclaimer,
-secrets). ``check_project`` and ``check_file`` are the entry points; ``RULES`` is the rule table.
+secrets, consent), editions (external IDs that newer editions renumbered, retired or renamed). ``check_project`` and ``check_file`` are the entry points; ``RULES`` is the rule table.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import engagement
 from ..kb import KB
-from . import controls, hygiene, identifiers, residual, roadmap, structure  # noqa: F401 - registers the rules
+from . import controls, editions, hygiene, identifiers, residual, roadmap, structure  # noqa: F401 - registers the rules
 from .context import Context, file_context, project_context, text_context
 from .registry import RULES, Hit, Rule, rule, run
 from .structure import state_problems

@@ -120,6 +120,13 @@ class Context:
         """(file, line, text, mentions) for every text, computed once for all the identifier rules."""
         return [(f, n, t, textscan.mentions(t)) for f, n, t in self.texts]
 
+    def each_mention(self, kinds=None):
+        """(file, line, text, mention) for every ID-shaped token of the given kinds (all when None)."""
+        for file, line, text, found in self.mentions:
+            for m in found:
+                if kinds is None or m.kind in kinds:
+                    yield file, line, text, m
+
     @cached_property
     def export_doc(self):
         """The project's threat-model.json as loaded (with positions), or the Unusable that stopped it."""

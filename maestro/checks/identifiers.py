@@ -14,12 +14,12 @@ _KINDS = {"threat": "threat", "blindspot": "blindspot", "mitigation": "mitigatio
 def _tables(kb):
     """Known IDs by kind, names by folded form, and words that are vocabulary rather than names."""
     known = {
-        "threat": {t["id"] for t in kb.active_threats()},
+        "threat": {t for t in kb.threats if kb.status_of(t) != "reserved"},  # deprecated and revoked: MC704
         "blindspot": set(kb.blindspots),
         "mitigation": set(kb.mitigations),
         "layer": set(kb.layers),
         "atlas": set(kb.atlas_techniques) | set(kb.atlas_tactics) | {m["id"] for m in kb.atlas["mitigations"]},
-        "llm": set(kb.llm),
+        "llm": set(kb.llm),  # cited forms, LLM01:2025
         "asi": set(kb.asi),
     }
     names = {}
@@ -37,25 +37,25 @@ def _reserved(kb):
     return {t["id"] for t in kb.reserved_threats()}
 
 
-def _edition_ok(token: str) -> tuple[str, bool]:
-    base, _, edition = token.partition(":")
-    return base, edition in ("", "2025") if base.startswith("LLM") else edition in ("", "2026")
-
-
 def _unknown_message(kb, m) -> str | None:
     known, _, _ = _tables(kb)
     token = m.token
-    if m.kind in ("llm", "asi"):
-        token, ok = _edition_ok(token)
-        if not ok:
-            return f"{m.token}: edition not in this knowledge base (v{kb.version})"
+    if m.kind == "llm":
+        if ":" in token:
+            return None if token in kb.llm else f"{token} is not in any OWASP LLM Top 10 edition this knowledge base knows (v{kb.version})"
+        if f"{token}:2025" in kb.llm:
+            return None  # known, but without its edition: MC701
+    if m.kind == "asi" and ":" in token:
+        token = token.split(":")[0]
+    if m.kind == "atlas" and token in kb.atlas_retired:
+        return None  # MC702 names the successor
     if m.link and m.kind == "layer" and token.upper() != "CL" and not re.fullmatch(r"L[1-7]", token):
         return f"link to /layers/{m.token}/: no such layer page"
     if m.link:
         token = token.upper() if m.kind != "layer" else token
     if token in known[m.kind] or token in _reserved(kb):
         return None
-    what = {"atlas": f"MITRE ATLAS {kb.atlas['source']['version']}", "llm": "the OWASP LLM Top 10 2025",
+    what = {"atlas": f"MITRE ATLAS {kb.atlas_edition}", "llm": "the OWASP LLM Top 10",
             "asi": "the OWASP Top 10 for Agentic Applications 2026"}.get(m.kind, f"the knowledge base (v{kb.version})")
     where = f"link /{m.kind}s/{m.token}/ points to no page: " if m.link else ""
     return f"{where}{token} does not exist in {what}"
@@ -65,11 +65,10 @@ def _unknown_message(kb, m) -> str | None:
       hint="Cite only IDs listed in data/ (threats.yaml, blindspots.yaml, mitigations.yaml, layers.yaml, atlas.yaml, frameworks.yaml); "
            "a threat the taxonomy lacks gets a local ID and a 'gap' note.")
 def unknown_id(ctx):
-    for file, line, _, found in ctx.mentions:
-        for m in found:
-            msg = _unknown_message(ctx.kb, m)
-            if msg:
-                yield Hit(file, line, m.token, msg)
+    for file, line, _, m in ctx.each_mention():
+        msg = _unknown_message(ctx.kb, m)
+        if msg:
+            yield Hit(file, line, m.token, msg)
     yield from _unknown_in_fields(ctx)
 
 
@@ -80,8 +79,9 @@ def _unknown_in_fields(ctx):
     for t in ctx.records("threats"):
         for field, (table, what) in tables.items():
             for j, v in enumerate(t.get(field, [])):
-                if v not in table:
-                    yield Hit(*ctx.at(t[field], j), t["id"], f"unknown {what} {v}")
+                if v in table or (field == "llm_top10" and f"{v}:2025" in kb.llm) or (field == "atlas" and v in kb.atlas_retired):
+                    continue  # bare LLM IDs and retired ATLAS IDs are edition drift (MC701, MC702)
+                yield Hit(*ctx.at(t[field], j), t["id"], f"unknown {what} {v}")
     for m in ctx.records("mitigations"):
         if re.fullmatch(ids.MITIGATION, m["id"]) and m["id"] not in kb.mitigations:
             yield Hit(*ctx.at(m, "id"), m["id"], f"{m['id']} is not in the mitigation catalog")
@@ -94,10 +94,9 @@ def _unknown_in_fields(ctx):
       hint="Reserved IDs have no meaning and are never cited; pick the threat that fits or record a gap.")
 def reserved_id(ctx):
     reserved = _reserved(ctx.kb)
-    for file, line, _, found in ctx.mentions:
-        for m in found:
-            if m.kind == "threat" and m.token.upper() in reserved:
-                yield Hit(file, line, m.token, f"{m.token} is reserved and cannot be cited")
+    for file, line, _, m in ctx.each_mention({"threat"}):
+        if m.token.upper() in reserved:
+            yield Hit(file, line, m.token, f"{m.token} is reserved and cannot be cited")
 
 
 def judge_name(kb, token: str, written: str, notation: str, rest: str = "") -> str | None:
@@ -136,14 +135,11 @@ def judge_name(kb, token: str, written: str, notation: str, rest: str = "") -> s
       hint="Copy the name exactly as data/ spells it (threats.yaml, blindspots.yaml, mitigations.yaml), '&' and case included.")
 def wrong_name(ctx):
     kb = ctx.kb
-    for file, line, text, found in ctx.mentions:
-        for m in found:
-            if m.link or m.kind not in ("threat", "blindspot", "mitigation"):
-                continue
-            for nm in textscan.names_near(text, m):
-                msg = judge_name(kb, m.token, nm.written, nm.notation, nm.rest)
-                if msg:
-                    yield Hit(file, line, m.token, msg)
+    for file, line, text, m in ctx.each_mention({"threat", "blindspot", "mitigation"}):
+        for nm in ([] if m.link else textscan.names_near(text, m)):
+            msg = judge_name(kb, m.token, nm.written, nm.notation, nm.rest)
+            if msg:
+                yield Hit(file, line, m.token, msg)
     yield from _wrong_names_in_fields(ctx)
 
 
