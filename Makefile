@@ -35,7 +35,7 @@ test: $(STAMP) browser
 
 ## test-fast: everything except the browser tests
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 ## bench: benchmarks against a baseline measured in the same run (see bench/README.md)
 bench: $(STAMP) bench-cli

@@ -7,20 +7,19 @@ build with the page and line.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 
 from mkdocs.exceptions import PluginError
 
 from maestro import ids
 from maestro.kb import KB
-from maestro.urls import src_of
 
-from .render import Linker, attr
+from .render import Linker
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _PROTECT = re.compile(
-    r"(?P<code>(`+).+?\2)"                  # inline code
+    r"(?P<jinja>\{\{.*?\}\}|\{%.*?%\})"      # macro calls: their output links its own IDs
+    r"|(?P<code>(`+).+?\3)"                 # inline code
     r"|(?P<link>!?\[[^\]]*\]\([^)]*\))"     # inline link or image
     r"|(?P<ref>\[[^\]]*\]\[[^\]]*\])"       # reference link
     r"|(?P<url><https?://[^>]+>|https?://\S+)"  # autolinks and bare URLs
@@ -30,12 +29,11 @@ _PROTECT = re.compile(
 )
 
 
-def _rel(here: str, target: str) -> str:
-    return posixpath.relpath(target, posixpath.dirname(here) or ".")
+def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1, origin: str = "") -> str:
+    """Link IDs in ``markdown`` (page ``here``); ``first_line`` is the source line of its first line.
 
-
-def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1) -> str:
-    """Link IDs in ``markdown`` (page ``here``); ``first_line`` is the source line of its first line."""
+    ``origin`` names where the text came from when it is not the page source (macro output).
+    """
     out, fence = [], None
     errors = []
     linker = Linker(kb, here)
@@ -60,15 +58,11 @@ def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1) -> str:
             tok = mm.group("id")
             if tok is None:
                 return mm.group(0)
-            kind = ids.kind_of(tok)
-            if kind and kind != "layer":
-                table = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind]
-                if tok in table:
-                    name = table[tok].get("name", "Reserved")
-                    if html_line:  # inside a raw HTML block Markdown is not parsed
-                        return linker.a(tok, src_of(kind, tok), name)
-                    return f'[{tok}]({_rel(here, src_of(kind, tok))} "{attr(name)}")'
-            errors.append(f"docs/{here}:{lineno}: unknown ID {tok} (no such threat, blindspot or mitigation)")
+            link = linker.id_link(tok, in_html=html_line)  # raw HTML blocks are not parsed as Markdown
+            if link:
+                return link
+            where = f"docs/{here} ({origin})" if origin else f"docs/{here}:{lineno}"
+            errors.append(f"{where}: unknown ID {tok} (no such threat, blindspot or mitigation)")
             return tok
 
         out.append(_PROTECT.sub(sub, line))

@@ -5,11 +5,7 @@ before MkDocs cleans or writes the site directory, so invalid data never produce
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `macros` importable
-
+# `macros` and `maestro` are importable through the venv's install (`pip install -e .`, see Makefile)
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
@@ -41,10 +37,11 @@ def on_files(files, config):
     return files
 
 
+@event_priority(50)  # before mkdocs-macros expands anything, so line numbers are the source's own
 def on_page_markdown(markdown, page, config, files):
-    """Link every taxonomy ID written in prose; fail on IDs that do not exist."""
+    """Link every taxonomy ID written in prose; fail on IDs that do not exist, naming the source line."""
     if page.meta.get("maestro_kind"):
         return markdown  # generated pages link their IDs themselves
     source = page.file.content_string
-    offset = source.count("\n", 0, source.find(markdown[:40])) if markdown[:40] in source else 0
-    return autolink.link_ids(markdown, _KB, page.file.src_uri, first_line=offset + 1)
+    front_matter_lines = source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
+    return autolink.link_ids(markdown, _KB, page.file.src_uri, first_line=front_matter_lines + 1)

@@ -8,34 +8,15 @@ from __future__ import annotations
 import html
 import json
 
+from markupsafe import Markup
+
+from maestro import views
 from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
+
+from . import templating
 
 from .render import (CATALOG, MATRIX, TAXONOMY, TYPE_NAMES, Linker, admonition, attr,
                      bullet, esc, src_of, table)
-
-
-def _front(title: str, description: str, kind: str, ident: str) -> str:
-    # JSON strings are valid YAML scalars, so any title is quoted safely.
-    return (
-        "---\n"
-        f"title: {json.dumps(title)}\n"
-        f"description: {json.dumps(description[:160])}\n"
-        "render_macros: false\n"
-        f"maestro_id: {json.dumps(ident)}\n"
-        f"maestro_kind: {json.dumps(kind)}\n"
-        "---\n\n"
-    )
-
-
-def _cite(kb: KB, ident: str) -> str:
-    c = kb.citation(ident)
-    return (
-        f'<div class="maestro-cite" data-search-exclude markdown>\n'
-        f'<span class="maestro-cite__label">Cite as</span> '
-        f'<code class="maestro-cite__text">{html.escape(c)}</code> '
-        f'<button class="md-button maestro-cite__copy" type="button" data-copy="{attr(c)}" '
-        f'title="Copy citation">Copy</button>\n</div>'
-    )
 
 
 def _notices(kb: KB, ident: str, L: Linker) -> list[str]:
@@ -60,92 +41,36 @@ def revoked_page(kb: KB, kind: str, ident: str) -> str:
     """The page of a revoked ID: it sends the reader to the ID that replaced it."""
     e = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind][ident]
     r = e["revoked"]
-    new = r["replaced_by"]
     L = Linker(kb, src_of(kind, ident))
-    target = src_of(kind, new)[: -len(".md")] + "/"
-    front = _front(f"{ident} (revoked): see {new}", f"{ident} was revoked in v{r['version']}; {new} replaces it.", kind, ident)
-    front = front.replace("---\n\n", f"redirect: {json.dumps(target)}\n---\n\n", 1) if front.endswith("---\n\n") else front
-    return "\n".join([front, _h1(ident, e.get("name", ident)), "",
-                       admonition("warning", f"Revoked in v{esc(r['version'])}", L.prose(r["reason"]) + f"\n\nThis ID now points to {L.id(new, name=True)}."), ""])
+    body = L.prose(r["reason"]) + f"\n\nThis ID now points to {L.id(r['replaced_by'], name=True)}."
+    return templating.render("revoked.md.j2", L, id=ident, kind=kind, name=e.get("name", ident), revoked=r, body=Markup(body),
+                             target=src_of(kind, r["replaced_by"])[: -len(".md")] + "/")
 
 
-def _h1(ident: str, name: str) -> str:
-    return f"# {esc(ident)}: {esc(name)} {{ #top }}"
-
-
-def _badges(pairs) -> str:
-    spans = " ".join(f'<span class="maestro-badge maestro-badge--{k}">{html.escape(v)}</span>' for k, v in pairs)
-    return f'<p class="maestro-badges" data-search-exclude>{spans}</p>'
-
-
-# ===================================================================== threats
 def threat_page(kb: KB, tid: str) -> str:
+    """A threat's page: maestro.views.threat_view rendered through templates/threat.md.j2."""
     t = kb.threats[tid]
     L = Linker(kb, src_of("threat", tid))
     if t["kind"] == "reserved":
         return reserved_page(kb, tid, L)
     if kb.status_of(tid) == "revoked":
         return revoked_page(kb, "threat", tid)
-    out = [_front(f"{tid}: {t['name']}", t["description"], "threat", tid), _h1(tid, t["name"]), ""]
-    out += _notices(kb, tid, L)
-    origin = "OWASP agentic core threat (T1-T15)" if t["kind"] == "core" else "Extended threat (project-local)"
-    cells = kb.threat_layers.get(tid, {})
-    badges = [("kind", origin)] + [("layer", f"{l} {cells[l]}") for l in LAYER_ORDER if l in cells]
-    if t.get("multi_agent_only"):
-        badges.append(("note", "multi-agent systems only"))
-    if t.get("mcp"):
-        badges.append(("note", f"MCP: {t['mcp']} threat"))
-    if "short_label" in t:
-        badges.append(("label", f"short label: {t['short_label']}"))
-    out += [_badges(badges), "", _cite(kb, tid), ""]
-    out += ["## Description { #description }", "", L.prose(t["description"]), ""]
-    out += ["## How it shows up in agent systems { #manifestation }", "", L.prose(t["manifestation"]), ""]
-    out += ["## Indicators { #indicators }", "", bullet([L.prose(i) for i in t["indicators"]]), ""]
-    out += ["## Example { #example }", "", L.prose(t["example"]), ""]
-
-    out += ["## Layers { #layers }", ""]
-    rows = [[L.id(l, name=True), "primary" if cells[l] == "primary" else "secondary"] for l in LAYER_ORDER if l in cells]
-    out += [table(["Layer", "Strength"], rows), "",
-            f"Strengths come from the {L.link('layer-to-threat mapping', MATRIX)}.", ""]
-
-    out += ["## Mitigations { #mitigations }", ""]
-    by = kb.mitigations_for(tid)
-    if not any(by.values()):
-        body = "No mitigation in the catalog addresses this threat yet. Treat it as a coverage gap: design a project-specific control and record it in Phase 7."
-        if t.get("gap_note"):
-            body += "\n\n" + L.prose(t["gap_note"])
-        if t.get("partial_mitigations"):
-            body += "\n\nControls that help partly: " + L.ids(t["partial_mitigations"], name=True) + "."
-        out += [admonition("warning", "Coverage gap", body), ""]
-    else:
-        for letter in TYPE_ORDER:
-            if by[letter]:
-                out += [f"### {TYPE_NAMES[letter]} {{ #mitigations-{TYPE_NAMES[letter].lower()} }}", "",
-                        bullet([L.id(m, name=True) for m in by[letter]]), ""]
-        missing = [TYPE_NAMES[k].lower() for k in kb.coverage_missing(tid)]
-        if missing:
-            out += [admonition("note", "Partial coverage",
-                               "The catalog has no " + " or ".join(missing) + " control for this threat. "
-                               "A Critical or High instance of it needs a project-specific one (see the Phase 7 rule)."), ""]
-    out += ["## Checklist items { #checklist }", ""]
-    items = kb.ref_items.get(tid, [])
-    out += [bullet([f"{L.item(i)} {L.prose(kb.items[i]['text'])}" for i in items]) if items
-            else "No checklist item cites this threat by ID; it is covered by the layer checklists of its layers.", ""]
-    pats = kb.threat_patterns.get(tid, [])
-    out += ["## Cross-layer patterns { #patterns }", "",
-            bullet([L.pattern(n) for n in pats]) if pats else "This threat is not part of any of the seven cross-layer patterns.", ""]
-    extra = []
-    if kb.threat_blindspots.get(tid):
-        extra.append("Related blindspots: " + L.ids(kb.threat_blindspots[tid], name=True) + ".")
-    if kb.threat_considerations.get(tid):
-        extra.append("Related unnumbered considerations: " + ", ".join(L.consideration(k) for k in kb.threat_considerations[tid]) + ".")
-    if kb.threat_cases.get(tid):
-        extra.append("Case studies: " + ", ".join(L.case(c) for c in kb.threat_cases[tid]) + ".")
-    if extra:
-        out += ["## Related { #related }", "", "\n\n".join(extra), ""]
-
-    out += ["## Framework mappings { #frameworks }", "", crosswalk_table(kb, t, L, [["STRIDE", ", ".join(esc(s) for s in t["stride"]) or "-"]]), ""]
-    return "\n".join(out)
+    v = views.threat_view(kb, tid)
+    marks = [("kind", v["origin"])] + [("layer", f"{l['id']} {l['strength']}") for l in v["layers"]]
+    marks += [("note", "multi-agent systems only")] if v["multi_agent_only"] else []
+    marks += [("note", f"MCP: {v['mcp']} threat")] if v["mcp"] else []
+    marks += [("label", f"short label: {v['short_label']}")] if v["short_label"] else []
+    gap = ("No mitigation in the catalog addresses this threat yet. Treat it as a coverage gap: design a project-specific control and record it in Phase 7."
+           + ("\n\n" + L.prose(v["gap_note"]) if v["gap_note"] else "")
+           + ("\n\nControls that help partly: " + L.ids(v["partial_mitigations"], name=True) + "." if v["partial_mitigations"] else ""))
+    partial = ("The catalog has no " + " or ".join(TYPE_NAMES[k].lower() for k in v["coverage_missing"]) + " control for this threat. "
+               "A Critical or High instance of it needs a project-specific one (see the Phase 7 rule).")
+    return templating.render(
+        "threat.md.j2", L, t=v, notices=[Markup(n) for n in _notices(kb, tid, L)], marks=marks,
+        layer_rows=[[L.id(l["id"], name=True), "primary" if l["strength"] == "primary" else "secondary"] for l in v["layers"]],
+        gap_body=Markup(gap), partial_body=Markup(partial), named=lambda i: Markup(L.id(i, name=True)),
+        item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
+        crosswalk_table=Markup(crosswalk_table(kb, t, L, [["STRIDE", ", ".join(esc(s) for s in t["stride"]) or "-"]])))
 
 
 def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
@@ -166,127 +91,72 @@ def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
 
 def reserved_page(kb: KB, tid: str, L: Linker) -> str:
     t = kb.threats[tid]
-    title = f"{tid}: Reserved"
-    out = [_front(title, t["note"], "threat", tid), f"# {esc(tid)}: Reserved {{ #top }}", "",
-           _badges([("kind", "Reserved ID")]), "", _cite(kb, tid), "",
-           admonition("info", "This ID is reserved", L.prose(t["note"]) + "\n\nNo threat, mitigation or checklist item refers to it. "
-                      "If a future release assigns it, this page will describe that threat; the URL will stay the same."), "",
-           f"See the {L.link('threat taxonomy', TAXONOMY)} for the assigned IDs.", ""]
-    return "\n".join(out)
+    body = (L.prose(t["note"]) + "\n\nNo threat, mitigation or checklist item refers to it. "
+            "If a future release assigns it, this page will describe that threat; the URL will stay the same.")
+    return templating.render("reserved.md.j2", L, id=tid, note=t["note"], citation=kb.citation(tid), body=Markup(body))
 
 
 # ===================================================================== blindspots
 def blindspot_page(kb: KB, bid: str) -> str:
-    b = kb.blindspots[bid]
-    L = Linker(kb, src_of("blindspot", bid))
+    """A blindspot's page: maestro.views.blindspot_view rendered through templates/blindspot.md.j2."""
     if kb.status_of(bid) == "revoked":
         return revoked_page(kb, "blindspot", bid)
-    out = [_front(f"{bid}: {b['name']}", b["description"], "blindspot", bid), _h1(bid, b["name"]), ""]
-    out += _notices(kb, bid, L)
-    out += [_badges([("kind", "Blindspot vector (project-local)")] + [("layer", l) for l in b["layers"]]), "", _cite(kb, bid), ""]
-    out += ["## Description { #description }", "", L.prose(b["description"]), ""]
-    out += ["## How it shows up in agent systems { #manifestation }", "", L.prose(b["manifestation"]), ""]
-    out += ["## Indicators { #indicators }", "", bullet([L.prose(i) for i in b["indicators"]]), ""]
-    out += ["## Example { #example }", "", L.prose(b["example"]), ""]
-    out += ["## Layers { #layers }", "", bullet([L.id(l, name=True) for l in b["layers"]]), ""]
-    out += ["## Related threats { #related-threats }", "", bullet([L.id(t, name=True) for t in b["related_threats"]]), ""]
-    items = kb.ref_items.get(bid, [])
-    out += ["## Checklist item { #checklist }", "", bullet([f"{L.item(i)} {L.prose(kb.items[i]['text'])}" for i in items]), ""]
-    out += ["## Suggested mitigations { #mitigations }", "",
-            "The catalog has no control written for this blindspot; these are the nearest ones.", "",
-            bullet([L.id(m, name=True) for m in b["suggested_mitigations"]]), ""]
-    out += ["## Framework mappings { #frameworks }", "", crosswalk_table(kb, b, L), ""]
-    return "\n".join(out)
+    L = Linker(kb, src_of("blindspot", bid))
+    v = views.blindspot_view(kb, bid)
+    return templating.render(
+        "blindspot.md.j2", L, b=v, notices=[Markup(n) for n in _notices(kb, bid, L)], layer_mark=lambda l: ("layer", l),
+        named=lambda i: Markup(L.id(i, name=True)), item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
+        crosswalk_table=Markup(crosswalk_table(kb, kb.blindspots[bid], L)))
 
 
 # ===================================================================== mitigations
 def mitigation_page(kb: KB, mid: str) -> str:
-    m = kb.mitigations[mid]
-    L = Linker(kb, src_of("mitigation", mid))
-    layer, letter = kb.mitigation_layer(mid), kb.mitigation_type(mid)
-    tinfo = kb.types[letter]
+    """A mitigation's page: maestro.views.mitigation_view rendered through templates/mitigation.md.j2."""
     if kb.status_of(mid) == "revoked":
         return revoked_page(kb, "mitigation", mid)
-    out = [_front(f"{mid}: {m['name']}", m["description"], "mitigation", mid), _h1(mid, m["name"]), ""]
-    out += _notices(kb, mid, L)
-    out += [_badges([("type", tinfo["name"]), ("layer", f"{layer} {kb.layers[layer]['name']}")]), "", _cite(kb, mid), ""]
-    out += ["## Description { #description }", "", L.prose(m["description"]), ""]
-    out += ["## Implementation notes { #implementation }", "", bullet([L.prose(i) for i in m["implementation"]]), ""]
-    facts = [["Layer", L.id(layer, name=True)], ["Type", f"{esc(tinfo['name'])}: {esc(tinfo['purpose'])}"],
-             [f"MITRE ATLAS {esc(kb.atlas_edition)} mitigations", "; ".join(L.atlas_mitigation(a) for a in m.get("atlas_mitigations", []))
+    L = Linker(kb, src_of("mitigation", mid))
+    v = views.mitigation_view(kb, mid)
+    facts = [["Layer", L.id(v["layer"], name=True)], ["Type", f"{esc(v['type']['name'])}: {esc(v['type']['purpose'])}"],
+             [f"MITRE ATLAS {esc(v['atlas_edition'])} mitigations", "; ".join(L.atlas_mitigation(a) for a in v["atlas_mitigations"])
               or "no corresponding ATLAS mitigation"]]
-    out += ["## Classification { #classification }", "", table(["", ""], facts), ""]
-    out += ["## Threats addressed { #threats }", ""]
-    lines = [L.id(t, name=True) for t in m["addresses"]]
-    if m.get("scope") == "all":
+    return templating.render(
+        "mitigation.md.j2", L, m=v, notices=[Markup(n) for n in _notices(kb, mid, L)], layer_name=kb.layers[v["layer"]]["name"],
+        facts=[[Markup(c) for c in row] for row in facts], addressed=[Markup(x) for x in _addressed(kb, v, L)],
+        sibling_rows=[[Markup(c) for c in row] for row in _sibling_rows(kb, v, L)])
+
+
+def _addressed(kb: KB, v: dict, L: Linker) -> list[str]:
+    lines = [L.id(t, name=True) for t in v["addresses"]]
+    if v["scope"] == "all":
         lines.append("Every threat: this control supports the response to any incident.")
-    if m.get("scope") == "cross-layer":
+    if v["scope"] == "cross-layer":
         lines.append("Every cross-layer chain (see the " + L.link("cross-layer dimension", src_of("layer", "CL")) + ").")
-    lines += [L.pattern(n) for n in m.get("patterns", [])]
-    lines += [L.consideration(k) + " (unnumbered consideration)" for k in m.get("considerations", [])]
-    out += [bullet(lines), ""]
-    sib = kb.siblings(mid)
-    out += ["## Sibling mitigations { #siblings }", ""]
-    if sib:
-        rows = [[L.id(s), esc(kb.mitigations[s]["name"]), esc(kb.types[kb.mitigation_type(s)]["name"]),
-                 ", ".join(L.id(t) for t in kb.mitigations[s]["addresses"] if t in m["addresses"])] for s in sib]
-        out += ["Other controls that address the same threats, for layering defences:", "",
-                table(["ID", "Name", "Type", "Shared threats"], rows), ""]
-    else:
-        out += ["No other control addresses the same threats.", ""]
-    out += [f"See the whole {L.link('mitigation catalog', CATALOG)}.", ""]
-    return "\n".join(out)
+    lines += [L.pattern(n) for n in v["patterns"]]
+    return lines + [L.consideration(k) + " (unnumbered consideration)" for k in v["considerations"]]
+
+
+def _sibling_rows(kb: KB, v: dict, L: Linker) -> list[list[str]]:
+    return [[L.id(s), esc(kb.mitigations[s]["name"]), esc(kb.types[kb.mitigation_type(s)]["name"]),
+             ", ".join(L.id(t) for t in kb.mitigations[s]["addresses"] if t in v["addresses"])] for s in v["siblings"]]
 
 
 # ===================================================================== layers
 def layer_page(kb: KB, lid: str) -> str:
-    l = kb.layers[lid]
+    """A layer's page: maestro.views.layer_view rendered through templates/layer.md.j2."""
     L = Linker(kb, src_of("layer", lid))
-    out = [_front(f"{lid}: {l['name']}", l["summary"], "layer", lid), _h1(lid, l["name"]), ""]
-    badges = [("kind", "Cross-layer dimension" if lid == "CL" else "MAESTRO layer")]
-    if l.get("vertical"):
-        badges.append(("note", "vertical: spans every other layer"))
-    out += [_badges(badges), "", _cite(kb, lid), ""]
-    out += [f"*{L.prose(l['summary'])}*", "", "## What it covers { #covers }", "", L.prose(l["description"]), ""]
-    if l["components"]:
-        out += ["## Typical components { #components }", "", bullet([L.prose(c) for c in l["components"]]), ""]
-    out += ["## Key questions { #questions }", "", bullet([L.prose(q) for q in l["key_questions"]]), ""]
-    lt = kb.layer_threats(lid)
-    prim = [t for t in lt["primary"] if kb.threats[t]["kind"] == "core"]
-    sec = [t for t in lt["secondary"]]
-    ext = [t for t in lt["primary"] if kb.threats[t]["kind"] == "extended"]
-    out += ["## Threats { #threats }", ""]
-    out += ["### Primary { #threats-primary }", "", bullet([L.id(t, name=True) for t in prim]) or "None.", ""]
-    out += ["### Secondary { #threats-secondary }", "",
-            bullet([L.id(t, name=True) for t in sec]) or "None.", ""]
-    if lid != "CL":
-        out += ["### Extended { #threats-extended }", "", bullet([L.id(t, name=True) for t in ext]) or "None.", ""]
-        cons = kb.layer_considerations(lid)
-        if cons:
-            out += ["### Unnumbered considerations { #considerations }", "", bullet([L.consideration(k) for k in cons]), ""]
-        bvs = kb.layer_blindspots(lid)
-        if bvs:
-            out += ["### Blindspots { #blindspots }", "", bullet([L.id(b, name=True) for b in bvs]), ""]
-    if lid == "CL":
-        out += ["## Cross-layer patterns { #patterns }", ""]
-        for p in kb.patterns.values():
-            out += [f"### Pattern {p['n']}: {esc(p['name'])} {{ #pattern-{p['n']} }}", "", L.prose(p["description"]), ""]
-            out += [bullet([f"**{L.id(s['layer'])}**: {L.prose(s['text'])}" for s in p["steps"]]), ""]
-            out += ["Threats in the chain: " + L.ids(p["threats"], name=True) + ".", "",
-                    "Controls that break it: " + L.ids(p["mitigations"], name=True) + ".", "",
-                    ("Applies to single-agent systems too." if p["single_agent"] else "Mostly a multi-agent concern."), ""]
-    out += ["## Checklist { #checklist }", ""]
-    sec_ = kb.sections[lid]
-    out += [bullet([f"{L.item(i['id'])} {L.prose(i['text'])}" for i in sec_["items"]]), ""]
-    out += ["## Mitigations { #mitigations }", ""]
-    lm = kb.layer_mitigations(lid)
-    for letter in TYPE_ORDER:
-        out += [f"### {TYPE_NAMES[letter]} {{ #mitigations-{TYPE_NAMES[letter].lower()} }}", "",
-                bullet([L.id(m, name=True) for m in lm[letter]]) or "None.", ""]
-    return "\n".join(out)
+    return templating.render(
+        "layer.md.j2", L, l=views.layer_view(kb, lid), named=lambda i: Markup(L.id(i, name=True)),
+        item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
+        step_line=lambda s: Markup(f"**{L.id(s['layer'])}**: {L.prose(s['text'])}"))
 
 
 # ===================================================================== index pages
+def _index(key: str, title: str, description: str, head: list, rows: list, intro: str = "") -> str:
+    L = Linker(kb=None, here=f"{key}/index.md")
+    return templating.render("index.md.j2", L, key=key, title=title, description=description, head=head,
+                             rows=[[Markup(c) for c in r] for r in rows], intro=Markup(intro))
+
+
 def threats_index(kb: KB) -> str:
     L = Linker(kb, "threats/index.md")
     rows = []
@@ -298,32 +168,28 @@ def threats_index(kb: KB) -> str:
             rows.append([L.id(t["id"]), esc(t["name"]), status, "-"])
         else:
             rows.append([L.id(t["id"]), esc(t["name"]), t["kind"], L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "primary"])])
-    return "\n".join([_front("Threats", "Every threat ID with its page.", "index", "threats"), "# Threats", "",
-                      f"All threat IDs. The {L.link('threat taxonomy', TAXONOMY)} explains how they are organised.", "",
-                      table(["ID", "Name", "Kind", "Primary layers"], rows), ""])
+    return _index("threats", "Threats", "Every threat ID with its page.", ["ID", "Name", "Kind", "Primary layers"], rows,
+                  f"All threat IDs. The {L.link('threat taxonomy', TAXONOMY)} explains how they are organised.")
 
 
 def blindspots_index(kb: KB) -> str:
     L = Linker(kb, "blindspots/index.md")
     rows = [[L.id(b["id"]), esc(b["name"]), L.ids(b["layers"])] for b in kb.blindspots.values()]
-    return "\n".join([_front("Blindspot vectors", "Every blindspot vector with its page.", "index", "blindspots"), "# Blindspot vectors", "",
-                      table(["ID", "Name", "Layers"], rows), ""])
+    return _index("blindspots", "Blindspot vectors", "Every blindspot vector with its page.", ["ID", "Name", "Layers"], rows)
 
 
 def mitigations_index(kb: KB) -> str:
     L = Linker(kb, "mitigations/index.md")
     rows = [[L.id(m), esc(kb.mitigations[m]["name"]), L.id(kb.mitigation_layer(m)), TYPE_NAMES[kb.mitigation_type(m)],
              L.ids(kb.mitigations[m]["addresses"])] for m in sorted(kb.mitigations, key=kb.mitigation_sort_key)]
-    return "\n".join([_front("Mitigations", "Every mitigation ID with its page.", "index", "mitigations"), "# Mitigations", "",
-                      f"All {len(rows)} controls. The {L.link('mitigation catalog', CATALOG)} groups them by layer and type.", "",
-                      table(["ID", "Name", "Layer", "Type", "Addresses"], rows), ""])
+    return _index("mitigations", "Mitigations", "Every mitigation ID with its page.", ["ID", "Name", "Layer", "Type", "Addresses"], rows,
+                  f"All {len(rows)} controls. The {L.link('mitigation catalog', CATALOG)} groups them by layer and type.")
 
 
 def layers_index(kb: KB) -> str:
     L = Linker(kb, "layers/index.md")
     rows = [[L.id(l), esc(kb.layers[l]["name"]), L.prose(kb.layers[l]["summary"])] for l in LAYER_ORDER]
-    return "\n".join([_front("Layers", "The seven MAESTRO layers and the cross-layer dimension.", "index", "layers"), "# Layers", "",
-                      table(["ID", "Layer", "Covers"], rows), ""])
+    return _index("layers", "Layers", "The seven MAESTRO layers and the cross-layer dimension.", ["ID", "Layer", "Covers"], rows)
 
 
 def all_pages(kb: KB) -> dict[str, str]:

@@ -77,19 +77,28 @@ class Linker:
         c = f' class="{cls}"' if cls else ""
         return f'<a href="{attr(self.href(target))}"{t}{c}>{label_html}</a>'
 
-    def html_prose(self, text: str) -> str:
-        """Escape data text for HTML and link every citable ID in it."""
+    def id_link(self, tok: str, in_html: bool = False) -> str | None:
+        """The one place an ID becomes a link: Markdown, or raw HTML where Markdown is not parsed; None if unknown."""
+        kind = ids.kind_of(tok)
+        table = {"threat": self.kb.threats, "blindspot": self.kb.blindspots, "mitigation": self.kb.mitigations}.get(kind)
+        if table is None or tok not in table:
+            return None
+        name = table[tok].get("name", "Reserved")
+        return self.a(html.escape(tok), src_of(kind, tok), name) if in_html else self.id(tok)
+
+    def _linked(self, text: str, escape, in_html: bool) -> str:
         out, pos = [], 0
         s = str(text)
         for m in ids.CITABLE.finditer(s):
-            out.append(html.escape(s[pos:m.start()]))
-            tok = m.group(0)
-            kind = ids.kind_of(tok)
-            nm = self.kb.name_of(tok)
-            out.append(self.a(html.escape(tok), src_of(kind, tok), nm) if nm else html.escape(tok))
+            out.append(escape(s[pos:m.start()]))
+            out.append(self.id_link(m.group(0), in_html) or escape(m.group(0)))
             pos = m.end()
-        out.append(html.escape(s[pos:]))
+        out.append(escape(s[pos:]))
         return "".join(out)
+
+    def html_prose(self, text: str) -> str:
+        """Escape data text for HTML and link every citable ID in it."""
+        return self._linked(text, html.escape, in_html=True)
 
     def link(self, label: str, target: str, title: str | None = None) -> str:
         t = f' "{attr(title)}"' if title else ""
@@ -144,15 +153,7 @@ class Linker:
     # prose ---------------------------------------------------------------
     def prose(self, text: str) -> str:
         """Escape data text and turn every citable ID in it into a link."""
-        out, pos = [], 0
-        s = str(text)
-        for m in ids.CITABLE.finditer(s):
-            out.append(esc(s[pos:m.start()]))
-            tok = m.group(0)
-            out.append(self.id(tok) if self.kb.name_of(tok) else esc(tok))
-            pos = m.end()
-        out.append(esc(s[pos:]))
-        return "".join(out)
+        return self._linked(text, esc, in_html=False)
 
 
 def table(head: list[str], rows: list[list[str]], cls: str | None = None) -> str:

@@ -11,15 +11,15 @@ import os
 import sys
 from pathlib import Path
 
-from . import checks, engagement, exports, integrity, kbcache, project, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
+from . import checks, engagement, exports, integrity, kbcache, paths, project, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
 from .kb import KB, KBError
 from .kbcache import load_kb  # kb.load_kb behind the validated-knowledge-base cache: same KB, same KBError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.root()  # the clone, or the data an installed wheel carries (maestro/paths.py)
 
 
 def _data_dir() -> Path:
-    return Path(os.environ.get("MAESTRO_DATA") or ROOT / "data")
+    return Path(os.environ.get("MAESTRO_DATA") or ROOT / "data")  # ROOT: paths.root()
 
 
 def _kb() -> KB:
@@ -323,7 +323,7 @@ def parser() -> argparse.ArgumentParser:
     s = common(sub.add_parser("mark", help="record a phase status in state.json"))
     s.add_argument("name")
     s.add_argument("phase", help="1..10 or 10j")
-    s.add_argument("status", choices=["pending", "in_progress", "complete", "skipped", "error"])
+    s.add_argument("status", choices=engagement.PHASE_STATUSES)
     s.add_argument("--reason")
     s.add_argument("--dir", default=None)
     s.set_defaults(func=cmd_mark)

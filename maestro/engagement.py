@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import ids, yamlio
+from . import ids, schemas, urls, yamlio
 from .findings import Finding  # noqa: F401 - re-exported for callers of the engagement API
 from .kb import KB
 
@@ -20,6 +20,7 @@ SCHEMA_VERSION = "1.1.0"
 READABLE_SCHEMA_VERSIONS = ["1.0.0", SCHEMA_VERSION]  # 1.0.0 files are read; `maestro export` writes the current one
 STATE_SCHEMA_VERSION = "1.1.0"
 PHASE_KEYS = [str(n) for n in range(1, 11)] + ["10j"]
+PHASE_STATUSES = ["pending", "in_progress", "complete", "skipped", "error"]  # the one phase-status vocabulary
 PREFIX = r"[A-Z][A-Z0-9]{1,15}"
 LOCAL_THREAT = rf"{PREFIX}-T[1-9][0-9]*"
 LOCAL_MITIGATION = rf"{PREFIX}-M[1-9][0-9]*"
@@ -34,88 +35,140 @@ def _enum(values):
     return {"enum": list(values)}
 
 
-def threat_model_schema(kb: KB) -> dict:
-    txt = {"type": "string"}
-    levels4 = [s["level"] for s in kb.scoring["severity"]]
-    lik = [s["level"] for s in kb.scoring["likelihood"]]
-    statuses = [s["status"] for s in kb.scoring["implementation_status"]]
-    lvl3 = [c["level"] for c in kb.scoring["cost"]]
-    layer = {"type": "string", "pattern": ids.full(ids.LAYER)}
-    named_ref = {"oneOf": [{"type": "string"}, {"type": "object", "properties": {"id": txt, "name": txt},
-                                                "required": ["id"], "additionalProperties": False}]}
-    threat = {
+_TXT = {"type": "string"}
+_LAYER = {"type": "string", "pattern": ids.full(ids.LAYER)}
+_NAMED_REF = {"oneOf": [{"type": "string"}, {"type": "object", "properties": {"id": _TXT, "name": _TXT},
+                                             "required": ["id"], "additionalProperties": False}]}
+
+
+def _array(items, **more):
+    return {"type": "array", "items": items, **more}
+
+
+def _scales(kb: KB) -> dict:
+    """The scoring vocabularies an engagement uses: severity, likelihood, status and cost levels."""
+    return {"levels4": [s["level"] for s in kb.scoring["severity"]], "lik": [s["level"] for s in kb.scoring["likelihood"]],
+            "statuses": [s["status"] for s in kb.scoring["implementation_status"]], "lvl3": [c["level"] for c in kb.scoring["cost"]]}
+
+
+def _threat_schema(kb: KB) -> dict:
+    """One threat of the register (Phase 6)."""
+    txt, sc = _TXT, _scales(kb)
+    return {
         "type": "object",
         "required": ["id", "name", "layers", "maps_to", "severity", "likelihood", "mitigations"],
         "additionalProperties": False,
         "properties": {
-            "id": txt, "name": txt, "layers": {"type": "array", "items": layer, "minItems": 1},
-            "maps_to": {"type": "array", "items": named_ref},
-            "blindspots": {"type": "array", "items": named_ref},
+            "id": txt, "name": txt, "layers": _array(_LAYER, minItems=1),
+            "maps_to": _array(_NAMED_REF),
+            "blindspots": _array(_NAMED_REF),
             "gap": txt,
-            "stride": {"type": "array", "items": _enum(STRIDE_LETTERS)},
+            "stride": _array(_enum(STRIDE_LETTERS)),
             "description": txt,
             "attack_vector": _enum([v["value"] for v in kb.scoring["attack_vector"]]),
             "attack_complexity": _enum([v["value"] for v in kb.scoring["attack_complexity"]]),
-            "severity": _enum(levels4), "likelihood": _enum(lik), "risk": _enum(levels4),
-            "agentic_factors": {"type": "array", "items": _enum([f["name"] for f in kb.factors])},
-            "affected_components": {"type": "array", "items": txt},
+            "severity": _enum(sc["levels4"]), "likelihood": _enum(sc["lik"]), "risk": _enum(sc["levels4"]),
+            "agentic_factors": _array(_enum([f["name"] for f in kb.factors])),
+            "affected_components": _array(txt),
             "prerequisites": txt, "impact": txt,
-            "mitigations": {"type": "array", "items": txt},
-            "atlas": {"type": "array", "items": txt}, "llm_top10": {"type": "array", "items": txt},
-            "asi_top10": {"type": "array", "items": txt}, "cwe": {"type": "array", "items": txt},
+            "mitigations": _array(txt),
+            "atlas": _array(txt), "llm_top10": _array(txt),
+            "asi_top10": _array(txt), "cwe": _array(txt),
         },
     }
-    mitigation = {
+
+
+def _mitigation_schema(kb: KB) -> dict:
+    """One mitigation card (Phase 7)."""
+    txt, sc = _TXT, _scales(kb)
+    return {
         "type": "object",
         "required": ["id", "name", "type", "addresses", "status"],
         "additionalProperties": False,
         "properties": {
-            "id": txt, "name": txt, "type": _enum(TYPE_KEYS), "implements": {"type": "array", "items": txt},
-            "description": txt, "addresses": {"type": "array", "items": txt, "minItems": 1},
-            "cost": _enum(lvl3), "effectiveness": _enum(lvl3), "status": _enum(statuses), "owner": txt,
+            "id": txt, "name": txt, "type": _enum(TYPE_KEYS), "implements": _array(txt),
+            "description": txt, "addresses": _array(txt, minItems=1),
+            "cost": _enum(sc["lvl3"]), "effectiveness": _enum(sc["lvl3"]), "status": _enum(sc["statuses"]), "owner": txt,
             "coverage": _enum(["full", "partial"]),
             "evidence": {"type": "string", "description": "Attestation, audit or test report that supports the status when Phase 8 did not verify it (ruling R01)."},
         },
     }
-    obj = {"type": "object"}
-    residual = {
+
+
+def _residual_schema(kb: KB) -> dict:
+    """One residual risk (Phase 9)."""
+    txt, sc = _TXT, _scales(kb)
+    return {
         "type": "object", "required": ["id", "threat", "effective_risk", "residual", "disposition"], "additionalProperties": False,
         "properties": {
-            "id": {"type": "string", "pattern": "^RR[0-9]+$"}, "threat": txt, "inherent": _enum(levels4),
-            "effectiveness": _enum(["High", "Medium", "Low", "None"]), "status": _enum(statuses),
-            "effective_risk": {"type": "number", "minimum": 0, "maximum": 4}, "residual": _enum(levels4),
+            "id": {"type": "string", "pattern": "^RR[0-9]+$"}, "threat": txt, "inherent": _enum(sc["levels4"]),
+            "effectiveness": _enum(["High", "Medium", "Low", "None"]), "status": _enum(sc["statuses"]),
+            "effective_risk": {"type": "number", "minimum": 0, "maximum": 4}, "residual": _enum(sc["levels4"]),
             "disposition": _enum(kb.scoring["dispositions"]), "owner": txt,
-            "review": _enum(list(kb.scoring["review_schedule"].values())), "triggers": {"type": "array", "items": txt},
+            "review": _enum(list(kb.scoring["review_schedule"].values())), "triggers": _array(txt),
             "target_date": txt, "justification": txt,
         },
     }
-    def record(pattern, **props):
-        """A numbered record (A1, TA1, TB1, AF1, DF1) whose other fields are free-form."""
-        return {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "pattern": f"^{pattern}[1-9][0-9]*$"}, **props}}
-    validation_rec = {
+
+
+def _record(pattern, **props):
+    """A numbered record (A1, TA1, TB1, AF1, DF1) whose other fields are free-form."""
+    return {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "pattern": f"^{pattern}[1-9][0-9]*$"}, **props}}
+
+
+def _validation_schema(kb: KB) -> dict:
+    """One code-validation record (Phase 8)."""
+    txt, sc = _TXT, _scales(kb)
+    return {
         "type": "object", "required": ["id", "mitigation", "verified_status"], "additionalProperties": False,
         "properties": {"id": {"type": "string", "pattern": "^CV[1-9][0-9]*$"}, "mitigation": txt, "artifact": txt, "file": txt,
-                       "line": {"type": ["integer", "string"]}, "verified_status": _enum(statuses), "evidence": txt, "gaps": txt,
-                       "anti_patterns": txt, "tests": _enum(["Covered", "Partial", "None"]), "priority": _enum(levels4)},
+                       "line": {"type": ["integer", "string"]}, "verified_status": _enum(sc["statuses"]), "evidence": txt, "gaps": txt,
+                       "anti_patterns": txt, "tests": _enum(["Covered", "Partial", "None"]), "priority": _enum(sc["levels4"])},
     }
-    roadmap_item = {
+
+
+def _roadmap_schema(kb: KB) -> dict:
+    """One remediation roadmap item (Phase 10)."""
+    txt, sc = _TXT, _scales(kb)
+    return {
         "type": "object", "required": ["id", "threats", "phase"], "additionalProperties": False,
-        "properties": {"id": {"type": "string", "pattern": "^REM[1-9][0-9]*$"}, "title": txt, "threats": {"type": "array", "items": txt},
-                       "mitigations": {"type": "array", "items": txt}, "description": txt,
-                       "phase": _enum([b["bucket"] for b in kb.scoring["remediation_buckets"]]), "effort": _enum(lvl3), "team": txt,
+        "properties": {"id": {"type": "string", "pattern": "^REM[1-9][0-9]*$"}, "title": txt, "threats": _array(txt),
+                       "mitigations": _array(txt), "description": txt,
+                       "phase": _enum([b["bucket"] for b in kb.scoring["remediation_buckets"]]), "effort": _enum(sc["lvl3"]), "team": txt,
                        "dependencies": {"type": ["string", "array"]}, "status": _enum(["Not Started", "In Progress", "Complete"]), "recurring": {"type": "boolean"},
                        "exception": {"type": "object", "required": ["reason", "approved_by"], "additionalProperties": False,
                                      "properties": {"reason": txt, "approved_by": txt, "date": txt}}},
     }
-    summary = {"type": "object", "properties": {"top_risks": {"type": "array", "items": txt, "maxItems": 5}}}
+
+
+def _system_properties(kb: KB) -> dict:
+    """Phases 1-5 of threat-model.json: context, assumptions, components, actors, boundaries, zones, flows, assets."""
+    txt = _TXT
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://maestro-playbook.example.org/schemas/threat-model.schema.json",
-        "title": "MAESTRO threat model (threat-model.json)",
-        "type": "object",
-        "required": ["schema_version", "project", "prefix", "analysis_depth", "threats", "mitigations"],
-        "additionalProperties": False,
-        "properties": {
+        "business_context": {"type": "object"}, "assumptions": _array(_record("A")),
+        "components": _array({"type": "object", "required": ["name", "layers"],
+                              "properties": {"name": txt, "layers": _array(_LAYER), "notes": txt},
+                              "additionalProperties": False}),
+        "threat_actors": _array(_record("TA")), "trust_boundaries": _array(_record("TB")),
+        "trust_zones": _array({"type": "object", "required": ["name", "trust"],
+                               "properties": {"name": txt, "trust": txt, "components": _array(txt)},
+                               "additionalProperties": False}),
+        "data_flows": _array({"type": "object", "properties": {"id": {"type": "string", "pattern": "^DF[1-9][0-9]*$"}}}),
+    }
+
+
+def _attack_chain_schema() -> dict:
+    step = {"type": "object", "required": ["layer", "text"], "properties": {"layer": _LAYER, "text": _TXT}, "additionalProperties": False}
+    return {"type": "object", "required": ["name", "steps", "threats"],
+            "properties": {"name": _TXT, "threats": _array(_TXT), "steps": _array(step)},
+            "additionalProperties": False}
+
+
+def threat_model_schema(kb: KB) -> dict:
+    """The JSON Schema of threat-model.json, built from the knowledge base's vocabularies."""
+    txt = _TXT
+    return _document("threat-model", "MAESTRO threat model (threat-model.json)",
+                     ["schema_version", "project", "prefix", "analysis_depth", "threats", "mitigations"], {
             "schema_version": _enum(READABLE_SCHEMA_VERSIONS),
             "project": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
             "prefix": {"type": "string", "pattern": ids.full(PREFIX)},
@@ -123,47 +176,34 @@ def threat_model_schema(kb: KB) -> dict:
             "analysis_depth": _enum([d["key"] for d in kb.depth["depths"]]),
             "system_type": _enum(["single-agent", "multi-agent", "unknown"]),
             "uses_mcp": {"type": "boolean"},
-            "layer_scope": {"type": "array", "items": layer},
-            "business_context": obj, "assumptions": {"type": "array", "items": record("A")},
-            "components": {"type": "array", "items": {"type": "object", "required": ["name", "layers"],
-                           "properties": {"name": txt, "layers": {"type": "array", "items": layer}, "notes": txt},
-                           "additionalProperties": False}},
-            "threat_actors": {"type": "array", "items": record("TA")}, "trust_boundaries": {"type": "array", "items": record("TB")},
-            "trust_zones": {"type": "array", "items": {"type": "object", "required": ["name", "trust"],
-                            "properties": {"name": txt, "trust": txt, "components": {"type": "array", "items": txt}},
-                            "additionalProperties": False}},
-            "data_flows": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string", "pattern": "^DF[1-9][0-9]*$"}}}},
-            "attack_chains": {"type": "array", "items": {"type": "object", "required": ["name", "steps", "threats"],
-                              "properties": {"name": txt, "threats": {"type": "array", "items": txt},
-                                             "steps": {"type": "array", "items": {"type": "object", "required": ["layer", "text"],
-                                                       "properties": {"layer": layer, "text": txt}, "additionalProperties": False}}},
-                              "additionalProperties": False}},
+            "layer_scope": _array(_LAYER),
+            **_system_properties(kb),
+            "attack_chains": _array(_attack_chain_schema()),
             "phase_notes": {"type": "object", "propertyNames": {"enum": [str(n) for n in range(1, 11)]},
                             "additionalProperties": txt},
-            "assets": {"type": "array", "items": record("AF")},
-            "threats": {"type": "array", "items": threat},
-            "mitigations": {"type": "array", "items": mitigation},
-            "code_validation": {"type": "array", "items": validation_rec},
-            "residual_risks": {"type": "array", "items": residual},
-            "roadmap": {"type": "array", "items": roadmap_item},
-            "summary": summary,
-        },
-    }
+            "assets": _array(_record("AF")),
+            "threats": _array(_threat_schema(kb)),
+            "mitigations": _array(_mitigation_schema(kb)),
+            "code_validation": _array(_validation_schema(kb)),
+            "residual_risks": _array(_residual_schema(kb)),
+            "roadmap": _array(_roadmap_schema(kb)),
+            "summary": {"type": "object", "properties": {"top_risks": _array(txt, maxItems=5)}},
+    })
+
+
+def _document(name: str, title: str, required: list, properties: dict) -> dict:
+    """A top-level engagement schema: its published $id, title, required keys and closed property set."""
+    return {"$schema": schemas.DRAFT, "$id": urls.schema_id(name), "title": title, "type": "object",
+            "required": required, "additionalProperties": False, "properties": properties}
 
 
 def state_schema(kb: KB) -> dict:
-    status = _enum(["pending", "in_progress", "complete", "skipped", "error"])
+    status = _enum(PHASE_STATUSES)
     phase = {"type": "object", "required": ["status", "output_file"], "additionalProperties": False,
              "properties": {"status": status, "output_file": {"type": "string"}, "reason": {"type": "string"},
                             "updated": {"type": "string"}}}
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://maestro-playbook.example.org/schemas/state.schema.json",
-        "title": "MAESTRO engagement state (state.json)",
-        "type": "object",
-        "required": ["project", "analysis_depth", "created", "updated", "phases", "version_metadata"],
-        "additionalProperties": False,
-        "properties": {
+    return _document("state", "MAESTRO engagement state (state.json)",
+                     ["project", "analysis_depth", "created", "updated", "phases", "version_metadata"], {
             "project": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
             "prefix": {"type": "string", "pattern": ids.full(PREFIX)},
             "analysis_depth": _enum([d["key"] for d in kb.depth["depths"]]),
@@ -181,8 +221,7 @@ def state_schema(kb: KB) -> dict:
             "version_metadata": {"type": "object", "required": ["playbook_version", "schema_version"],
                                  "properties": {"playbook_version": {"type": "string"}, "analyst": {"type": "string"},
                                                 "schema_version": {"const": STATE_SCHEMA_VERSION}}},
-        },
-    }
+    })
 
 
 # ============================================================== loading

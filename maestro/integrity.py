@@ -6,6 +6,9 @@ Covered are the files that shape what an agent reads or how its output is judged
 - ``AGENTS.md`` and ``CLAUDE.md``: the agent's instructions;
 - ``maestro/**/*.py``: the package that validates engagements (it holds their schemas).
 
+``root`` is a clone's root or, for an installed wheel, the bundle ``paths.root()`` names; the
+covered code is then the installed package itself (``paths.code_dir``).
+
 A manifest is ``{"version": kb version, "algorithm": "sha256", "files": {relpath: hex}}``;
 relative paths use ``/``. The release commits one as ``manifest.json`` and the site publishes
 the same document at ``/manifest.json``. Nothing here imports anything heavy: the digests are
@@ -19,6 +22,8 @@ import os
 import re
 import sys
 from pathlib import Path
+
+from . import paths
 
 ALGORITHM = "sha256"
 INSTRUCTION_FILES = ("AGENTS.md", "CLAUDE.md")
@@ -52,7 +57,7 @@ def _paths(root, data_dir=None) -> dict[str, Path]:
         p = root / name
         if p.is_file():
             out[name] = p
-    out.update(_walk(root / "maestro", "maestro", lambda f: f.endswith(".py")))
+    out.update(_walk(paths.code_dir(root), "maestro", lambda f: f.endswith(".py")))
     return dict(sorted(out.items()))
 
 

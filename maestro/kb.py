@@ -1,7 +1,8 @@
 """Load, validate and index the knowledge base in data/.
 
 ``load_kb(data_dir)`` reads every data file once, checks it against its JSON Schema
-(jsonschema), then runs the cross-reference checks a schema cannot express. Every problem
+(jsonschema_check.py), then runs the cross-reference rules a schema cannot express
+(crossref.py, one function per data file, run in the order of ``crossref.RULES``). Every problem
 is reported with file, line and ID; if there is any, ``KBError`` is raised and nothing
 downstream (site build, exports, CLI) runs. The resulting ``KB`` is treated as read-only:
 relations are stored once in data/ and the reverse indexes are computed here.
@@ -9,38 +10,16 @@ relations are stored once in data/ and the reverse indexes are computed here.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from . import ids, schemas, validation, yamlio
+from . import ids, jsonschema_check, schemas, yamlio
 
 FILES = list(schemas.DATA)  # one data file per entry, data/<name>.yaml
 LAYER_ORDER = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "CL"]
 TYPE_ORDER = ["P", "D", "C", "R"]
-
-# Minimum words for prose fields: (file, field) -> words.
-MIN_WORDS = {
-    ("threats", "description"): 80,
-    ("threats", "example"): 30,
-    ("blindspots", "description"): 80,
-    ("blindspots", "example"): 30,
-    ("mitigations", "description"): 40,
-    ("threats", "consideration"): 40,
-    ("layers", "description"): 60,
-    ("glossary", "definition"): 8,
-}
-# Markup is not allowed in data text: data is plain text, escaped when rendered.
-_TAGS = (
-    "a|abbr|address|area|article|aside|audio|b|base|blockquote|body|br|button|canvas|caption|code|col|details|div|dl|dt|dd|"
-    "em|embed|fieldset|figure|font|footer|form|frame|h[1-6]|head|header|hr|html|i|iframe|img|input|kbd|label|li|link|main|"
-    "mark|meta|nav|noscript|object|ol|option|p|pre|q|s|script|section|select|small|source|span|strong|style|sub|summary|sup|"
-    "svg|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|u|ul|video"
-)
-MARKUP = re.compile(rf"</?(?:{_TAGS})(?:\s[^>]*)?/?>|<!--|\{{\{{|\{{%|\{{#|\]\(|\*\*|`", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -83,9 +62,6 @@ class _Collector:
         self.problems.append(Problem(self.rel(name), line or 1, ident or "", message))
 
 
-_ident = validation.ident_along
-
-
 def _fingerprint(data_dir: Path) -> str:
     h = hashlib.sha256()
     for name in FILES:
@@ -124,7 +100,7 @@ def load_kb(data_dir: str | Path, cache: bool = False) -> "KB":
             what = getattr(exc, "problem", None) or str(exc)
             col.problems.append(Problem(col.rel(name), line, "", f"malformed YAML: {what}"))
             continue
-        for err in validation.schema_errors(doc, schemas.DATA[name]):
+        for err in jsonschema_check.schema_errors(doc, schemas.DATA[name]):
             col.problems.append(Problem(col.rel(name), err.line, err.ident, err.message))
         docs[name] = doc
     if col.problems:
@@ -351,370 +327,12 @@ class KB:
 
 
 # ===================================================================== checks
-def _strings(node, path=()):
-    """Yield (path, parent, key, string) for every string inside a document."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if isinstance(v, str):
-                yield path + (k,), node, k, v
-            else:
-                yield from _strings(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            if isinstance(v, str):
-                yield path + (i,), node, i, v
-            else:
-                yield from _strings(v, path + (i,))
+def _cross_check(kb: KB, col: _Collector) -> None:
+    """Run every cross-reference rule (crossref.RULES, in order) on a schema-valid knowledge base."""
+    from . import crossref  # crossref builds on KB and _Collector defined here
 
-
-def _cross_check(kb: KB, col: _Collector):
-    docs = kb.docs
-    active = {t["id"] for t in kb.active_threats()}
-    reserved = {t["id"] for t in kb.reserved_threats()}
-    citable = {t for t in kb.threats if kb.status_of(t) != "reserved"} | set(kb.blindspots) | set(kb.mitigations)  # prose may name a deprecated ID
-
-    def ref(name, node, key, ident, value, allowed, what):
-        if value in reserved:
-            col.add(name, node, key, ident, f"{value} is reserved and may not be referenced")
-        elif value not in allowed:
-            col.add(name, node, key, ident, f"unknown {what} {value}")
-
-    # --- unique IDs, across every type
-    seen: dict[str, str] = {}
-    for name, key, items in (
-        ("layers", "id", docs["layers"]["layers"]),
-        ("threats", "id", docs["threats"]["threats"]),
-        ("blindspots", "id", docs["blindspots"]["blindspots"]),
-        ("mitigations", "id", docs["mitigations"]["mitigations"]),
-        ("checklists", "id", [i for s in docs["checklists"]["sections"] for i in s["items"]]),
-        ("threats", "key", docs["threats"]["considerations"]),
-        ("patterns", "n", docs["patterns"]["patterns"]),
-        ("case-studies", "id", docs["case-studies"]["cases"]),
-        ("decisions", "id", docs["decisions"]["decisions"]),
-        ("decisions", "id", docs["decisions"]["rulings"]),
-        ("templates", "key", docs["templates"]["templates"]),
-    ):
-        for node in items:
-            ident = f"{name}:{node[key]}" if name in ("patterns", "case-studies", "templates") else str(node[key])
-            if ident in seen:
-                col.add(name, node, key, str(node[key]), f"duplicate ID {node[key]} (first defined in {seen[ident]})")
-            else:
-                seen[ident] = col.rel(name)
-    names_seen: dict[tuple, str] = {}
-    for name, table in (("threats", kb.threats), ("blindspots", kb.blindspots), ("mitigations", kb.mitigations), ("layers", kb.layers)):
-        for ident, node in table.items():
-            if "name" in node:
-                k = (name, node["name"].casefold())
-                if k in names_seen:
-                    col.add(name, node, "name", ident, f"name {node['name']!r} already used by {names_seen[k]}")
-                names_seen[k] = ident
-
-    # --- layers
-    if [l for l in kb.layers] != LAYER_ORDER:
-        col.add("layers", docs["layers"]["layers"], None, "", f"layers must be exactly {', '.join(LAYER_ORDER)} in that order")
-    if [l["id"] for l in kb.layers.values() if l.get("vertical")] != ["L6"]:
-        col.add("layers", docs["layers"]["layers"], None, "", "exactly one vertical layer, L6, is expected")
-
-    # --- threats: numbering, reserved, references
-    numbers = sorted(int(t[1:]) for t in kb.threats)
-    if numbers != list(range(1, len(numbers) + 1)):
-        col.add("threats", docs["threats"]["threats"], None, "", "threat IDs must run from T1 without gaps (reserve an ID instead of leaving a hole)")
-    for t in docs["threats"]["threats"]:
-        tid = t["id"]
-        n = int(tid[1:])
-        if t["kind"] == "core" and n > 15:
-            col.add("threats", t, "kind", tid, "core threats are T1-T15")
-        if t["kind"] == "extended" and n <= 15:
-            col.add("threats", t, "kind", tid, "extended threats start at T16")
-        if t["kind"] == "reserved" or not kb.listed(tid):
-            continue  # reserved, deprecated and revoked threats leave the matrix and every list
-        for i, a in enumerate(t["atlas"]):
-            if a not in kb.atlas_techniques:
-                col.add("threats", t["atlas"], i, tid, f"ATLAS technique {a} is not in data/atlas.yaml")
-        for field, table, what in (("llm_top10", kb.llm, "LLM Top 10 ID"), ("asi_top10", kb.asi, "Agentic Top 10 ID"), ("cwe", kb.cwe, "CWE ID (add it to frameworks.yaml)")):
-            for i, v in enumerate(t[field]):
-                if v not in table:
-                    col.add("threats", t[field], i, tid, f"unknown {what} {v}")
-        for i, m in enumerate(t.get("partial_mitigations", [])):
-            ref("threats", t["partial_mitigations"], i, tid, m, kb.mitigations, "mitigation")
-        if tid not in kb.threat_layers:
-            col.add("threats", t, "id", tid, "threat has no row in mapping.yaml")
-    for c in docs["threats"]["considerations"]:
-        if not c["layer"] in kb.layers:
-            col.add("threats", c, "layer", c["key"], f"unknown layer {c['layer']}")
-        for i, r in enumerate(c["related_threats"]):
-            ref("threats", c["related_threats"], i, c["key"], r, active, "threat")
-        for i, v in enumerate(c.get("llm_top10", [])):
-            if v not in kb.llm:
-                col.add("threats", c["llm_top10"], i, c["key"], f"unknown LLM Top 10 ID {v}")
-
-    # --- mapping
-    rows_seen = set()
-    for row in docs["mapping"]["mapping"]:
-        tid = row["threat"]
-        if tid in rows_seen:
-            col.add("mapping", row, "threat", tid, "duplicate mapping row")
-        rows_seen.add(tid)
-        ref("mapping", row, "threat", tid, tid, active, "threat")
-        for k in row:
-            if k != "threat" and k not in kb.layers:
-                col.add("mapping", row, k, tid, f"unknown layer {k}")
-        prim = [k for k, v in row.items() if v == "primary"]
-        if not prim:
-            col.add("mapping", row, "threat", tid, "every threat needs at least one primary layer")
-        if tid in kb.threats and kb.threats[tid]["kind"] == "extended" and len(prim) != 1:
-            col.add("mapping", row, "threat", tid, "an extended threat has exactly one primary layer (its taxonomy section)")
-
-    # --- mitigations: ID format per layer/type, numbering, references
-    by_group: dict[tuple, list[int]] = {}
-    for m in docs["mitigations"]["mitigations"]:
-        mid = m["id"]
-        layer, letter, n = ids.mitigation_parts(mid)
-        by_group.setdefault((layer, letter), []).append(n)
-        for i, t in enumerate(m["addresses"]):
-            ref("mitigations", m["addresses"], i, mid, t, active, "threat")
-        if not m["addresses"] and not (m.get("scope") or m.get("patterns") or m.get("considerations")):
-            col.add("mitigations", m, "addresses", mid, "a mitigation must address threats or state its scope, patterns or considerations")
-        for i, p in enumerate(m.get("patterns", [])):
-            if p not in kb.patterns:
-                col.add("mitigations", m["patterns"], i, mid, f"unknown cross-layer pattern {p}")
-        for i, c in enumerate(m.get("considerations", [])):
-            if c not in kb.considerations:
-                col.add("mitigations", m["considerations"], i, mid, f"unknown consideration {c}")
-    for (layer, letter), nums in sorted(by_group.items()):
-        if sorted(nums) != list(range(1, len(nums) + 1)):
-            col.add("mitigations", docs["mitigations"]["mitigations"], None, f"{layer}-{letter}",
-                    f"numbering of {layer}-{letter} must run 1..{len(nums)} without gaps, found {sorted(nums)}")
-    for layer in LAYER_ORDER:
-        for letter in TYPE_ORDER:
-            if (layer, letter) not in by_group:
-                col.add("mitigations", docs["mitigations"]["mitigations"], None, f"{layer}-{letter}",
-                        f"layer {layer} has no {kb.types[letter]['name'].lower()} mitigation")
-    if [t["letter"] for t in docs["mitigations"]["types"]] != TYPE_ORDER:
-        col.add("mitigations", docs["mitigations"]["types"], None, "", "types must be P, D, C, R in that order")
-
-    # --- blindspots
-    bnums = sorted(int(b[3:]) for b in kb.blindspots)
-    if bnums != list(range(1, len(bnums) + 1)):
-        col.add("blindspots", docs["blindspots"]["blindspots"], None, "", "blindspot IDs must run from BV-1 without gaps")
-    for b in docs["blindspots"]["blindspots"]:
-        for i, t in enumerate(b["related_threats"]):
-            ref("blindspots", b["related_threats"], i, b["id"], t, active, "threat")
-        for i, m in enumerate(b["suggested_mitigations"]):
-            ref("blindspots", b["suggested_mitigations"], i, b["id"], m, kb.mitigations, "mitigation")
-        for i, a in enumerate(b["atlas"]):
-            if a not in kb.atlas_techniques:
-                col.add("blindspots", b["atlas"], i, b["id"], f"ATLAS technique {a} is not in data/atlas.yaml")
-        if b["id"] not in kb.ref_items and kb.listed(b["id"]):
-            col.add("blindspots", b, "id", b["id"], "no checklist item asks about this blindspot")
-
-    # --- checklists
-    expected_sections = LAYER_ORDER + ["BV"]
-    if list(kb.sections) != expected_sections:
-        col.add("checklists", docs["checklists"]["sections"], None, "", f"sections must be {', '.join(expected_sections)} in order")
-    for s in docs["checklists"]["sections"]:
-        for item in s["items"]:
-            if not item["id"].startswith(f"CK-{s['id']}-"):
-                col.add("checklists", item, "id", item["id"], f"item ID must start with CK-{s['id']}-")
-            for i, r in enumerate(item["refs"]):
-                ref("checklists", item["refs"], i, item["id"], r, active | set(kb.blindspots), "threat or blindspot")
-            for i, v in enumerate(item.get("llm_top10", [])):
-                if v not in kb.llm:
-                    col.add("checklists", item["llm_top10"], i, item["id"], f"unknown LLM Top 10 ID {v}")
-
-    # --- patterns
-    pn = sorted(kb.patterns)
-    if pn != list(range(1, len(pn) + 1)):
-        col.add("patterns", docs["patterns"]["patterns"], None, "", "patterns must be numbered from 1 without gaps")
-    for p in docs["patterns"]["patterns"]:
-        for i, t in enumerate(p["threats"]):
-            ref("patterns", p["threats"], i, f"pattern {p['n']}", t, active, "threat")
-        for i, m in enumerate(p["mitigations"]):
-            ref("patterns", p["mitigations"], i, f"pattern {p['n']}", m, kb.mitigations, "mitigation")
-        for i, s in enumerate(p["steps"]):
-            if s["layer"] not in p["layers"]:
-                col.add("patterns", p["steps"], i, f"pattern {p['n']}", f"step layer {s['layer']} is not among the pattern's layers")
-    for k in kb.key_threats:
-        for i, t in enumerate(k["threats"]):
-            ref("patterns", k["threats"], i, k["label"], t, active, "threat")
-
-    # --- risk factors, phases, depth, templates
-    for f in docs["risk-factors"]["factors"]:
-        missing = [l for l in LAYER_ORDER if l not in f["per_layer"]]
-        if missing:
-            col.add("risk-factors", f, "per_layer", f["key"], f"per_layer lacks {', '.join(missing)}")
-    if sorted(kb.phases) != list(range(1, 11)):
-        col.add("phases", docs["phases"]["phases"], None, "", "phases must be 1..10")
-    tnames = {t["name"] for t in kb.templates.values()}
-    for p in docs["phases"]["phases"]:
-        for i, d in enumerate(p["depends_on"]):
-            if d >= p["n"]:
-                col.add("phases", p["depends_on"], i, f"phase {p['n']}", f"phase {p['n']} cannot depend on later phase {d}")
-        for i, t in enumerate(p["templates"]):
-            if t not in tnames:
-                col.add("phases", p["templates"], i, f"phase {p['n']}", f"unknown template {t!r}")
-    for d in docs["depth"]["depths"]:
-        for i, l in enumerate(d["layers"]):
-            if l not in kb.layers:
-                col.add("depth", d["layers"], i, d["key"], f"unknown layer {l}")
-
-    # --- scoring: complete matrices over the scales
-    sev = [s["level"] for s in kb.scoring["severity"]]
-    lik = [s["level"] for s in kb.scoring["likelihood"]]
-    for s in sev:
-        row = kb.scoring["matrix"].get(s)
-        if row is None or sorted(row) != sorted(lik):
-            col.add("scoring", docs["scoring"]["matrix"], s if row is not None else None, s, f"risk matrix row {s} must have one cell per likelihood level")
-    levels = [r["level"] for r in kb.scoring["risk_levels"]]
-    if levels != ["Low", "Medium", "High", "Critical"] or [r["value"] for r in kb.scoring["risk_levels"]] != [1, 2, 3, 4]:
-        col.add("scoring", docs["scoring"]["risk_levels"], None, "", "risk levels must be Low=1, Medium=2, High=3, Critical=4")
-    for e in ("Low", "Medium", "High"):
-        row = kb.scoring["cost_effectiveness"].get(e, {})
-        if sorted(row) != ["High", "Low", "Medium"]:
-            col.add("scoring", docs["scoring"]["cost_effectiveness"], e if e in kb.scoring["cost_effectiveness"] else None, e, "cost-effectiveness row must have Low, Medium and High cost cells")
-
-    # --- counts declared in meta.yaml
-    cnt = kb.meta["counts"]
-    for kind in ("core", "extended", "reserved"):
-        have = sum(t["kind"] == kind for t in kb.threats.values())
-        if have != cnt["threats"][kind]:
-            col.add("threats", docs["threats"]["threats"], None, kind, f"{have} {kind} threats, meta.yaml counts declare {cnt['threats'][kind]}")
-    for what, have, node in (("blindspots", len(kb.blindspots), docs["blindspots"]["blindspots"]),
-                             ("considerations", len(kb.considerations), docs["threats"]["considerations"])):
-        if have != cnt[what]:
-            col.add("blindspots" if what == "blindspots" else "threats", node, None, what, f"{have} {what}, meta.yaml counts declare {cnt[what]}")
-    for sid, s_ in kb.sections.items():
-        if len(s_["items"]) != cnt["checklist_items"].get(sid):
-            col.add("checklists", s_, "items", sid, f"{len(s_['items'])} checklist items, meta.yaml counts declare {cnt['checklist_items'].get(sid)}")
-    for layer in LAYER_ORDER:
-        by = kb.layer_mitigations(layer)
-        for i, letter in enumerate(TYPE_ORDER):
-            want = cnt["mitigations"].get(layer, [None] * 4)[i]
-            if len(by[letter]) != want:
-                col.add("mitigations", docs["mitigations"]["mitigations"], None, f"{layer}-{letter}",
-                        f"layer {layer} has {len(by[letter])} {kb.types[letter]['key']} mitigations, meta.yaml counts declare {want}")
-
-    # --- frameworks, case studies, decisions
-    for layer, t in kb.frameworks["layer_tactics"].items():
-        for i, a in enumerate(t["atlas"]):
-            if a not in kb.atlas_tactics:
-                col.add("frameworks", t["atlas"], i, layer, f"ATLAS tactic {a} is not in data/atlas.yaml")
-    for c in docs["case-studies"]["cases"]:
-        for i, t in enumerate(c["threats"]):
-            ref("case-studies", c["threats"], i, f"case {c['id']}", t, active, "threat")
-        if sorted(c["findings"]) != sorted(c["threats"]):
-            col.add("case-studies", c, "findings", f"case {c['id']}", "findings must have exactly one entry per threat of the case")
-        for i, p in enumerate(c.get("patterns", [])):
-            if p not in kb.patterns:
-                col.add("case-studies", c["patterns"], i, f"case {c['id']}", f"unknown pattern {p}")
-
-    # --- text: no markup, enough words, and every ID written in prose exists
-    for name, doc in docs.items():
-        if name == "atlas":
-            continue
-        for path, parent, key, s in _strings(doc):
-            ident = _ident(doc, path[:-1]) or _ident(doc, path)
-            m = MARKUP.search(s)
-            if m:
-                col.add(name, parent, key, ident, f"markup is not allowed in data text: {m.group(0)!r} (data is plain text)")
-            field = path[-1] if isinstance(path[-1], str) else path[-2]
-            need = MIN_WORDS.get((name, "consideration" if path[0] == "considerations" and field == "description" else field))
-            if need and len(s.split()) < need:
-                col.add(name, parent, key, ident, f"{field} needs at least {need} words, has {len(s.split())}")
-            if name in ("decisions", "meta", "templates", "depth"):
-                continue  # these name ID ranges and placeholders, not citations
-            if len(s.split()) < 3:
-                continue  # a bare ID field, not prose; reference fields are checked above
-            for tok in ids.ID_SHAPED.findall(s):
-                if tok in reserved:
-                    col.add(name, parent, key, ident, f"text cites reserved ID {tok}")
-                elif tok not in citable:
-                    col.add(name, parent, key, ident, f"text cites unknown ID {tok}")
-    for t in kb.active_threats():
-        if len(t["indicators"]) < 3:
-            col.add("threats", t, "indicators", t["id"], "at least 3 indicators are expected")
-    _check_atlas_lifecycle(kb, col)
-    _check_crosswalk(kb, col)
-    _check_lifecycle(kb, col)
-    dn = sorted(int(d[1:]) for d in kb.decisions)
-    if dn != list(range(1, len(dn) + 1)):
-        col.add("decisions", docs["decisions"]["decisions"], None, "", "decisions must run D01.. without gaps")
-    rn = sorted(int(r[1:]) for r in kb.rulings)
-    if rn != list(range(1, len(rn) + 1)):
-        col.add("decisions", docs["decisions"]["rulings"], None, "", "rulings must run R01.. without gaps")
-
-
-def _check_atlas_lifecycle(kb: KB, col: _Collector) -> None:
-    """Retired ATLAS IDs are gone from the list and name a successor that is in it; renamed IDs exist."""
-    retired = kb.atlas["retired"]
-    for i, r in enumerate(retired):
-        if r["id"] in kb.atlas_techniques or r["id"] in kb.atlas_mitigations:
-            col.add("atlas", retired, i, r["id"], "a retired ID must not stay in the list")
-        if r["replaced_by"] not in kb.atlas_techniques and r["replaced_by"] not in kb.atlas_mitigations:
-            col.add("atlas", retired[i], "replaced_by", r["id"], f"successor {r['replaced_by']} is not in the list")
-    for i, r in enumerate(kb.atlas["renamed"]):
-        if r["id"] not in kb.atlas_techniques and r["id"] not in kb.atlas_mitigations:
-            col.add("atlas", kb.atlas["renamed"], i, r["id"], "renamed ID is not in the list")
-
-
-def _check_lifecycle(kb: KB, col: _Collector) -> None:
-    """A deprecated or revoked ID says when and why; a revoked one names an active ID of the same type; nothing lists either."""
-    tables = {"threats": kb.threats, "blindspots": kb.blindspots, "mitigations": kb.mitigations}
-    for name, table in tables.items():
-        for ident, e in table.items():
-            status = e.get("status", "active")
-            for block in ("deprecated", "revoked"):
-                if (status == block) != (block in e):
-                    col.add(name, e, "status", ident, f"status {status} and a '{block}' block go together")
-            if status == "revoked" and "revoked" in e:
-                new = e["revoked"]["replaced_by"]
-                if new not in table or not kb.listed(new):
-                    col.add(name, e["revoked"], "replaced_by", ident, f"{new} must be an active ID of the same type")
-    unlisted = {i for t in tables.values() for i in t if kb.status_of(i) in ("deprecated", "revoked")}
-    for row in kb.docs["mapping"]["mapping"]:
-        if row["threat"] in unlisted:
-            col.add("mapping", row, "threat", row["threat"], "a deprecated or revoked threat leaves the matrix: remove its row")
-    for m in kb.mitigations.values():
-        for i, t in enumerate(m["addresses"]):
-            if t in unlisted:
-                col.add("mitigations", m["addresses"], i, m["id"], f"{t} is {kb.status_of(t)}: remove it from the list (its page stays)")
-    for item in kb.items.values():
-        for i, r in enumerate(item["refs"]):
-            if r in unlisted:
-                col.add("checklists", item["refs"], i, item["id"], f"{r} is {kb.status_of(r)}: remove it from the checklist")
-
-
-_CROSSWALK = ("llm_top10", "asi_top10", "cwe", "atlas")
-
-
-def _check_crosswalk(kb: KB, col: _Collector) -> None:
-    """Every crosswalk field of a threat or blindspot is filled or says why not; every LLM entry is used or says why not."""
-    tables = {"llm_top10": kb.llm, "asi_top10": kb.asi, "cwe": kb.cwe, "atlas": kb.atlas_techniques}
-    entries = [("threats", t) for t in kb.active_threats()] + [("blindspots", b) for b in kb.blindspots.values() if kb.listed(b["id"])]
-    for name, e in entries:
-        reasons = e.get("no_mapping", {})
-        for field in _CROSSWALK:
-            if not e[field] and not reasons.get(field):
-                col.add(name, e, field, e["id"], f"{field} is empty: map it, or say why nothing fits in no_mapping.{field}")
-            if e[field] and field in reasons:
-                col.add(name, e["no_mapping"], field, e["id"], f"no_mapping.{field} explains an empty list, but {field} is filled")
-        if name == "blindspots":
-            for field in ("llm_top10", "asi_top10", "cwe"):
-                for i, v in enumerate(e[field]):
-                    if v not in tables[field]:
-                        col.add(name, e[field], i, e["id"], f"unknown {field} value {v}")
-    used = {x for _, e in entries for ed in kb.llm_editions(e["llm_top10"]).values() for x in ed}
-    items = next(ed for ed in kb.frameworks["llm_top10"]["editions"] if ed["edition"] == "2025")["items"]
-    for i, it in enumerate(items):
-        cited = f"{it['id']}:2025"
-        if cited not in used and not it.get("unmapped"):
-            col.add("frameworks", items, i, cited, "no threat or blindspot maps to this entry: map one, or say why in 'unmapped'")
-        if cited in used and it.get("unmapped"):
-            col.add("frameworks", items[i], "unmapped", cited, "'unmapped' is set, but threats map to this entry")
-    for m in kb.mitigations.values():
-        for i, a in enumerate(m.get("atlas_mitigations", [])):
-            if a not in kb.atlas_mitigations:
-                col.add("mitigations", m["atlas_mitigations"], i, m["id"], f"ATLAS mitigation {a} is not in data/atlas.yaml")
+    for rule in crossref.RULES:
+        rule(kb, col)
 
 
 _CACHE: dict[str, tuple[str, KB]] = {}

@@ -19,7 +19,7 @@
 Cached documents are plain JSON, never pickle: reading a cache file cannot run code. They
 carry no line positions (yamlio.LDict), which only validation uses; the site build keeps
 calling ``kb.load_kb`` and validates in full. The one cached thing that is code, the
-validators fastjsonschema generates (validation.py), is loaded only from files owned by the
+validators fastjsonschema generates (jsonschema_check.py), is loaded only from files owned by the
 current user and writable by nobody else, in a directory with the same properties.
 """
 from __future__ import annotations
@@ -206,7 +206,7 @@ def load_kb(data_dir):
     return kb
 
 
-# ------------------------------------------------------------------ generated code (validation.py)
+# ------------------------------------------------------------------ generated code (jsonschema_check.py)
 def _trusted(path: Path) -> bool:
     """Owned by this user, not a symlink, not writable by group or others (file and its directory)."""
     getuid = getattr(os, "getuid", None)

@@ -232,9 +232,8 @@ def mark(kb: KB, folder: Path, phase: str, status: str, reason: str | None = Non
     state = read_state(kb, folder)
     if phase not in state["phases"]:
         raise ProjectError(f"unknown phase {phase!r}; use 1..10 or 10j")
-    allowed = {"pending", "in_progress", "complete", "skipped", "error"}
-    if status not in allowed:
-        raise ProjectError(f"unknown status {status!r}; use one of {', '.join(sorted(allowed))}")
+    if status not in engagement.PHASE_STATUSES:
+        raise ProjectError(f"unknown status {status!r}; use one of {', '.join(engagement.PHASE_STATUSES)}")
     if phase == "10j" and status in ("complete", "skipped"):
         raise ProjectError("threat-model.json is marked complete by `maestro export`, never by hand")
     if phase != "10j":

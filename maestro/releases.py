@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import exports
+from . import exports, paths
 from .kb import KB
 
-ROOT = Path(__file__).resolve().parent.parent / "releases"
+ROOT = paths.releases_dir()
 
 
 def _key(version: str) -> tuple:

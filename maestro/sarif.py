@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import urls
 from .checks import RULES
 
 _LEVEL = {"error": "error", "warning": "warning", "pending": "note"}
@@ -34,5 +35,5 @@ def report(findings, kb_version: str) -> dict:
             res["properties"] = {"pending": True}
         results.append(res)
     return {"$schema": SCHEMA, "version": "2.1.0",
-            "runs": [{"tool": {"driver": {"name": "maestro", "version": kb_version, "informationUri": "https://maestro-playbook.example.org/reference/check-rules/",
+            "runs": [{"tool": {"driver": {"name": "maestro", "version": kb_version, "informationUri": urls.SITE_URL + "reference/check-rules/",
                                           "rules": rules}}, "results": results}]}

@@ -1,15 +1,17 @@
 """JSON Schemas (draft 2020-12) for every data file.
 
 The schemas check shape: required fields, types, enumerations and ID formats. What a schema
-cannot express (references between files, numbering, word counts) is checked in kb.py.
+cannot express (references between files, numbering, word counts) is checked in crossref.py.
+Every field carries a "description" (DESCRIPTIONS below), the same meaning the data file's
+header comment gives it.
 They are published with the site under /schemas/.
 """
 from __future__ import annotations
 
-from . import ids
+from . import ids, urls
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-BASE = "https://maestro-playbook.example.org/schemas/"
+BASE = urls.SCHEMA_BASE
 
 
 def _id(rx):
@@ -65,6 +67,13 @@ LIFECYCLE = {
     "deprecated": obj({"reason": TEXT, "version": VERSION}),
     "revoked": obj({"replaced_by": TEXT, "version": VERSION, "reason": TEXT}),
 }
+# The external mappings a threat or blindspot carries (LLM entries with their edition: LLM01:2025).
+CROSSWALK_FIELDS = {
+    "llm_top10": _list(_id(ids.LLM_CITED)),
+    "asi_top10": _list(_id(ids.ASI)),
+    "cwe": _list(_id(ids.CWE)),
+    "atlas": _list(_id(ids.ATLAS_TECHNIQUE)),
+}
 # Why a crosswalk field is empty: {field: reason}. An empty LLM, Agentic Top 10, CWE or ATLAS list needs one.
 NO_MAPPING = {"type": "object", "propertyNames": {"enum": ["llm_top10", "asi_top10", "cwe", "atlas"]}, "additionalProperties": TEXT,
               "minProperties": 1}
@@ -76,10 +85,7 @@ _threat_active = obj(
         "kind": {"enum": ["core", "extended"]},
         **_prose_fields(),
         "stride": _list(STRIDE, 1),
-        "llm_top10": _list(_id(ids.LLM_CITED)),
-        "asi_top10": _list(_id(ids.ASI)),
-        "cwe": _list(_id(ids.CWE)),
-        "atlas": _list(_id(ids.ATLAS_TECHNIQUE)),
+        **CROSSWALK_FIELDS,
         "multi_agent_only": BOOL,
         "mcp": {"enum": ["core", "related"]},
         "partial_mitigations": _list(MIT, 1),
@@ -210,10 +216,7 @@ DATA = {
                         "layers": _list(LAYER7, 1),
                         "related_threats": _list(THREAT, 1),
                         "suggested_mitigations": _list(MIT, 1),
-                        "llm_top10": _list(_id(ids.LLM_CITED)),
-                        "asi_top10": _list(_id(ids.ASI)),
-                        "cwe": _list(_id(ids.CWE)),
-                        "atlas": _list(_id(ids.ATLAS_TECHNIQUE)),
+                        **CROSSWALK_FIELDS,
                         "no_mapping": NO_MAPPING,
                         **LIFECYCLE,
                         **_prose_fields(),
@@ -436,6 +439,376 @@ DATA = {
 }
 
 
+# ------------------------------------------------------------------ field descriptions
+# The meaning of every field, published in the schemas as "description". The header comment of
+# each data file explains the same fields for a reader of the YAML; tests/test_schema_docs.py
+# checks that the two name the same fields. Keys are a property name, or a dotted path of
+# property names where one name means different things in one file (the longest match wins).
+_LIFECYCLE_DOCS = {
+    "status": "Lifecycle of the ID: active (default), deprecated (page kept, left out of every list) or revoked (page redirects).",
+    "deprecated": "Why and in which knowledge-base version the ID was deprecated; required with status deprecated.",
+    "revoked": "Which active ID of the same type replaces this one, why, and since which version; required with status revoked.",
+    "reason": "One sentence on why.",
+    "version": "Knowledge-base version (x.y.z) in which the change took effect.",
+    "replaced_by": "The active ID that takes over.",
+}
+_CROSSWALK_DOCS = {
+    "llm_top10": "OWASP Top 10 for LLM Applications entries, cited with their edition (LLM01:2025).",
+    "asi_top10": "OWASP Top 10 for Agentic Applications IDs (ASI01..ASI10) this entry maps to.",
+    "cwe": "CWE IDs; each must be named in frameworks.yaml.",
+    "atlas": "MITRE ATLAS technique IDs; each must be listed in atlas.yaml.",
+    "no_mapping": "For each crosswalk list left empty, one sentence on why nothing fits.",
+}
+_PROSE_DOCS = {
+    "description": "What it is and why agent systems make it worse.",
+    "manifestation": "Where and how it shows up in real agent deployments.",
+    "indicators": "Observable signals that point to it.",
+    "example": "One concrete scenario.",
+}
+_EDITIONS_DOCS = {
+    "name": "The list's name as its publisher gives it.",
+    "publisher": "Who publishes the list.",
+    "current": "The edition this knowledge base treats as current.",
+    "editions": "Every edition the knowledge base knows, oldest first.",
+    "editions.edition": "Edition label, as the publisher writes it.",
+    "editions.published": "Publication date of the edition.",
+    "editions.adopted": "Knowledge-base version that first carried the edition.",
+    "editions.source": "Where the edition is published.",
+    "editions.items": "The entries of the edition.",
+    "editions.items.id": "Entry ID as the publisher writes it.",
+    "editions.items.name": "Entry title as published.",
+}
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "meta": {
+        "version": "Semantic version of this knowledge base; cited after an ID, as in MAESTRO T12 (v1.1.0).",
+        "released": "Release date of this version.",
+        "title": "Title of the site.",
+        "citation": "How to cite an ID; {id} and {version} are filled in.",
+        "site_url": "Address of the official site; its manifest.json is what forks are verified against.",
+        "upstream": "The upstream playbook whose facts (IDs, names, numbers, mappings) this knowledge base carries.",
+        "sources": "The documents the taxonomy and method rest on.",
+        "sources.document": "Title of the source document.",
+        "sources.version": "Version of the source document.",
+        "sources.date": "Date of that version.",
+        "id_authority": "Which party owns which range of IDs.",
+        "id_authority.ids": "The ID range.",
+        "id_authority.authority": "Who assigns and owns IDs in that range.",
+        "counts": "How many entries the data holds, declared so that a lost or added entry is noticed.",
+        "counts.threats": "Threats by kind.",
+        "counts.threats.core": "Number of core threats.",
+        "counts.threats.extended": "Number of extended threats.",
+        "counts.threats.reserved": "Number of reserved threat IDs.",
+        "counts.blindspots": "Number of blindspots.",
+        "counts.considerations": "Number of unnumbered threat considerations.",
+        "counts.checklist_items": "Checklist items per section.",
+        "counts.mitigations": "Mitigations per layer, as counts of preventive, detective, corrective and deterrent controls.",
+    },
+    "layers": {
+        "layers": "The seven architectural layers and the cross-layer dimension, in order.",
+        "id": "L1..L7, or CL for the cross-layer dimension; never changes and names the layer's page.",
+        "name": "Canonical layer name, used everywhere on the site.",
+        "short_label": "Compact label for narrow places such as matrix column heads.",
+        "vertical": "True for the single layer that runs through all the others (L6).",
+        "summary": "One sentence on what the layer covers.",
+        "description": "What belongs to the layer, what makes it risky in agent systems, and its neighbours.",
+        "components": "Typical components an engineer places at this layer in Phase 2.",
+        "key_questions": "Questions to ask about one's own system at this layer.",
+    },
+    "threats": {
+        "threats": "One entry per threat ID, in numeric order, reserved IDs included.",
+        "id": "T<n>; stable forever and names the threat's page.",
+        "name": "Canonical name from the taxonomy; the only name shown next to the ID.",
+        "short_label": "Optional compact label for narrow tables.",
+        "kind": "core (T1-T15, OWASP), extended (T16-T47, this playbook) or reserved.",
+        **_PROSE_DOCS,
+        "stride": "STRIDE categories the threat falls under.",
+        **_CROSSWALK_DOCS,
+        "multi_agent_only": "True when the threat needs several agents, so single-agent systems skip it.",
+        "mcp": "The threat's role in MCP deployments: core or related.",
+        "partial_mitigations": "Catalog controls that partly help against a threat no control addresses.",
+        "gap_note": "Why the threat has no catalog control at all.",
+        "note": "For a reserved ID: what the reservation is kept for.",
+        **_LIFECYCLE_DOCS,
+        "considerations": "Threats the taxonomy names without an ID; no page of their own, never cited by ID.",
+        "considerations.key": "Stable slug that refers to the consideration inside data/.",
+        "considerations.name": "The name the taxonomy gives it.",
+        "considerations.layer": "Layer under which the taxonomy lists it.",
+        "considerations.description": "What the consideration is.",
+        "considerations.related_threats": "Numbered threats closest to it.",
+        "considerations.llm_top10": "LLM Top 10 2025 entries the taxonomy tags it with.",
+    },
+    "mapping": {
+        "mapping": "One row per threat: the layers it touches, each marked primary or secondary.",
+        "threat": "Threat ID of the row (never a reserved one).",
+    },
+    "mitigations": {
+        "types": "The four control types, in the order P, D, C, R.",
+        "letter": "Type letter, the type part of a mitigation ID: P, D, C or R.",
+        "key": "Lower-case type key: preventive, detective, corrective or deterrent.",
+        "types.name": "Type name shown on the site.",
+        "timing": "When a control of this type acts.",
+        "purpose": "What a control of this type is for.",
+        "when_to_use": "When to reach for this type.",
+        "mitigations": "One entry per control, in catalog order.",
+        "id": "<layer>-<type letter><n> (L3-D2, CL-P1): the layer and type are read from the ID; numbers run from 1 per layer and type.",
+        "name": "Canonical control name.",
+        "addresses": "Threat IDs the control addresses; the reverse index is computed on load.",
+        "scope": "For a control aimed at no single threat: all (every threat) or cross-layer (every cross-layer chain).",
+        "patterns": "Cross-layer pattern numbers the control targets.",
+        "considerations": "Keys of unnumbered threat considerations the control targets.",
+        "atlas_mitigations": "ATLAS mitigation IDs for the same kind of control.",
+        "description": "What the control does, what it reduces and where it stops.",
+        "implementation": "Practical notes on building the control.",
+        **_LIFECYCLE_DOCS,
+    },
+    "blindspots": {
+        "blindspots": "Threat classes the numbered taxonomy covers poorly, to be scanned for explicitly.",
+        "id": "BV-<n>; stable, names the blindspot's page.",
+        "name": "Canonical blindspot name.",
+        "layers": "Layers where the blindspot shows up.",
+        "related_threats": "Numbered threats it sits closest to or slips between.",
+        "suggested_mitigations": "The nearest catalog controls.",
+        **_CROSSWALK_DOCS,
+        **_PROSE_DOCS,
+        **_LIFECYCLE_DOCS,
+    },
+    "checklists": {
+        "sections": "Checklist sections in the order Phase 6 uses them: one per layer, then cross-layer and blindspots.",
+        "sections.id": "Section: L1..L7, CL or BV.",
+        "title": "Section heading shown on the site.",
+        "items": "The questions, in the order a facilitator asks them.",
+        "items.id": "CK-<section>-<nn>; stable, never reused after an item is retired.",
+        "text": "The question.",
+        "refs": "Threat or blindspot IDs the question probes.",
+        "llm_top10": "OWASP LLM Top 10 entries the item relates to, with their edition.",
+    },
+    "patterns": {
+        "patterns": "The cross-layer threat patterns.",
+        "n": "Pattern number, from 1.",
+        "name": "Canonical pattern name, with arrows written ->.",
+        "layers": "Layers the chain passes through, in order of first appearance.",
+        "single_agent": "True when the pattern also applies to single-agent systems.",
+        "threats": "Numbered threats that take part in the chain.",
+        "mitigations": "Catalog controls that break the chain.",
+        "description": "How the chain works.",
+        "steps": "The chain, one step per layer hop.",
+        "steps.layer": "Layer of the step.",
+        "steps.text": "What happens at that step.",
+        "key_threats": "Cross-layer threats to confirm during Phase 6.",
+        "label": "Name of the key cross-layer threat.",
+        "key_threats.threats": "Taxonomy IDs the key threat is tied to.",
+    },
+    "risk-factors": {
+        "factors": "The four agentic risk factors that amplify every threat.",
+        "key": "Stable key: non_determinism, autonomy, identity or a2a.",
+        "n": "Factor number, 1..4.",
+        "name": "Canonical factor name.",
+        "summary": "One line for the quick-reference card.",
+        "description": "What the factor is and how it amplifies threats.",
+        "per_layer": "How the factor shows up at each layer, L1..L7 and CL.",
+        "single_agent": "How far the factor applies to a single-agent system: full or reduced.",
+    },
+    "phases": {
+        "phases": "The ten modeling phases, in order.",
+        "n": "Phase number, 1..10.",
+        "name": "Canonical phase name.",
+        "objective": "What the phase is for.",
+        "inputs": "What the phase needs.",
+        "steps": "The phase's steps, in order, as short labels.",
+        "outputs": "What the phase produces.",
+        "output_file": "File name of the phase's output in an engagement folder.",
+        "templates": "Names of the templates the phase fills.",
+        "agent_driven": "True when an assistant can derive the phase from earlier outputs and the playbook.",
+        "depends_on": "Phases that must be complete first.",
+        "considerations": "One note per agentic risk factor, keyed as in risk-factors.yaml.",
+        "non_determinism": "What non-determinism means for this phase.",
+        "autonomy": "What autonomy means for this phase.",
+        "identity": "What identity management means for this phase.",
+        "a2a": "What agent-to-agent communication means for this phase.",
+        "flow": "Which phases may run in parallel, which run strictly in order, and which may be skipped.",
+        "parallel_after_2": "Phases that may run in any order or together once phase 2 is complete.",
+        "strictly_sequential": "Phases that run strictly in this order.",
+        "lightweight_phases": "Phases the lightweight path runs.",
+        "lightweight_skipped": "Phases the lightweight path skips.",
+        "skippable_with_reason": "Phases any depth may skip with a recorded reason.",
+        "reentry": "Which phase to re-enter after a kind of change; every later phase is then revisited.",
+        "change": "The kind of change.",
+        "re_enter_at": "Phase to re-enter at.",
+    },
+    "depth": {
+        "questions": "The five yes/no questions that choose the depth, in the order asked.",
+        "questions.n": "Question number.",
+        "questions.text": "The question.",
+        "depths": "The analysis depths.",
+        "key": "Depth key, as state.json records it.",
+        "name": "Depth name.",
+        "when": "Which answers lead to this depth.",
+        "phases": "Which phases run, and how thoroughly.",
+        "layers": "Layers in scope.",
+        "effort": "Typical effort.",
+        "rules": "How the answers decide depth and layer scope.",
+        "first_yes_decides_depth": "The first question answered yes sets the depth.",
+        "multi_agent_adds_all_layers": "A yes to question 5 puts all seven layers and the cross-layer dimension in scope, whatever the depth.",
+        "mvtm": "The minimum viable threat model: what the lightweight path must still deliver.",
+    },
+    "scoring": {
+        "severity": "Severity scale, lowest first.",
+        "likelihood": "Likelihood scale, lowest first.",
+        "level": "Level name.",
+        "meaning": "Our guidance for picking this level.",
+        "matrix": "Risk level for each severity (outer key) and likelihood (inner key).",
+        "risk_levels": "Risk levels with their numeric value, required action and timeframe.",
+        "risk_levels.value": "Numeric value, used by effective risk.",
+        "action": "What the level requires.",
+        "timeframe": "By when.",
+        "attack_vector": "Qualitative attack-vector modifier; listed first is ranked first on ties.",
+        "attack_complexity": "Qualitative attack-complexity modifier; listed first is ranked first on ties.",
+        "value": "Modifier value.",
+        "effect": "Effect on priority.",
+        "implementation_status": "The single vocabulary of implementation status, with numeric values.",
+        "implementation_status.status": "Status name.",
+        "implementation_status.key": "Status key.",
+        "implementation_status.value": "Control credit of the status, 0..1.",
+        "effective_risk": "How effective risk is computed: risk value x (1 - control credit).",
+        "formula": "The formula, written out.",
+        "min": "Lowest possible effective risk.",
+        "max": "Highest possible effective risk.",
+        "multiple_mitigations": "How the control credit is found when several controls address a threat.",
+        "partial_coverage_value": "The most credit a control covering only part of the threat can earn.",
+        "cost": "Mitigation cost scale.",
+        "effectiveness": "Mitigation effectiveness scale.",
+        "cost_effectiveness": "Advice for each effectiveness (outer key) and cost (inner key).",
+        "required_controls": "Control types every threat at a risk level must have.",
+        "gap_flags": "Findings Phase 7 reports.",
+        "gap_flags.key": "Flag key.",
+        "gap_flags.severity": "How serious the finding is.",
+        "prioritisation": "The ranking workflow, step by step.",
+        "review_schedule": "How often a residual risk of each level is reviewed (Phase 9).",
+        "dispositions": "What may be decided about a residual risk (Phase 9).",
+        "remediation_buckets": "Roadmap buckets of Phase 10, each with a deadline.",
+        "bucket": "Bucket name.",
+        "days": "Deadline in days.",
+        "rule": "Which threats go in the bucket.",
+    },
+    "templates": {
+        "templates": "The working templates, in the order the templates chapter presents them.",
+        "key": "Stable slug: anchor on the templates page and section of skeleton files.",
+        "name": "Template name.",
+        "phases": "Phases that fill the template.",
+        "purpose": "One sentence on what the template is for.",
+        "id_format": "How records of this template are numbered.",
+        "fields": "The fields of a form template.",
+        "fields.name": "Field name.",
+        "values": "The values allowed in the field.",
+        "hint": "What to write in the field.",
+        "examples": "Example entries.",
+        "columns": "Column heads of a tabular template.",
+        "rows": "Row labels of a tabular template; layers means one row per MAESTRO layer.",
+        "tables": "The tables of a template made of several.",
+        "tables.title": "Table heading.",
+    },
+    "frameworks": {
+        "stride": "The STRIDE categories and what each means in agent systems.",
+        "letter": "STRIDE letter.",
+        "stride.name": "Category name.",
+        "agentic_focus": "What the category means in agent systems.",
+        "llm_top10": "OWASP Top 10 for LLM Applications, by edition.",
+        "asi_top10": "OWASP Top 10 for Agentic Applications, by edition, titles as published.",
+        "agentic_threats": "OWASP's Agentic AI Threats and Mitigations guide, by edition.",
+        **{f"{lst}.{k}": v for lst in ("llm_top10", "asi_top10", "agentic_threats") for k, v in _EDITIONS_DOCS.items()},
+        "layers": "MAESTRO layers the 2025 entry touches.",
+        "was_2025": "The 2025 entry a 2026 entry continues; layers and threats are derived from it.",
+        "unmapped": "On a 2025 entry no threat or blindspot maps: the reason why.",
+        "former_names": "How the first release spelled the title, for maestro migrate.",
+        "nearest": "The MAESTRO threats nearest to an OWASP entry that is not ours.",
+        "cwe": "CWE ID -> MITRE's name, one name per ID.",
+        "layer_tactics": "Adversary tactics typical at each layer.",
+        "layer_tactics.atlas": "ATLAS tactic IDs (atlas.yaml).",
+        "attack": "MITRE ATT&CK tactic names.",
+        "combinations": "Which frameworks to combine for which job.",
+        "scenario": "The job.",
+        "use": "The frameworks to combine for it.",
+        "regulatory": "How phases and layers line up with regulations and standards.",
+    },
+    "atlas": {
+        "source": "The pinned ATLAS edition and how its pages are addressed.",
+        "edition": "Pinned edition, YYYY.MM.",
+        "basis": "What the list was built from.",
+        "source.name": "Name of the source.",
+        "technique_url": "URL pattern of a technique page; {id} is replaced by the ID.",
+        "tactic_url": "URL pattern of a tactic page; {id} is replaced by the ID.",
+        "mitigation_url": "URL pattern of a mitigation page; {id} is replaced by the ID.",
+        "tactics": "Every ATLAS tactic.",
+        "techniques": "Every ATLAS technique and sub-technique.",
+        "mitigations": "Every ATLAS mitigation.",
+        "id": "ATLAS ID.",
+        "name": "Name as MITRE gives it.",
+        "techniques.tactics": "Tactics the technique serves.",
+        "parent": "For a sub-technique: its parent technique.",
+        "added_in": "Edition that added the ID.",
+        "retired": "IDs MITRE retired, with their successor.",
+        "retired.name": "Name the ID had when it was retired.",
+        "retired_in": "Edition that retired the ID.",
+        "replaced_by": "The listed ID that takes over.",
+        "renamed": "IDs MITRE renamed; each keeps its ID.",
+        "former_name": "The name before the change.",
+        "renamed_in": "Edition that renamed the ID.",
+    },
+    "case-studies": {
+        "cases": "The case studies: plausible systems analysed with the extended taxonomy, not incident reports.",
+        "id": "Case letter A, B or C; anchor on the case studies page.",
+        "name": "Case name.",
+        "threats": "Taxonomy threats the case exercises.",
+        "patterns": "Cross-layer patterns the case exercises.",
+        "summary": "The system and why it is interesting.",
+        "findings": "For each threat ID of the case: what the analysis found.",
+        "lessons": "What carries over to other systems.",
+    },
+    "glossary": {
+        "terms": "Terms used in the playbook.",
+        "term": "The term as the playbook writes it.",
+        "definition": "Our definition.",
+        "acronyms": "Acronyms used in the playbook.",
+        "acronym": "The acronym.",
+        "expansion": "What it stands for.",
+        "note": "Why it matters here.",
+    },
+    "decisions": {
+        "decisions": "How each inconsistency found in the upstream playbook is resolved, one entry per defect.",
+        "decisions.id": "D<nn>, the defect number in the facts reference.",
+        "rulings": "Rulings on questions the upstream playbook leaves open.",
+        "rulings.id": "R<nn>.",
+        "topic": "A few words naming the problem.",
+        "decision": "What we decided, and why.",
+        "where": "The data files or pages that carry the decision.",
+    },
+}
+
+
+def _described(schema, docs: dict, path=()):
+    """A copy of ``schema`` with a description on every property ``docs`` explains (longest dotted match)."""
+    if isinstance(schema, list):
+        return [_described(s, docs, path) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for k, v in schema.items():
+        if k == "properties":
+            out[k] = {}
+            for name, sub in v.items():
+                sub = _described(sub, docs, path + (name,))
+                full = path + (name,)
+                text = next((docs[".".join(full[i:])] for i in range(len(full)) if ".".join(full[i:]) in docs), None)
+                out[k][name] = {**sub, "description": text} if text and isinstance(sub, dict) else sub
+        elif k in ("items", "additionalProperties", "oneOf", "anyOf", "allOf", "then", "else"):
+            out[k] = _described(v, docs, path)
+        else:
+            out[k] = v
+    return out
+
+
+DATA = {name: _described(schema, DESCRIPTIONS.get(name, {})) for name, schema in DATA.items()}
+
 def data_schema(name: str) -> dict:
     """The published schema of one data file."""
-    return {"$schema": DRAFT, "$id": f"{BASE}data/{name}.schema.json", "title": f"MAESTRO data file {name}.yaml", **DATA[name]}
+    return {"$schema": DRAFT, "$id": urls.schema_id(f"data/{name}"), "title": f"MAESTRO data file {name}.yaml", **DATA[name]}

@@ -1,4 +1,14 @@
-"""The URL contract: where the page of each ID lives. Published; never changes."""
+"""The URL contract: where the site lives and where the page of each ID lives. Published; never changes."""
+
+# The official site's address; data/meta.yaml's site_url says the same (tests/test_schema_docs.py checks).
+SITE_URL = "https://maestro-playbook.example.org/"
+# Where the published JSON Schemas live (their $id): every schema URL is built from this one constant.
+SCHEMA_BASE = f"{SITE_URL}schemas/"
+
+
+def schema_id(name: str) -> str:
+    """The $id of a published schema, e.g. schema_id("state") or schema_id("data/threats")."""
+    return f"{SCHEMA_BASE}{name}.schema.json"
 
 
 def src_of(kind: str, ident) -> str:

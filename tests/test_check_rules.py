@@ -21,7 +21,14 @@ from conftest import KB, ROOT, maestro_cli
 from maestro import checks, engagement, scoring
 
 FIXTURE = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
-FILES = {n: p["output_file"] for n, p in KB.phases.items()}
+class _PhaseFiles:
+    """Phase number -> output file name, read from the knowledge base when first needed."""
+
+    def __getitem__(self, n):
+        return KB.phases[n]["output_file"]
+
+
+FILES = _PhaseFiles()
 
 
 class Eng:
@@ -438,7 +445,7 @@ def plant_revoked(e):
     """A knowledge base where T44 is revoked in favour of T8 (patched in memory), and the model still cites T44."""
     import copy
     e.insert_prose(6, "Logging gaps as in T44 apply too.")
-    kb = copy.copy(KB)
+    kb = copy.copy(KB.load())  # a copy of the loaded KB: copying the LazyKB proxy would keep its methods on the original
     kb.threats = dict(KB.threats, T44=dict(KB.threats["T44"], status="revoked", revoked={"replaced_by": "T8", "version": "9.9.9", "reason": "test"}))
     e.kb = kb
     return Want(FILES[6], "T44")

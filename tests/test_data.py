@@ -5,14 +5,15 @@ import re
 
 import pytest
 
-from conftest import KB
+from conftest import KB, kb_ids
 from maestro import ids
-from maestro.kb import LAYER_ORDER, MARKUP, TYPE_ORDER
+from maestro.crossref import MARKUP
+from maestro.kb import LAYER_ORDER, TYPE_ORDER
 
-ACTIVE = [t["id"] for t in KB.active_threats()]
-RESERVED = [t["id"] for t in KB.reserved_threats()]
-BVS = list(KB.blindspots)
-MITS = list(KB.mitigations)
+ACTIVE = kb_ids(lambda kb: [t["id"] for t in kb.active_threats()])
+RESERVED = kb_ids(lambda kb: [t["id"] for t in kb.reserved_threats()])
+BVS = kb_ids(lambda kb: kb.blindspots)
+MITS = kb_ids(lambda kb: kb.mitigations)
 
 
 def words(s: str) -> int:
@@ -125,7 +126,7 @@ def test_glossary_explained():
 
 
 def test_no_markup_in_data_text():
-    from maestro.kb import _strings
+    from maestro.crossref import strings as _strings
     for name, doc in KB.docs.items():
         for path, _, _, s in _strings(doc):
             assert not MARKUP.search(s), (name, path, s)

@@ -9,7 +9,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import DATA, KB, REFERENCE, maestro_cli
+from conftest import DATA, KB, REFERENCE, kb_ids, maestro_cli
 from maestro import checks, migrate
 
 pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason="shared/reference not beside the checkout")
@@ -45,7 +45,7 @@ def _cited():
         yield b["id"], b
 
 
-@pytest.mark.parametrize("ident,entry", list(_cited()), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize("ident,entry", kb_ids(lambda kb: _cited(), arity=2), ids=lambda x: x if isinstance(x, str) else "")
 def test_cited_external_ids_exist_in_their_edition(ident, entry, editions, atlas_allowed):
     llm = {f"{i['id']}:{ed}" for ed, e in editions["owasp_llm_top10"]["editions"].items() for i in e["items"]}
     asi = {i["id"] for i in editions["owasp_agentic_top10_2026"]["items"]}
@@ -56,7 +56,7 @@ def test_cited_external_ids_exist_in_their_edition(ident, entry, editions, atlas
     assert set(entry["atlas"]) <= atlas_allowed, ident
 
 
-@pytest.mark.parametrize("mid", [m for m in KB.mitigations if KB.mitigations[m].get("atlas_mitigations")])
+@pytest.mark.parametrize("mid", kb_ids(lambda kb: [m for m in kb.mitigations if kb.mitigations[m].get("atlas_mitigations")]))
 def test_atlas_mitigation_crosswalk_exists(mid, atlas_allowed):
     assert set(KB.mitigations[mid]["atlas_mitigations"]) <= atlas_allowed
 

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 
 from conftest import DATA, KB, ROOT
-from maestro import KBError, engagement, integrity, kb as kbmod, kbcache, load_kb, schemas, validation
+from maestro import KBError, engagement, integrity, jsonschema_check as validation, kb as kbmod, kbcache, load_kb, schemas
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def entry_of(f: Path) -> tuple[dict, dict]:
 
 def content(kb) -> dict:
     """Everything a KB holds, as plain data (LDict/LList compare equal to dict/list)."""
-    return {k: v for k, v in vars(kb).items()}
+    return {k: v for k, v in vars(kb.load() if hasattr(kb, "load") else kb).items()}  # conftest.KB is a lazy proxy
 
 
 def no_validation(monkeypatch):

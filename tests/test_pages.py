@@ -6,13 +6,13 @@ import posixpath
 
 import pytest
 
-from conftest import KB, page
+from conftest import KB, kb_ids, page
 from maestro.kb import LAYER_ORDER
 from maestro.urls import url_of
 
 pytestmark = pytest.mark.build
 
-ALL = [(info["type"], ident) for ident, info in KB.all_ids().items()]
+ALL = kb_ids(lambda kb: [pytest.param(info["type"], ident, id=ident) for ident, info in kb.all_ids().items()], arity=2)
 
 
 def resolve(base_url: str, href: str) -> str:
@@ -28,7 +28,7 @@ def targets(site, url) -> set[str]:
     return {resolve(url, h) for h in p.hrefs() if not h.startswith(("http:", "https:", "mailto:"))}
 
 
-@pytest.mark.parametrize("kind,ident", ALL, ids=[i for _, i in ALL])
+@pytest.mark.parametrize("kind,ident", ALL)
 def test_page_title_and_h1(site, kind, ident):
     p = page(site, url_of(kind, ident))
     name = KB.all_ids()[ident]["name"]
@@ -38,7 +38,7 @@ def test_page_title_and_h1(site, kind, ident):
     assert f"MAESTRO {ident} (v{KB.version})" in p.text, "citation with version"
 
 
-THREATS = [t["id"] for t in KB.active_threats()]
+THREATS = kb_ids(lambda kb: [t["id"] for t in kb.active_threats()])
 
 
 @pytest.mark.parametrize("tid", THREATS)
@@ -69,7 +69,7 @@ def test_threat_page_links(site, tid):
         assert f"Pattern {n}:" in p.text
 
 
-@pytest.mark.parametrize("mid", list(KB.mitigations))
+@pytest.mark.parametrize("mid", kb_ids(lambda kb: kb.mitigations))
 def test_mitigation_page_links_back(site, mid):
     url = url_of("mitigation", mid)
     got = targets(site, url)
@@ -83,7 +83,7 @@ def test_mitigation_page_links_back(site, mid):
     assert KB.types[KB.mitigation_type(mid)]["name"] in page(site, url).text
 
 
-@pytest.mark.parametrize("bid", list(KB.blindspots))
+@pytest.mark.parametrize("bid", kb_ids(lambda kb: kb.blindspots))
 def test_blindspot_page_links(site, bid):
     url = url_of("blindspot", bid)
     got = targets(site, url)
@@ -115,7 +115,7 @@ def test_layer_page_links(site, lid):
         assert item["id"] in p.text
 
 
-@pytest.mark.parametrize("tid", [t["id"] for t in KB.reserved_threats()])
+@pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.reserved_threats()]))
 def test_reserved_page(site, tid):
     p = page(site, url_of("threat", tid))
     assert "This ID is reserved" in p.text

@@ -40,8 +40,8 @@ def test_prose_links_ids_and_escapes():
 def test_autolink_links_ids_with_names():
     out = link_ids("See T12, BV-7 and CL-P1.", KB, "playbook/02-threat-taxonomy.md")
     assert '[T12](../threats/T12.md "Agent Communication Poisoning")' in out
-    assert '[BV-7](../blindspots/BV-7.md "Agent Memory Injection via A2A")' in out
-    assert '[CL-P1](../mitigations/CL-P1.md "Defense in Depth")' in out
+    assert '[BV\\-7](../blindspots/BV-7.md "Agent Memory Injection via A2A")' in out   # the label is escaped like any data text
+    assert '[CL\\-P1](../mitigations/CL-P1.md "Defense in Depth")' in out
 
 
 def test_autolink_leaves_code_links_headings_and_html_alone():

@@ -1,13 +1,21 @@
-"""Bad input in data/ stops everything with a message naming file, line and ID."""
+"""Bad input in data/ stops everything with a message naming file, line and ID.
+
+``CASES`` is the table: one row per message kind of every cross-reference rule
+(maestro/crossref.py, ``RULES``) and representative YAML and schema errors. Each row edits a
+copy of the real data/ (a text replacement inside one entry), loads it, and asserts that a
+problem with exactly that file, line, ID and message is among those KBError lists. A rule in
+the registry without a row fails ``test_every_rule_has_a_row``.
+"""
 from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass, field
 
 import pytest
 
 from conftest import DATA, mkdocs
-from maestro import KBError, load_kb
+from maestro import KBError, crossref, load_kb
 
 
 @pytest.fixture
@@ -17,185 +25,329 @@ def data(tmp_path):
     return dst
 
 
-def edit(path, old, new, count=1):
-    text = path.read_text()
-    assert old in text, f"fixture text not found: {old!r}"
-    path.write_text(text.replace(old, new, count))
+# ------------------------------------------------------------------ edits
+@dataclass(frozen=True)
+class Edit:
+    """One text edit of data/<file>.yaml. mode "replace": the first ``old`` after ``after`` becomes
+    ``new``; "regex": every match of the pattern ``old`` (DOTALL) becomes ``new``; "cut": delete from
+    ``old`` up to (not including) the next ``new``, both after ``after``; "delete": remove the file."""
+    file: str
+    old: str = ""
+    new: object = ""
+    after: str = ""
+    mode: str = "replace"
+
+    def apply(self, data_dir):
+        path = data_dir / f"{self.file}.yaml"
+        if self.mode == "delete":
+            path.unlink()
+            return
+        text = path.read_text()
+        if self.mode == "regex":
+            out, n = re.subn(self.old, self.new, text, flags=re.DOTALL)
+            assert n, f"pattern not found in {self.file}: {self.old!r}"
+        else:
+            i = text.index(self.old, text.index(self.after) if self.after else 0)
+            j = text.index(self.new, i + len(self.old)) if self.mode == "cut" else i + len(self.old)
+            out = text[:i] + ("" if self.mode == "cut" else self.new) + text[j:]
+        path.write_text(out)
 
 
-def splice(path, anchor, start, end, new):
-    """Replace the text from marker ``start`` up to marker ``end`` (kept) with ``new``; both are
-    searched after ``anchor``, so edits land inside the entry of one ID."""
-    text = path.read_text()
-    i = text.index(start, text.index(anchor))
-    j = text.index(end, i + len(start))
-    path.write_text(text[:i] + new + text[j:])
+def E(file, old, new, after=""):
+    return Edit(file, old, new, after)
 
 
-def insert_after(path, anchor, marker, new):
-    """Insert ``new`` right after ``marker``, the first one following ``anchor``."""
-    text = path.read_text()
-    i = text.index(marker, text.index(anchor)) + len(marker)
-    path.write_text(text[:i] + new + text[i:])
+def R(file, pattern, repl):
+    return Edit(file, pattern, repl, mode="regex")
 
 
-def problems(data_dir):
+def cut(file, after, start, end):
+    """Delete from ``start`` up to ``end`` (kept), both searched after ``after``."""
+    return Edit(file, start, end, after, mode="cut")
+
+
+def drop_tail(file, start):
+    """Delete from the line ``start`` to the end of the file."""
+    return R(file, "\n" + re.escape(start) + ".*", "\n")
+
+
+def drop_item(file, item):
+    """Remove ``item`` from every flow list ``[..]`` in the file."""
+    return R(file, r"(, )?" + re.escape(item) + r"(, )?", lambda m: ", " if m.group(1) and m.group(2) else "")
+
+
+def line_in(text, needle, after="", nth=1):
+    i = (text.index(after) if after else 0) - 1
+    for _ in range(nth):
+        i = text.index(needle, i + 1)
+    return text.count("\n", 0, i) + 1
+
+
+# ------------------------------------------------------------------ the table
+@dataclass(frozen=True)
+class Case:
+    rule: str            # crossref rule function name, or "yaml" / "schema" / "files"
+    file: str            # data file the problem must name
+    ident: str           # ID the problem must name ("" for none)
+    message: str         # the exact message, or its start when it ends with "..."
+    at: tuple            # (needle, after[, nth]): the line holding the nth needle after `after` (default: first)
+    edits: tuple = field(default=())
+
+    @property
+    def name(self):
+        return f"{self.rule}:{self.message[:50]}"
+
+
+def case(rule, file, ident, message, at, *edits):
+    return Case(rule, file, ident, message, at if isinstance(at, tuple) else (at, ""), edits)
+
+
+# The schema needs eight layers with valid IDs: a second L7 in place of CL leaves CL unknown.
+NO_CL_LAYER = E("layers", "- id: CL\n", "- id: L7\n")
+
+CASES = [
+    # --- reading and schema
+    case("files", "patterns", "", "file missing", ("", ""), Edit("patterns", mode="delete")),
+    case("yaml", "mitigations", "", "malformed YAML: ...", ("  name:", "  name: [unclosed\n", 2),
+         E("mitigations", "- id: L3-D2\n", "- id: L3-D2\n  name: [unclosed\n")),
+    case("yaml", "layers", "", "malformed YAML: duplicate key 'short_label'...", ("  short_label: Again", ""),
+         E("layers", "  short_label: Data Ops\n", "  short_label: Data Ops\n  short_label: Again\n")),
+    case("schema", "blindspots", "BV-3", "blindspots/2: 'example' is a required property", ("- id: BV-3", ""),
+         cut("blindspots", "- id: BV-3", "  example:", "\n- id: BV-4")),
+    case("schema", "mitigations", "L3-X2", "mitigations/...", ("- id: L3-X2", ""), E("mitigations", "- id: L3-D2\n", "- id: L3-X2\n")),
+    case("schema", "threats", "T1", "threats/0/kind: 'major' is not one of ['core', 'extended']...", ("  kind: major", ""),
+         E("threats", "  kind: core", "  kind: major", "- id: T1\n")),
+    # --- check_unique
+    case("check_unique", "mitigations", "L3-D2", "duplicate ID L3-D2 (first defined in data/mitigations.yaml)", ("- id: L3-D2", "- id: L3-D2\n", 2),
+         E("mitigations", "- id: L3-D3\n", "- id: L3-D2\n")),
+    case("check_unique", "threats", "T2", "name 'Memory Poisoning' already used by T1", ("  name: Memory Poisoning", "- id: T2\n"),
+         R("threats", r"(- id: T2\n  name: )[^\n]*", r"\1Memory Poisoning")),
+    # --- check_layers
+    case("check_layers", "layers", "", "layers must be exactly L1, L2, L3, L4, L5, L6, L7, CL in that order", "- id: L2",
+         R("layers", r"(- id: L1\n.*?)(- id: L2\n.*?)(?=- id: L3\n)", r"\2\1")),
+    case("check_layers", "layers", "", "exactly one vertical layer, L6, is expected", "- id: L1",
+         E("layers", "  name: Data Operations\n", "  name: Data Operations\n  vertical: true\n")),
+    # --- check_threats
+    case("check_threats", "threats", "", "threat IDs must run from T1 without gaps (reserve an ID instead of leaving a hole)", "- id: T1\n",
+         E("threats", "- id: T47\n", "- id: T49\n")),
+    case("check_threats", "threats", "T16", "core threats are T1-T15", ("  kind: core", "- id: T16\n"),
+         E("threats", "  kind: extended", "  kind: core", "- id: T16\n")),
+    case("check_threats", "threats", "T1", "extended threats start at T16", ("  kind: extended", "- id: T1\n"),
+         E("threats", "  kind: core", "  kind: extended", "- id: T1\n")),
+    case("check_threats", "threats", "T1", "ATLAS technique AML.T9999 is not in data/atlas.yaml", ("  atlas: [AML.T9999", "- id: T1\n"),
+         E("threats", "  atlas: [", "  atlas: [AML.T9999, ", "- id: T1\n")),
+    case("check_threats", "threats", "T1", "unknown LLM Top 10 ID LLM01:2024", ("  llm_top10: [LLM01:2024", "- id: T1\n"),
+         E("threats", "  llm_top10: [", "  llm_top10: [LLM01:2024, ", "- id: T1\n")),
+    case("check_threats", "threats", "T1", "unknown Agentic Top 10 ID ASI06", ("  asi_top10: [ASI06", "- id: T1\n"),
+         R("frameworks", r"    - \{id: ASI06, [^\n]*\n", "")),
+    case("check_threats", "threats", "T1", "unknown CWE ID (add it to frameworks.yaml) CWE-99999", ("  cwe: [CWE-99999", "- id: T1\n"),
+         E("threats", "  cwe: [", "  cwe: [CWE-99999, ", "- id: T1\n")),
+    case("check_threats", "threats", "T31", "unknown mitigation L1-P9", ("  partial_mitigations:", "- id: T31\n"),
+         E("threats", "  partial_mitigations: [", "  partial_mitigations: [L1-P9, ", "- id: T31\n")),
+    case("check_threats", "threats", "T25", "threat has no row in mapping.yaml", "- id: T25\n",
+         cut("mapping", "- threat: T25\n", "- threat: T25\n", "- threat:")),
+    case("check_threats", "threats", "T1", "at least 3 indicators are expected", ("  indicators:", "- id: T1\n"),
+         R("threats", r"(- id: T1\n(?:(?!\n- id:).)*?  indicators:\n).*?(?=\n  [a-z_]+:)", r"\1  - one\n  - two")),
+    case("check_threats", "threats", "collaborative-model-poisoning", "unknown layer L1", ("  layer: L1", "- key: collaborative-model-poisoning"),
+         E("layers", "- id: L1\n", "- id: CL\n")),
+    case("check_threats", "threats", "collaborative-model-poisoning", "T26 is reserved and may not be referenced",
+         ("  related_threats:", "- key: collaborative-model-poisoning"),
+         E("threats", "  related_threats: [", "  related_threats: [T26, ", "- key: collaborative-model-poisoning")),
+    case("check_threats", "threats", "collaborative-model-poisoning", "unknown threat T99", ("  related_threats:", "- key: collaborative-model-poisoning"),
+         E("threats", "  related_threats: [", "  related_threats: [T99, ", "- key: collaborative-model-poisoning")),
+    case("check_threats", "threats", "collaborative-model-poisoning", "unknown LLM Top 10 ID LLM01:2024", ("  llm_top10:", "- key: collaborative-model-poisoning"),
+         E("threats", "  llm_top10: [", "  llm_top10: [LLM01:2024, ", "- key: collaborative-model-poisoning")),
+    # --- check_mapping
+    case("check_mapping", "mapping", "T1", "duplicate mapping row", ("- threat: T1\n", "- threat: T1\n", 2),
+         E("mapping", "- threat: T2\n", "- threat: T1\n  L2: primary\n- threat: T2\n")),
+    case("check_mapping", "mapping", "T26", "T26 is reserved and may not be referenced", "- threat: T26",
+         E("mapping", "- threat: T25\n", "- threat: T26\n  L7: primary\n- threat: T25\n")),
+    case("check_mapping", "mapping", "T48", "unknown threat T48", "- threat: T48",
+         E("mapping", "- threat: T25\n", "- threat: T48\n  L7: primary\n- threat: T25\n")),
+    case("check_mapping", "mapping", "T1", "unknown layer CL", ("  CL: secondary", "- threat: T1\n"), NO_CL_LAYER),
+    case("check_mapping", "mapping", "T2", "every threat needs at least one primary layer", "- threat: T2\n",
+         E("mapping", "  L3: primary", "  L3: secondary", "- threat: T2\n")),
+    case("check_mapping", "mapping", "T16", "an extended threat has exactly one primary layer (its taxonomy section)", "- threat: T16\n",
+         E("mapping", "  L1: primary\n", "  L1: primary\n  L2: primary\n", "- threat: T16\n")),
+    # --- check_mitigations
+    case("check_mitigations", "mitigations", "L3-D2", "unknown threat T99", ("  addresses: [T99", "- id: L3-D2\n"),
+         E("mitigations", "  addresses: [", "  addresses: [T99, ", "- id: L3-D2\n")),
+    case("check_mitigations", "mitigations", "L1-P1", "T27 is reserved and may not be referenced", ("  addresses:", "- id: L1-P1\n"),
+         E("mitigations", "  addresses: [", "  addresses: [T27, ", "- id: L1-P1\n")),
+    case("check_mitigations", "mitigations", "L1-P1", "a mitigation must address threats or state its scope, patterns or considerations",
+         ("  addresses:", "- id: L1-P1\n"), E("mitigations", "  addresses: [T6, T1]", "  addresses: []", "- id: L1-P1\n")),
+    case("check_mitigations", "mitigations", "L7-C3", "unknown cross-layer pattern 99", "  patterns: [5, 99]", E("mitigations", "  patterns: [5]", "  patterns: [5, 99]")),
+    case("check_mitigations", "mitigations", "L1-D3", "unknown consideration no-such-consideration", "  considerations: [no-such-consideration",
+         E("mitigations", "  considerations: [", "  considerations: [no-such-consideration, ")),
+    case("check_mitigations", "mitigations", "L3-D", "numbering of L3-D must run 1..4 without gaps, found [1, 2, 4, 9]", "- id: L1-P1",
+         E("mitigations", "- id: L3-D3\n", "- id: L3-D9\n")),
+    case("check_mitigations", "mitigations", "L3-D", "numbering of L3-D must run 1..4 without gaps, found [1, 2, 2, 4]", "- id: L1-P1",
+         E("mitigations", "- id: L3-D3\n", "- id: L3-D2\n")),  # a duplicate leaves a gap behind
+    case("check_mitigations", "mitigations", "L3-R", "layer L3 has no deterrent mitigation", "- id: L1-P1",
+         cut("mitigations", "- id: L3-R1\n", "- id: L3-R1\n", "- id: L4-P1\n")),
+    case("check_mitigations", "mitigations", "", "types must be P, D, C, R in that order", "- letter: D",
+         R("mitigations", r"(- letter: P\n(?:  .*?\n)+?)(- letter: D\n(?:  .*?\n)+?)(?=- letter: C)", r"\2\1")),
+    # --- check_blindspots
+    case("check_blindspots", "blindspots", "", "blindspot IDs must run from BV-1 without gaps", "- id: BV-1\n",
+         E("blindspots", "- id: BV-12\n", "- id: BV-14\n")),
+    case("check_blindspots", "blindspots", "BV-1", "T26 is reserved and may not be referenced", ("  related_threats:", "- id: BV-1\n"),
+         E("blindspots", "  related_threats: [", "  related_threats: [T26, ", "- id: BV-1\n")),
+    case("check_blindspots", "blindspots", "BV-1", "unknown mitigation L1-P9", ("  suggested_mitigations:", "- id: BV-1\n"),
+         E("blindspots", "  suggested_mitigations: [", "  suggested_mitigations: [L1-P9, ", "- id: BV-1\n")),
+    case("check_blindspots", "blindspots", "BV-1", "ATLAS technique AML.T9999 is not in data/atlas.yaml", ("  atlas:", "- id: BV-1\n"),
+         E("blindspots", "  atlas: [", "  atlas: [AML.T9999, ", "- id: BV-1\n")),
+    case("check_blindspots", "blindspots", "BV-12", "no checklist item asks about this blindspot", "- id: BV-12\n",
+         E("checklists", "refs: [BV-12]", "refs: []")),
+    # --- check_checklists
+    case("check_checklists", "checklists", "", "sections must be L1, L2, L3, L4, L5, L6, L7, CL, BV in order", "- id: L1\n",
+         drop_tail("checklists", "- id: BV\n")),
+    case("check_checklists", "checklists", "CK-L2-99", "item ID must start with CK-L1-", "  - id: CK-L2-99",
+         E("checklists", "  - id: CK-L1-01\n", "  - id: CK-L2-99\n")),
+    case("check_checklists", "checklists", "CK-L1-01", "unknown threat or blindspot T99", ("    refs:", "  - id: CK-L1-01\n"),
+         E("checklists", "    refs: []", "    refs: [T99]", "  - id: CK-L1-01\n")),
+    case("check_checklists", "checklists", "CK-L1-06", "unknown LLM Top 10 ID LLM01:2024", "    llm_top10: [LLM01:2024",
+         E("checklists", "    llm_top10: [", "    llm_top10: [LLM01:2024, ")),
+    # --- check_patterns
+    case("check_patterns", "patterns", "", "patterns must be numbered from 1 without gaps", "- n: 1\n", E("patterns", "- n: 2\n", "- n: 99\n")),
+    case("check_patterns", "patterns", "pattern 1", "unknown threat T99", "  threats: [T99", E("patterns", "  threats: [", "  threats: [T99, ", "- n: 1\n")),
+    case("check_patterns", "patterns", "pattern 1", "unknown mitigation L1-P9", "  mitigations: [L1-P9",
+         E("patterns", "  mitigations: [", "  mitigations: [L1-P9, ", "- n: 1\n")),
+    case("check_patterns", "patterns", "pattern 1", "step layer L7 is not among the pattern's layers", ("  - layer: L7", "- n: 1\n"),
+         E("patterns", "  - layer: L1", "  - layer: L7", "- n: 1\n")),
+    case("check_patterns", "patterns", "Cascading Trust Failures", "T26 is reserved and may not be referenced", ("  threats: [T13, T26]", "key_threats:"),
+         E("patterns", "  threats: [T13]", "  threats: [T13, T26]", "- label: Cascading Trust Failures")),
+    # --- check_risk_factors, check_phases, check_depth
+    case("check_risk_factors", "risk-factors", "non_determinism", "per_layer lacks L1", ("  per_layer:", "- key: non_determinism"),
+         # the schema wants eight keys that match a layer ID; "L1\n" matches (re.search's $ allows a final newline)
+         E("risk-factors", "    L1: >-", '    "L1\\n": >-', "- key: non_determinism")),
+    case("check_phases", "phases", "", "phases must be 1..10", "- n: 1\n", E("phases", "- n: 10\n", "- n: 9\n")),
+    case("check_phases", "phases", "phase 1", "phase 1 cannot depend on later phase 3", ("  depends_on:", "- n: 1\n"),
+         E("phases", "  depends_on: []", "  depends_on: [3]", "- n: 1\n")),
+    case("check_phases", "phases", "phase 1", "unknown template 'Nope Template'", ("  templates:", "- n: 1\n"),
+         E("phases", "  templates: [", "  templates: [Nope Template, ", "- n: 1\n")),
+    case("check_depth", "depth", "full", "unknown layer CL", ("  layers:", "- key: full"), NO_CL_LAYER),
+    # --- check_scoring
+    case("check_scoring", "scoring", "Low", "risk matrix row Low must have one cell per likelihood level", ("  Low:", "matrix:"),
+         E("scoring", "    Possible: Low\n", "", "matrix:")),
+    case("check_scoring", "scoring", "", "risk levels must be Low=1, Medium=2, High=3, Critical=4", ("- level: Low", "risk_levels:"),
+         E("scoring", "  value: 1", "  value: 5", "risk_levels:")),
+    case("check_scoring", "scoring", "High", "cost-effectiveness row must have Low, Medium and High cost cells", ("  High:", "cost_effectiveness:"),
+         E("scoring", "    Low: Implement immediately (best ROI)\n", "", "cost_effectiveness:")),
+    # --- check_counts
+    case("check_counts", "threats", "core", "16 core threats, meta.yaml counts declare 15", "- id: T1\n",
+         E("threats", "  kind: extended", "  kind: core", "- id: T16\n")),
+    case("check_counts", "blindspots", "blindspots", "12 blindspots, meta.yaml counts declare 13", "- id: BV-1\n",
+         E("meta", "  blindspots: 12", "  blindspots: 13")),
+    case("check_counts", "threats", "considerations", "15 considerations, meta.yaml counts declare 16", "- key: collaborative-model-poisoning",
+         E("meta", "  considerations: 15", "  considerations: 16")),
+    case("check_counts", "checklists", "L5", "7 checklist items, meta.yaml counts declare 8", ("  items:", "- id: L5\n"),
+         cut("checklists", "  - id: CK-L5-08", "  - id: CK-L5-08", "- id: L6")),
+    case("check_counts", "mitigations", "L3-R", "layer L3 has 2 deterrent mitigations, meta.yaml counts declare 3", "- id: L1-P1",
+         cut("mitigations", "- id: L3-R3", "- id: L3-R3", "- id: L4-P1")),
+    # --- check_frameworks, check_case_studies
+    case("check_frameworks", "frameworks", "L1", "ATLAS tactic AML.TA9999 is not in data/atlas.yaml", ("    atlas: [AML.TA9999", "layer_tactics:"),
+         E("frameworks", "    atlas: [", "    atlas: [AML.TA9999, ", "layer_tactics:")),
+    case("check_case_studies", "case-studies", "case A", "unknown threat T99", ("  threats:", "- id: A\n"),
+         E("case-studies", "  threats: [", "  threats: [T99, ", "- id: A\n")),
+    case("check_case_studies", "case-studies", "case A", "findings must have exactly one entry per threat of the case", ("  findings:", "- id: A\n"),
+         E("case-studies", "  threats: [", "  threats: [T1, ", "- id: A\n")),
+    case("check_case_studies", "case-studies", "case A", "unknown pattern 99", ("  patterns:", "- id: A\n"),
+         E("case-studies", "  patterns: [1]", "  patterns: [1, 99]", "- id: A\n")),
+    # --- check_prose
+    case("check_prose", "threats", "T12", "markup is not allowed in data text: '<script>' (data is plain text)", ("  description:", "- id: T12\n"),
+         E("threats", "  description: >-\n", "  description: >-\n    <script>alert(1)</script>\n", "- id: T12\n")),
+    case("check_prose", "glossary", "Agent", "markup is not allowed in data text: '{{' (data is plain text)", ("definition:", "- term: Agent\n"),
+         E("glossary", "definition: >-\n", "definition: >-\n    {{ config.secret }}\n", "- term: Agent\n")),
+    case("check_prose", "threats", "T5", "description needs at least 80 words, has 2", ("  description:", "- id: T5\n"),
+         cut("threats", "- id: T5\n", "  description: >-\n", "  manifestation:"), E("threats", "  manifestation:", "  description: Too short.\n  manifestation:", "- id: T5\n")),
+    case("check_prose", "layers", "L3", "text cites reserved ID T26", ("  description:", "- id: L3\n"),
+         E("layers", "  description: >-\n", "  description: >-\n    See T26 for details.\n", "- id: L3\n")),
+    *[case("check_prose", "layers", "L3", f"text cites unknown ID {x}", ("  description:", "- id: L3\n"),
+           E("layers", "  description: >-\n", "  description: >-\n    See T99 and L3-D9 and BV-13 for details.\n", "- id: L3\n"))
+      for x in ("T99", "L3-D9", "BV-13")],
+    # --- check_atlas
+    case("check_atlas", "atlas", "AML.T0020", "a retired ID must not stay in the list", "- {id: AML.T0020, name: Publish",
+         E("atlas", "- {id: AML.T0019, name: Publish", "- {id: AML.T0020, name: Publish")),
+    case("check_atlas", "atlas", "AML.T0019", "successor AML.T9999 is not in the list", "- {id: AML.T0019, name: Publish",
+         E("atlas", "replaced_by: AML.T0115.000}", "replaced_by: AML.T9999}")),
+    case("check_atlas", "atlas", "AML.T9998", "renamed ID is not in the list", "- {id: AML.T9998, former_name",
+         E("atlas", "- {id: AML.T0020, former_name", "- {id: AML.T9998, former_name")),
+    # --- check_crosswalk
+    case("check_crosswalk", "threats", "T1", "asi_top10 is empty: map it, or say why nothing fits in no_mapping.asi_top10", ("  asi_top10:", "- id: T1\n"),
+         R("threats", r"(- id: T1\n(?:(?!\n- id:).)*?  asi_top10: )\[[^\]]*\]", r"\1[]")),
+    case("check_crosswalk", "threats", "T5", "no_mapping.cwe explains an empty list, but cwe is filled", ("    cwe: >-", "  no_mapping:"),
+         E("threats", "  cwe: []\n", "  cwe: [CWE-345]\n")),
+    case("check_crosswalk", "blindspots", "BV-1", "unknown llm_top10 value LLM01:2024", ("  llm_top10:", "- id: BV-1\n"),
+         E("blindspots", "  llm_top10: [", "  llm_top10: [LLM01:2024, ", "- id: BV-1\n")),
+    case("check_crosswalk", "frameworks", "LLM07:2025", "no threat or blindspot maps to this entry: map one, or say why in 'unmapped'",
+         "    - {id: LLM07, name: System Prompt Leakage", drop_item("threats", "LLM07:2025"), drop_item("blindspots", "LLM07:2025")),
+    case("check_crosswalk", "frameworks", "LLM01:2025", "'unmapped' is set, but threats map to this entry", "    - {id: LLM01, name: Prompt Injection, layers",
+         E("frameworks", "    - {id: LLM01, name: Prompt Injection, layers: [L1, L3]}", "    - {id: LLM01, name: Prompt Injection, layers: [L1, L3], unmapped: why}")),
+    case("check_crosswalk", "mitigations", "L1-P1", "ATLAS mitigation AML.M9999 is not in data/atlas.yaml", ("  atlas_mitigations:", "- id: L1-P1\n"),
+         E("mitigations", "  atlas_mitigations: [", "  atlas_mitigations: [AML.M9999, ", "- id: L1-P1\n")),
+    # --- check_lifecycle
+    case("check_lifecycle", "blindspots", "BV-12", "status deprecated and a 'deprecated' block go together", ("  status:", "- id: BV-12\n"),
+         E("blindspots", "- id: BV-12\n", "- id: BV-12\n  status: deprecated\n")),
+    case("check_lifecycle", "blindspots", "BV-12", "BV-99 must be an active ID of the same type", ("    replaced_by:", "- id: BV-12\n"),
+         E("blindspots", "- id: BV-12\n", "- id: BV-12\n  status: revoked\n  revoked:\n    replaced_by: BV-99\n    version: 1.2.0\n    reason: merged\n")),
+    case("check_lifecycle", "checklists", "CK-BV-12", "BV-12 is deprecated: remove it from the checklist", "refs: [BV-12]",
+         E("blindspots", "- id: BV-12\n", "- id: BV-12\n  status: deprecated\n  deprecated: {reason: merged, version: 1.2.0}\n")),
+    case("check_lifecycle", "mapping", "T47", "a deprecated or revoked threat leaves the matrix: remove its row", "- threat: T47",
+         E("threats", "- id: T47\n", "- id: T47\n  status: deprecated\n  deprecated: {reason: merged, version: 1.2.0}\n")),
+    case("check_lifecycle", "mitigations", "L7-P2", "T47 is deprecated: remove it from the list (its page stays)", ("  addresses: [T47", "- id: L7-P2\n"),
+         E("threats", "- id: T47\n", "- id: T47\n  status: deprecated\n  deprecated: {reason: merged, version: 1.2.0}\n")),
+    # --- check_decisions
+    case("check_decisions", "decisions", "", "decisions must run D01.. without gaps", "- id: D01\n", E("decisions", "- id: D02\n", "- id: D98\n")),
+    case("check_decisions", "decisions", "", "rulings must run R01.. without gaps", "- id: R01\n", E("decisions", "- id: R02\n", "- id: R98\n")),
+]
+
+
+def _matches(p, c: Case, line: int) -> bool:
+    msg_ok = p.message.startswith(c.message[:-3]) if c.message.endswith("...") else p.message == c.message
+    return msg_ok and p.file == f"data/{c.file}.yaml" and p.line == line and p.id == c.ident
+
+
+@pytest.mark.parametrize("c", CASES, ids=lambda c: c.name)
+def test_bad_input(data, c: Case):
+    for e in c.edits:
+        e.apply(data)
     with pytest.raises(KBError) as exc:
-        load_kb(data_dir)
-    return exc.value.problems, str(exc.value)
+        load_kb(data)
+    probs = exc.value.problems
+    path = data / f"{c.file}.yaml"
+    line = line_in(path.read_text(), *c.at) if path.exists() and c.at[0] else 1
+    assert any(_matches(p, c, line) for p in probs), \
+        f"no problem {c.file}.yaml:{line} [{c.ident}] {c.message}; got:\n" + "\n".join(map(str, probs[:15]))
 
 
-def line_of(path, needle):
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if needle in line:
-            return n
-    raise AssertionError(needle)
+def test_every_rule_has_a_row():
+    covered = {c.rule for c in CASES}
+    missing = [r.__name__ for r in crossref.RULES if r.__name__ not in covered]
+    assert not missing, f"cross-reference rules without a row in CASES: {missing}"
+    unknown = covered - {r.__name__ for r in crossref.RULES} - {"files", "yaml", "schema"}
+    assert not unknown, f"rows name rules that are not in crossref.RULES: {unknown}"
 
 
 def test_valid_data_loads(data):
     assert load_kb(data).version
 
 
-def test_malformed_yaml(data):
-    f = data / "mitigations.yaml"
-    edit(f, "- id: L3-D2\n", "- id: L3-D2\n  name: [unclosed\n")
-    probs, msg = problems(data)
-    assert probs[0].file == "data/mitigations.yaml"
-    assert "malformed YAML" in msg
-    assert probs[0].line >= line_of(f, "- id: L3-D2")
-
-
-def test_duplicate_yaml_key(data):
-    f = data / "layers.yaml"
-    edit(f, "  short_label: Data Ops\n", "  short_label: Data Ops\n  short_label: Again\n")
-    probs, msg = problems(data)
-    assert "duplicate key 'short_label'" in msg and probs[0].file == "data/layers.yaml"
-
-
-def test_duplicate_id(data):
-    f = data / "mitigations.yaml"
-    edit(f, "- id: L3-D3\n", "- id: L3-D2\n")
-    probs, msg = problems(data)
-    hit = [p for p in probs if "duplicate ID L3-D2" in p.message]
-    assert hit and hit[0].id == "L3-D2" and hit[0].file == "data/mitigations.yaml"
-    second = [n for n, l in enumerate(f.read_text().splitlines(), 1) if l == "- id: L3-D2"][1]
-    assert hit[0].line == second
-    # the gap left behind is reported too
-    assert any("L3-D" in p.id and "without gaps" in p.message for p in probs)
-
-
-def test_dangling_reference(data):
-    f = data / "mitigations.yaml"
-    splice(f, "- id: L3-D2", "addresses:", "\n", "addresses: [T19, T99]")
-    probs, msg = problems(data)
-    hit = [p for p in probs if "unknown threat T99" in p.message]
-    assert hit and hit[0].id == "L3-D2" and hit[0].file == "data/mitigations.yaml"
-    assert hit[0].line == line_of(f, "addresses: [T19, T99]")
-
-
-def test_reserved_id_referenced(data):
-    f = data / "mapping.yaml"
-    edit(f, "- threat: T25\n", "- threat: T26\n  L7: primary\n- threat: T25\n")
-    probs, msg = problems(data)
-    assert any(p.id == "T26" and "reserved" in p.message and p.file == "data/mapping.yaml" for p in probs)
-
-
-def test_missing_field(data):
-    f = data / "blindspots.yaml"
-    splice(f, "- id: BV-3", "  example:", "\n- id: BV-4", "")
-    probs, msg = problems(data)
-    hit = [p for p in probs if "'example' is a required property" in p.message]
-    assert hit and hit[0].id == "BV-3" and hit[0].file == "data/blindspots.yaml"
-    assert hit[0].line == line_of(f, "- id: BV-3")
-
-
-def test_markup_in_text(data):
-    f = data / "threats.yaml"
-    insert_after(f, "- id: T12", "  description: >-\n", "    <script>alert(1)</script>\n")
-    probs, msg = problems(data)
-    hit = [p for p in probs if "markup is not allowed" in p.message]
-    assert hit and hit[0].id == "T12" and hit[0].file == "data/threats.yaml"
-
-
-def test_template_syntax_in_text(data):
-    f = data / "glossary.yaml"
-    insert_after(f, "- term: Agent\n", "definition: >-\n", "    {{ config.secret }}\n")
-    probs, _ = problems(data)
-    assert any("markup is not allowed" in p.message and p.id == "Agent" for p in probs)
-
-
-def test_unknown_atlas_id(data):
-    f = data / "threats.yaml"
-    insert_after(f, "- id: T1\n", "  atlas: [", "AML.T9999, ")
-    probs, _ = problems(data)
-    assert any(p.id == "T1" and "AML.T9999" in p.message for p in probs)
-
-
-def test_wrong_id_format(data):
-    f = data / "mitigations.yaml"
-    edit(f, "- id: L3-D2\n", "- id: L3-X2\n")
-    probs, _ = problems(data)
-    assert any("L3-X2" in p.message and p.file == "data/mitigations.yaml" for p in probs)
-
-
-def test_mapping_row_for_missing_threat(data):
-    f = data / "mapping.yaml"
-    edit(f, "- threat: T25\n", "- threat: T48\n  L7: primary\n- threat: T25\n")
-    probs, _ = problems(data)
-    assert any(p.id == "T48" and "unknown threat T48" in p.message for p in probs)
-
-
-def test_threat_without_mapping_row(data):
-    f = data / "mapping.yaml"
-    splice(f, "- threat: T25\n", "- threat: T25\n", "- threat:", "")
-    probs, _ = problems(data)
-    assert any(p.id == "T25" and "no row in mapping.yaml" in p.message for p in probs)
-
-
-def test_unknown_id_in_prose(data):
-    f = data / "layers.yaml"
-    insert_after(f, "- id: L3\n", "  description: >-\n", "    See T99 and L3-D9 and BV-13 for details.\n")
-    probs, _ = problems(data)
-    msgs = " ".join(p.message for p in probs if p.id == "L3")
-    assert "T99" in msgs and "L3-D9" in msgs and "BV-13" in msgs
-
-
-def test_too_short_description(data):
-    f = data / "threats.yaml"
-    splice(f, "- id: T5\n", "  description: >-\n", "  manifestation:", "  description: Too short.\n")
-    probs, _ = problems(data)
-    assert any(p.id == "T5" and "at least 80 words" in p.message for p in probs)
-
-
-def test_counts_per_layer_and_type(data):
-    f = data / "mitigations.yaml"
-    splice(f, "- id: L3-R3", "- id: L3-R3", "- id: L4-P1", "")
-    probs, _ = problems(data)
-    assert any(p.id == "L3-R" and "layer L3 has 2 deterrent mitigations, meta.yaml counts declare 3" in p.message for p in probs)
-
-
-def test_lost_checklist_item_is_counted(data):
-    f = data / "checklists.yaml"
-    splice(f, "  - id: CK-L5-08", "  - id: CK-L5-08", "- id: L6", "")
-    probs, _ = problems(data)
-    assert any(p.id == "L5" and "7 checklist items, meta.yaml counts declare 8" in p.message for p in probs)
-
-
-def test_missing_file(data):
-    (data / "patterns.yaml").unlink()
-    probs, _ = problems(data)
-    assert probs[0].file == "data/patterns.yaml" and "missing" in probs[0].message
-
-
 def test_error_format_names_file_line_and_id(data):
-    edit(data / "mitigations.yaml", "- id: L3-D3\n", "- id: L3-D2\n")
-    _, msg = problems(data)
-    assert re.search(r"data/mitigations\.yaml:\d+: \[L3-D2\] duplicate ID", msg)
+    E("mitigations", "- id: L3-D3\n", "- id: L3-D2\n").apply(data)
+    with pytest.raises(KBError) as exc:
+        load_kb(data)
+    assert re.search(r"data/mitigations\.yaml:\d+: \[L3-D2\] duplicate ID", str(exc.value))
+
+
+def test_missing_data_directory(tmp_path):
+    with pytest.raises(KBError) as exc:
+        load_kb(tmp_path / "nope")
+    assert exc.value.problems[0].message == "data directory not found"
 
 
 @pytest.mark.build
 def test_bad_data_stops_build_before_writing(project_copy):
-    edit(project_copy / "data" / "mitigations.yaml", "- id: L3-D3\n", "- id: L3-D2\n")
+    E("mitigations", "- id: L3-D3\n", "- id: L3-D2\n").apply(project_copy / "data")
     out = project_copy / "site"
     out.mkdir()
     (out / "keep.txt").write_text("previous build")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from .. import assessment, engagement, project, textscan, validation, yamlio
+from .. import assessment, engagement, jsonschema_check as validation, project, textscan, yamlio
 from ..kb import KB
 
 LIST_KEYS = ("assumptions", "components", "threat_actors", "trust_zones", "trust_boundaries", "assets", "data_flows",

@@ -1,7 +1,7 @@
 """MC1xx: the files and records are all there, readable, in the one defined format."""
 from __future__ import annotations
 
-from .. import engagement, phasefile, validation, yamlio
+from .. import engagement, jsonschema_check as validation, phasefile, yamlio
 from .registry import Hit, rule
 
 _BLOCK_HINT = "Put the phase's records in one block that opens with a line ```yaml maestro and closes with ```."

@@ -1,0 +1,92 @@
+"""STRIDE, the OWASP LLM and Agentic Top 10, CWE and MITRE ATLAS tables, the LLM crosswalk, regulation."""
+from __future__ import annotations
+
+import html
+
+from macros.render import esc, table
+
+
+def _threats_with(kb, field, value):
+    return [t["id"] for t in kb.active_threats() if value in t[field]]
+
+
+def stride_table(kb, L) -> str:
+    rows = [[f"**{esc(s['letter'])}** {esc(s['name'])}", L.prose(s["agentic_focus"]), L.ids(_threats_with(kb, "stride", s["name"]))] for s in kb.frameworks["stride"]]
+    return table(["Category", "In agent systems", "Threats"], rows)
+
+
+def _llm_threats(kb, cited: str) -> list:
+    """Threats whose LLM mapping, read in every edition, includes ``cited``."""
+    return [t["id"] for t in kb.active_threats() if any(cited in v for v in kb.llm_editions(t["llm_top10"]).values())]
+
+
+def llm_top10_table(kb, L) -> str:
+    """The LLM Top 10, 2025 and 2026 side by side, with the MAESTRO layers and threats of each entry."""
+    rows = []
+    for old, new in kb.llm_2026_of.items():
+        rows.append([f"`{esc(old)}` {esc(kb.llm[old]['name'])}", f"`{esc(new)}` {esc(kb.llm[new]['name'])}",
+                     L.ids(kb.llm[old]["layers"]), L.ids(_llm_threats(kb, old))])
+    return table([esc(kb.llm_title("2025")), esc(kb.llm_title("2026")), "MAESTRO layers", "Threats"], rows)
+
+
+def llm_unmapped(kb, L) -> str:
+    """The LLM Top 10 entries no threat or blindspot maps to, with the reason the data gives."""
+    items = [(f"{i['id']}:{e['edition']}", i["unmapped"]) for e in kb.frameworks["llm_top10"]["editions"] for i in e["items"] if i.get("unmapped")]
+    if not items:
+        return "No entry is left unmapped."
+    return "Left unmapped: " + "; ".join(f"`{esc(c)}` {esc(kb.llm[c]['name'])} ({L.prose(why)})" for c, why in items) + "."
+
+
+def llm_crosswalk(kb, direction: str = "2025") -> str:
+    """The 2025 to 2026 crosswalk of the LLM Top 10, read from either side."""
+    pairs = list(kb.llm_2026_of.items())
+    if direction == "2026":
+        pairs = sorted(((new, old) for old, new in pairs), key=lambda p: p[0])
+    head = ["2025", "2026"] if direction == "2025" else ["2026", "2025"]
+    rows = [[f'<span id="{html.escape(a.lower().replace(":", "-"))}"></span>`{esc(a)}` {esc(kb.llm[a]["name"])}',
+             f"`{esc(b)}` {esc(kb.llm[b]['name'])}", "same number" if a[:5] == b[:5] else "renumbered"] for a, b in pairs]
+    return table([f"{head[0]} entry", f"{head[1]} entry", "Number"], rows)
+
+
+def asi_top10_table(kb, L) -> str:
+    rows = [[esc(i["id"]), esc(i["name"]), L.ids(_threats_with(kb, "asi_top10", i["id"]))] for i in kb.asi.values()]
+    return table(["ID", "Name", "Threats"], rows)
+
+
+def cwe_table(kb, L) -> str:
+    rows = [[L.id(t["id"]), esc(t["name"]), "; ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in t["cwe"]) or "no direct CWE"] for t in kb.active_threats()]
+    return table(["Threat", "Name", "CWE"], rows)
+
+
+def atlas_by_layer(kb, L) -> str:
+    rows = [[L.id(l, name=True), "; ".join(L.atlas_tactic(a) for a in v["atlas"]) or "-", ", ".join(esc(x) for x in v["attack"]) or "-"]
+            for l, v in kb.frameworks["layer_tactics"].items()]
+    return table(["Layer", "MITRE ATLAS tactics", "MITRE ATT&amp;CK tactics"], rows)
+
+
+def atlas_table(kb, L) -> str:
+    rows = [[L.id(t["id"]), esc(t["name"]), "; ".join(L.atlas(a) for a in t["atlas"]) or "no matching technique"] for t in kb.active_threats()]
+    rows += [[L.id(b["id"]), esc(b["name"]), "; ".join(L.atlas(a) for a in b["atlas"]) or "no matching technique"] for b in kb.blindspots.values()]
+    return table(["ID", "Name", f"MITRE ATLAS {esc(kb.atlas_edition)} techniques"], rows)
+
+
+def framework_combinations(kb) -> str:
+    return table(["Situation", "Combine"], [[esc(c["scenario"]), " + ".join(esc(x) for x in c["use"])] for c in kb.frameworks["combinations"]])
+
+
+def regulatory_alignment(kb) -> str:
+    rows = []
+    for r in kb.frameworks["regulatory"]:
+        parts = []
+        if r.get("phases"):
+            parts.append("phases " + ", ".join(str(p) for p in r["phases"]) + "; layers " + ", ".join(r["layers"]))
+        if r.get("phase_to_function"):
+            parts.append("; ".join(f"phases {k}: {v}" for k, v in r["phase_to_function"].items()))
+        if r.get("clause"):
+            parts.append("clause " + r["clause"])
+        if r.get("extends"):
+            parts.append("extends " + r["extends"])
+        if r.get("layer_to_function"):
+            parts.append("; ".join(f"{k}: {', '.join(v)}" for k, v in r["layer_to_function"].items()))
+        rows.append([esc(r["framework"]), esc(r["year"]), esc("; ".join(parts))])
+    return table(["Framework", "Year", "Where MAESTRO lines up"], rows)

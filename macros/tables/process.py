@@ -1,0 +1,93 @@
+"""The method: phases and their dependencies, assessment depth, and the templates."""
+from __future__ import annotations
+
+import html
+
+from maestro.kb import LAYER_ORDER
+from macros.render import esc, table
+
+
+def phase_table(kb, L) -> str:
+    rows = [[str(p["n"]), f"**{esc(p['name'])}**" + ("<br>*assistant-led*" if p["agent_driven"] else ""),
+             L.prose(p["objective"]) + f"<br>Output: `{p['output_file']}`", ", ".join(str(d) for d in p["depends_on"]) or "-"]
+            for p in kb.phases.values()]
+    return table(["#", "Phase", "Objective and output", "Needs phases"], rows, cls="maestro-phases")
+
+
+def phase_detail(kb, L, n: int) -> str:
+    p = kb.phases[int(n)]
+    names = {f["key"]: f["name"] for f in kb.factors}
+    tmpl = ", ".join(esc(t) for t in p["templates"]) or "-"
+    out = [f"**Inputs:** {'; '.join(L.prose(i) for i in p['inputs'])}.", "",
+           "**Steps:**", "", "\n".join(f"{i}. {L.prose(s)}" for i, s in enumerate(p["steps"], 1)), "",
+           f"**Outputs:** {'; '.join(L.prose(o) for o in p['outputs'])}. File: `{p['output_file']}`. Templates: {tmpl}.", "",
+           table(["Risk factor", "What changes in this phase"], [[esc(names[k]), L.prose(v)] for k, v in p["considerations"].items()])]
+    return "\n".join(out)
+
+
+def dependency_flow(kb) -> str:
+    fl = kb.docs["phases"]["flow"]
+    par = ", ".join(str(x) for x in fl["parallel_after_2"])
+    seq = " -> ".join(str(x) for x in fl["strictly_sequential"])
+    diagram = f"1 -> 2 -> {{ {par} }} -> {seq}"
+    light = ", ".join(str(x) for x in fl["lightweight_phases"])
+    return (f"```text\n{diagram}\n```\n\n- Phases {par} may run in any order or in parallel once phase 2 is done; all of them finish before phase 6.\n"
+            f"- Phase 5 needs the trust zones of phase 4 before it maps assets to zones.\n"
+            f"- Phases {seq} run strictly in order.\n- The lightweight path runs phases {light}.")
+
+
+def reentry_table(kb) -> str:
+    return table(["Change", "Re-enter at phase"], [[esc(r["change"]), f"{r['re_enter_at']} ({esc(kb.phases[r['re_enter_at']]['name'])})"]
+                                                  for r in kb.docs["phases"]["reentry"]])
+
+
+def depth_questions(kb) -> str:
+    return "\n".join(f"{q['n']}. {esc(q['text'])}" for q in kb.depth["questions"])
+
+
+def depth_table(kb, L) -> str:
+    rows = [[esc(d["name"]), f"`{d['key']}`", esc(d["when"]), esc(d["phases"]), L.ids(d["layers"]), esc(d["effort"])] for d in kb.depth["depths"]]
+    note = "A yes to question 5 (multi-agent) always puts all seven layers and the cross-layer dimension in scope."
+    return table(["Depth", "state.json", "When", "Phases", "Layers", "Effort"], rows) + "\n\n" + note
+
+
+def mvtm_checklist(kb) -> str:
+    items = "\n".join(f'<li id="mvtm-{i}"><input type="checkbox" aria-label="done"> {html.escape(t)}</li>' for i, t in enumerate(kb.depth["mvtm"], 1))
+    return f'<ol class="maestro-checklist maestro-checklist--numbered">\n{items}\n</ol>'
+
+
+def phase_checklist(kb) -> str:
+    items = "\n".join(f'<li id="phase-check-{p["n"]}"><input type="checkbox" aria-label="done"> <strong>{p["n"]}. {html.escape(p["name"])}</strong>: '
+                      f'{html.escape("; ".join(p["outputs"][:3]))} (<code>{html.escape(p["output_file"])}</code>)</li>' for p in kb.phases.values())
+    return f'<ul class="maestro-checklist">\n{items}\n</ul>'
+
+
+def _template(kb, L, t) -> str:
+    phases = ", ".join(str(p) for p in t["phases"]) if len(t["phases"]) < 10 else "all"
+    out = [f"### {esc(t['name'])} {{ #{t['key']} }}", "", f"{L.prose(t['purpose'])} Phase: {phases}." +
+           (f" IDs: `{t['id_format']}`." if t.get("id_format") else ""), ""]
+    if t.get("fields"):
+        rows = []
+        for f in t["fields"]:
+            guide = "; ".join(esc(v) for v in f["values"]) if f.get("values") else ""
+            if f.get("hint"):
+                guide = (guide + ". " if guide else "") + L.prose(f["hint"])
+            if f.get("examples"):
+                guide = (guide + ". " if guide else "") + "e.g. " + ", ".join(esc(x) for x in f["examples"])
+            rows.append([esc(f["name"]), guide, " "])
+        out += [table(["Field", "Allowed values / guidance", "Value"], rows, cls="maestro-template"), ""]
+    if t.get("rows") == "layers":
+        out += [table([esc(c) for c in t["columns"]], [[L.id(l, name=True), " ", " "] for l in LAYER_ORDER if l != "CL"], cls="maestro-template"), ""]
+    for tb in t.get("tables", []):
+        rows_ = ([f"{l} {kb.layers[l]['name']}" if l != "CL" else "Cross-Layer" for l in LAYER_ORDER] + ["Total"]
+                 if tb["rows"] == "layers+total" else [s["level"] for s in reversed(kb.scoring["severity"])])
+        out += [f"*{esc(tb['title'])}*", "", table([esc(c) for c in tb["columns"]], [[esc(r)] + [" "] * (len(tb["columns"]) - 1) for r in rows_], cls="maestro-template"), ""]
+    return "\n".join(out)
+
+
+def templates(kb, L) -> str:
+    return "\n".join(_template(kb, L, t) for t in kb.templates.values())
+
+
+def template(kb, L, key: str) -> str:
+    return _template(kb, L, kb.templates[key])

@@ -1,0 +1,89 @@
+"""Reference pages: glossary, sources, ID authority, case studies, decisions, rulings, releases, check rules."""
+from __future__ import annotations
+
+import html
+import re
+
+from mkdocs.exceptions import PluginError
+
+from maestro import checks
+from macros.render import bullet, esc, table
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def case_studies(kb, L) -> str:
+    out = []
+    for c in kb.cases.values():
+        out += [f"## Case {esc(c['id'])}: {esc(c['name'])} {{ #case-{c['id'].lower()} }}", "", L.prose(c["summary"]), ""]
+        out += [table(["Threat", "Finding"], [[L.id(t, name=True), L.prose(c["findings"][t])] for t in c["threats"]]), ""]
+        if c.get("patterns"):
+            out += ["Cross-layer: " + ", ".join(L.pattern(n) for n in c["patterns"]) + ".", ""]
+        out += ["Lessons:", "", bullet([L.prose(x) for x in c["lessons"]]), ""]
+    return "\n".join(out)
+
+
+def decisions(kb, L) -> str:
+    return _decision_list(L, kb.decisions.values())
+
+
+def rulings(kb, L) -> str:
+    return _decision_list(L, kb.rulings.values())
+
+
+def _decision_list(L, entries) -> str:
+    out = []
+    for d in entries:
+        out += [f"### {esc(d['id'])}: {esc(d['topic'])} {{ #{d['id'].lower()} }}", "", L.prose(d["decision"]), "",
+                f"*Where:* {', '.join(esc(w) for w in d['where'])}", ""]
+    return "\n".join(out)
+
+
+def release_changes(kb, L, version: str) -> str:
+    """What a release changed, computed from the kept ids.json of each release (releases/)."""
+    from maestro import releases
+    hist = releases.history(kb)
+    versions = list(hist)
+    if version not in hist or versions.index(version) == 0:
+        return "First release: every ID listed in the catalogs."
+    c = releases.changes(hist[versions[versions.index(version) - 1]], hist[version])
+    lines = [f"IDs added: {L.ids(c['added'])}" if c["added"] else "IDs added: none",
+             ("IDs renamed: " + "; ".join(f"{L.id(i)} {esc(old)} to {esc(new)}" for i, old, new in c["renamed"])) if c["renamed"] else "IDs renamed: none",
+             f"IDs deprecated: {L.ids(c['deprecated'])}" if c["deprecated"] else "IDs deprecated: none",
+             ("IDs revoked: " + "; ".join(f"{esc(i)} (now {L.id(n)})" for i, n in c["revoked"])) if c["revoked"] else "IDs revoked: none"]
+    names = {"mitre_atlas": "MITRE ATLAS", "owasp_llm_top10": "OWASP Top 10 for LLM Applications",
+             "owasp_agentic_top10": "OWASP Top 10 for Agentic Applications", "owasp_agentic_threats_and_mitigations": "OWASP Agentic AI - Threats and Mitigations"}
+    show = lambda v: ", ".join(v) if isinstance(v, list) else (v or "not cited")  # noqa: E731
+    lines += [f"{esc(names.get(k, k))}: {esc(show(a))} to {esc(show(b))}" for k, a, b in c["editions"]] or ["External editions: unchanged"]
+    if c["removed"]:
+        raise PluginError(f"release {version} drops IDs {', '.join(c['removed'])}: a published ID never disappears")
+    return bullet(lines)
+
+
+def check_rules() -> str:
+    """The rule table of `maestro check`, from the rule registry."""
+    rows = [[f'<span id="{r.code.lower()}"></span>`{r.code}`', f"`{esc(r.name)}`", esc(r.severity), esc(str(r.phase) if r.phase else "any"),
+             esc(r.summary), esc(r.hint)] for r in (checks.RULES[c] for c in sorted(checks.RULES))]
+    return table(["Code", "Name", "Severity", "Phase", "What it finds", "How to fix it"], rows)
+
+
+def glossary_terms(kb, L) -> str:
+    return "\n\n".join(f'<span id="{html.escape(slug(t["term"]))}"></span>**{esc(t["term"])}**\n:   {L.prose(t["definition"])}' for t in kb.glossary["terms"])
+
+
+def glossary_acronyms(kb, L) -> str:
+    return table(["Acronym", "Expansion", "Why it matters here"], [[f'<span id="{html.escape(slug(a["acronym"]))}"></span>**{esc(a["acronym"])}**', esc(a["expansion"]), L.prose(a["note"])] for a in kb.glossary["acronyms"]])
+
+
+def sources_table(kb) -> str:
+    u = kb.meta["upstream"]
+    rows = [[esc(s["document"]), esc(s["version"]), esc(s["date"])] for s in kb.meta["sources"]]
+    rows.append([esc(u["name"]), esc(u["version"]), esc(u["released"])])
+    rows.append(["MITRE ATLAS", esc(kb.atlas_edition), "-"])
+    return table(["Source", "Version", "Date"], rows)
+
+
+def id_authority_table(kb) -> str:
+    return table(["IDs", "Authority"], [[f"`{a['ids']}`", esc(a["authority"])] for a in kb.meta["id_authority"]])

@@ -1,0 +1,140 @@
+"""Threats, considerations, blindspots, layers, cross-layer patterns and risk factors."""
+from __future__ import annotations
+
+import html
+
+from maestro.kb import LAYER_ORDER
+from macros.render import TYPE_NAMES, bullet, esc, table
+
+
+def count(kb, what: str) -> int:
+    """Number of active threats, mitigations, blindspots, ... for use in prose."""
+    table_ = {
+        "threats": len(kb.active_threats()), "core": sum(t["kind"] == "core" for t in kb.threats.values()),
+        "extended": sum(t["kind"] == "extended" for t in kb.threats.values()), "reserved": len(kb.reserved_threats()),
+        "mitigations": len(kb.mitigations), "blindspots": len(kb.blindspots), "checklist_items": len(kb.items),
+        "considerations": len(kb.considerations), "patterns": len(kb.patterns),
+    }
+    return table_[what]
+
+
+def threat_table(kb, L, kind: str = "core", layer: str | None = None) -> str:
+    rows = []
+    for t in kb.active_threats():
+        if t["kind"] != kind or (layer and kb.primary_layer(t["id"]) != layer):
+            continue
+        cells = kb.threat_layers[t["id"]]
+        rows.append([L.id(t["id"]), esc(t["name"]),
+                     L.ids([l for l in LAYER_ORDER if cells.get(l) == "primary"]),
+                     L.ids([l for l in LAYER_ORDER if cells.get(l) == "secondary"])])
+    return table(["ID", "Name", "Primary layers", "Secondary layers"], rows)
+
+
+def extended_by_layer(kb, L) -> str:
+    out = []
+    for l in LAYER_ORDER[:-1]:
+        rows = [t for t in kb.active_threats() if t["kind"] == "extended" and kb.primary_layer(t["id"]) == l]
+        if not rows:
+            continue
+        out += [f"### {esc(l)} {esc(kb.layers[l]['name'])} {{ #extended-{l.lower()} }}", "",
+                table(["ID", "Name", "Also at"], [[L.id(t["id"]), esc(t["name"]),
+                      L.ids([x for x, s in kb.threat_layers[t["id"]].items() if s == "secondary"])] for t in rows]), ""]
+    return "\n".join(out)
+
+
+def reserved_ids(kb, L) -> str:
+    return ", ".join(L.id(t["id"]) for t in kb.reserved_threats())
+
+
+def considerations_table(kb, L) -> str:
+    rows = [[f"<span id=\"{html.escape(c['key'])}\"></span>{esc(c['name'])}", L.id(c["layer"]), L.prose(c["description"]),
+             L.ids(c["related_threats"])] for c in kb.considerations.values()]
+    return table(["Consideration", "Layer", "What it is", "Closest IDs"], rows)
+
+
+def blindspot_table(kb, L) -> str:
+    rows = [[L.id(b["id"]), esc(b["name"]), L.ids(b["layers"]), L.ids(b["related_threats"])] for b in kb.blindspots.values()]
+    return table(["ID", "Name", "Layers", "Related threats"], rows)
+
+
+def layer_table(kb, L) -> str:
+    return table(["Layer", "Name", "Covers"], [[L.id(l), esc(kb.layers[l]["name"]), L.prose(kb.layers[l]["summary"])] for l in LAYER_ORDER])
+
+
+def layer_components(kb, L) -> str:
+    rows = [[L.id(l, name=True), "; ".join(L.prose(c) for c in kb.layers[l]["components"]) or "-"] for l in LAYER_ORDER if kb.layers[l]["components"]]
+    return table(["Layer", "Typical components"], rows)
+
+
+def layer_questions(kb, L, layer: str) -> str:
+    return bullet([L.prose(q) for q in kb.layers[layer]["key_questions"]])
+
+
+def quick_reference_card(kb, L) -> str:
+    rows = []
+    for l in LAYER_ORDER:
+        lt = kb.layer_threats(l)
+        core_p = [t for t in lt["primary"] if kb.threats[t]["kind"] == "core"]
+        ext = [t for t in lt["primary"] if kb.threats[t]["kind"] == "extended"]
+        name = esc(kb.layers[l]["name"]) + (" (vertical)" if kb.layers[l].get("vertical") else "")
+        rows.append([L.id(l), name, L.ids(core_p), L.ids([t for t in lt["secondary"] if kb.threats[t]["kind"] == "core"]), L.ids(ext)])
+    out = table(["Layer", "Name", "Primary core threats", "Secondary core threats", "Extended threats"], rows, cls="maestro-card")
+    factors = table(["Risk factor", "In one line"], [[esc(f["name"]), L.prose(f["summary"])] for f in kb.factors])
+    pats = bullet([L.pattern(p["n"]) for p in kb.patterns.values()])
+    return f"{out}\n\n{factors}\n\nCross-layer patterns:\n\n{pats}"
+
+
+def quick_map(kb, L) -> str:
+    rows = [[L.id(t["id"]), esc(t["name"]), L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "primary"]),
+             L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "secondary"])]
+            for t in kb.active_threats() if t["kind"] == "core"]
+    return table(["ID", "Threat", "Primary", "Secondary"], rows)
+
+
+def pattern_table(kb, L) -> str:
+    rows = [[L.pattern(p["n"], name=False), esc(p["name"]), " -> ".join(esc(x) for x in p["layers"]), "yes" if p["single_agent"] else "no"]
+            for p in kb.patterns.values()]
+    return table(["Pattern", "Name", "Layers", "Single-agent"], rows)
+
+
+def cross_layer_patterns(kb, L) -> str:
+    out = []
+    for p in kb.patterns.values():
+        out += [f"### Pattern {p['n']}: {esc(p['name'])} {{ #pattern-{p['n']} }}", "", L.prose(p["description"]), ""]
+        out += ["\n".join(f"{i}. **{esc(s['layer'])}** {L.prose(s['text'])}" for i, s in enumerate(p["steps"], 1)), ""]
+        out += [f"Threats in the chain: {L.ids(p['threats'], name=True)}.", "",
+                f"Controls that break it: {L.ids(p['mitigations'], name=True)}.", ""]
+    return "\n".join(out)
+
+
+def key_cross_layer_threats(kb, L) -> str:
+    return table(["Key cross-layer threat", "Taxonomy IDs"], [[esc(k["label"]), L.ids(k["threats"])] for k in kb.key_threats])
+
+
+def risk_factors(kb, L) -> str:
+    out = []
+    for f in kb.factors:
+        out += [f"### {esc(f['name'])} {{ #factor-{f['key'].replace('_', '-')} }}", "", f"*{L.prose(f['summary'])}*", "",
+                L.prose(f["description"]), "",
+                f"Single-agent systems: {'applies in full' if f['single_agent'] == 'full' else 'reduced; read it as the agent talking to tools and external systems'}.", ""]
+    return "\n".join(out)
+
+
+def risk_factor_matrix(kb, L) -> str:
+    rows = [[L.id(l)] + [L.prose(f["per_layer"][l]) for f in kb.factors] for l in LAYER_ORDER]
+    return table(["Layer"] + [esc(f["name"]) for f in kb.factors], rows)
+
+
+def mcp_threats(kb, L) -> str:
+    """MCP threats from the data: role (core/related), layers and the catalog controls per type."""
+    rows = []
+    for role in ("core", "related"):
+        for t in kb.active_threats():
+            if t.get("mcp") != role:
+                continue
+            cells = kb.threat_layers[t["id"]]
+            by = kb.mitigations_for(t["id"])
+            rows.append([L.id(t["id"]), esc(t["name"]), role,
+                         ", ".join(f"{l} ({cells[l]})" for l in LAYER_ORDER if l in cells),
+                         "; ".join(f"{TYPE_NAMES[k][0]}: {L.ids(v)}" for k, v in by.items() if v) or "no catalog control"])
+    return table(["Threat", "Name", "MCP role", "Layers", "Catalog controls (P/D/C/R)"], rows)

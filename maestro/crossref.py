@@ -1,0 +1,466 @@
+"""Cross-reference rules: what the JSON Schemas (schemas.py) cannot express.
+
+Each data file's rules are one function ``check_<file>(kb, col)``; it reads the loaded
+knowledge base and records each problem with ``col.add(file, node, key, id, message)``, which
+turns the node into a line. ``RULES`` lists them in the order ``kb.load_kb`` runs them; a rule
+may rely on the indexes of ``kb.KB`` but never on another rule having passed. Rules that span
+files (unique IDs, declared counts, prose, crosswalk, lifecycle) come after the per-file ones.
+"""
+from __future__ import annotations
+
+import re
+
+from . import ids
+from .jsonschema_check import ident_along as _ident
+from .kb import KB, LAYER_ORDER, TYPE_ORDER, _Collector
+
+# Minimum words for prose fields: (file, field) -> words.
+MIN_WORDS = {
+    ("threats", "description"): 80,
+    ("threats", "example"): 30,
+    ("blindspots", "description"): 80,
+    ("blindspots", "example"): 30,
+    ("mitigations", "description"): 40,
+    ("threats", "consideration"): 40,
+    ("layers", "description"): 60,
+    ("glossary", "definition"): 8,
+}
+# Markup is not allowed in data text: data is plain text, escaped when rendered.
+_TAGS = (
+    "a|abbr|address|area|article|aside|audio|b|base|blockquote|body|br|button|canvas|caption|code|col|details|div|dl|dt|dd|"
+    "em|embed|fieldset|figure|font|footer|form|frame|h[1-6]|head|header|hr|html|i|iframe|img|input|kbd|label|li|link|main|"
+    "mark|meta|nav|noscript|object|ol|option|p|pre|q|s|script|section|select|small|source|span|strong|style|sub|summary|sup|"
+    "svg|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|u|ul|video"
+)
+MARKUP = re.compile(rf"</?(?:{_TAGS})(?:\s[^>]*)?/?>|<!--|\{{\{{|\{{%|\{{#|\]\(|\*\*|`", re.IGNORECASE)
+_CROSSWALK = ("llm_top10", "asi_top10", "cwe", "atlas")
+
+
+# ------------------------------------------------------------------ helpers
+def strings(node, path=()):
+    """Yield (path, parent, key, string) for every string inside a document."""
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return
+    for k, v in items:
+        if isinstance(v, str):
+            yield path + (k,), node, k, v
+        else:
+            yield from strings(v, path + (k,))
+
+
+def _active(kb: KB) -> set:
+    return {t["id"] for t in kb.active_threats()}
+
+
+def _ref(kb: KB, col: _Collector, name, node, key, ident, value, allowed, what) -> None:
+    """A reference to a threat, blindspot or mitigation: reserved IDs and unknown ones are problems."""
+    if kb.status_of(value) == "reserved":
+        col.add(name, node, key, ident, f"{value} is reserved and may not be referenced")
+    elif value not in allowed:
+        col.add(name, node, key, ident, f"unknown {what} {value}")
+
+
+def _known(col: _Collector, name, values, ident, table, message) -> None:
+    """Every entry of the list ``values`` is in ``table``; ``message`` is formatted with the entry."""
+    for i, v in enumerate(values):
+        if v not in table:
+            col.add(name, values, i, ident, message.format(v))
+
+
+def _runs_from_1(numbers) -> bool:
+    return sorted(numbers) == list(range(1, len(numbers) + 1))
+
+
+# ------------------------------------------------------------------ per file
+def check_layers(kb: KB, col: _Collector) -> None:
+    """L1..L7 and CL in order; L6 is the one vertical layer."""
+    layers = kb.docs["layers"]["layers"]
+    if list(kb.layers) != LAYER_ORDER:
+        col.add("layers", layers, None, "", f"layers must be exactly {', '.join(LAYER_ORDER)} in that order")
+    if [l["id"] for l in kb.layers.values() if l.get("vertical")] != ["L6"]:
+        col.add("layers", layers, None, "", "exactly one vertical layer, L6, is expected")
+
+
+def check_threats(kb: KB, col: _Collector) -> None:
+    """Numbering and kinds; every listed threat's crosswalk IDs exist and it has a mapping row; considerations."""
+    docs = kb.docs
+    if not _runs_from_1([int(t[1:]) for t in kb.threats]):
+        col.add("threats", docs["threats"]["threats"], None, "", "threat IDs must run from T1 without gaps (reserve an ID instead of leaving a hole)")
+    for t in docs["threats"]["threats"]:
+        tid = t["id"]
+        n = int(tid[1:])
+        if t["kind"] == "core" and n > 15:
+            col.add("threats", t, "kind", tid, "core threats are T1-T15")
+        if t["kind"] == "extended" and n <= 15:
+            col.add("threats", t, "kind", tid, "extended threats start at T16")
+        if t["kind"] == "reserved" or not kb.listed(tid):
+            continue  # reserved, deprecated and revoked threats leave the matrix and every list
+        _known(col, "threats", t["atlas"], tid, kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
+        _known(col, "threats", t["llm_top10"], tid, kb.llm, "unknown LLM Top 10 ID {}")
+        _known(col, "threats", t["asi_top10"], tid, kb.asi, "unknown Agentic Top 10 ID {}")
+        _known(col, "threats", t["cwe"], tid, kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")
+        for i, m in enumerate(t.get("partial_mitigations", [])):
+            _ref(kb, col, "threats", t["partial_mitigations"], i, tid, m, kb.mitigations, "mitigation")
+        if tid not in kb.threat_layers:
+            col.add("threats", t, "id", tid, "threat has no row in mapping.yaml")
+        if len(t["indicators"]) < 3:
+            col.add("threats", t, "indicators", tid, "at least 3 indicators are expected")
+    active = _active(kb)
+    for c in docs["threats"]["considerations"]:
+        if c["layer"] not in kb.layers:
+            col.add("threats", c, "layer", c["key"], f"unknown layer {c['layer']}")
+        for i, r in enumerate(c["related_threats"]):
+            _ref(kb, col, "threats", c["related_threats"], i, c["key"], r, active, "threat")
+        _known(col, "threats", c.get("llm_top10", []), c["key"], kb.llm, "unknown LLM Top 10 ID {}")
+
+
+def check_mapping(kb: KB, col: _Collector) -> None:
+    """One row per active threat, known layers only, primary layers as the threat's kind requires."""
+    active = _active(kb)
+    rows_seen = set()
+    for row in kb.docs["mapping"]["mapping"]:
+        tid = row["threat"]
+        if tid in rows_seen:
+            col.add("mapping", row, "threat", tid, "duplicate mapping row")
+        rows_seen.add(tid)
+        _ref(kb, col, "mapping", row, "threat", tid, tid, active, "threat")
+        for k in row:
+            if k != "threat" and k not in kb.layers:
+                col.add("mapping", row, k, tid, f"unknown layer {k}")
+        prim = [k for k, v in row.items() if v == "primary"]
+        if not prim:
+            col.add("mapping", row, "threat", tid, "every threat needs at least one primary layer")
+        if tid in kb.threats and kb.threats[tid]["kind"] == "extended" and len(prim) != 1:
+            col.add("mapping", row, "threat", tid, "an extended threat has exactly one primary layer (its taxonomy section)")
+
+
+def check_mitigations(kb: KB, col: _Collector) -> None:
+    """References of each mitigation; numbering per layer and type; every layer has every type; types P, D, C, R."""
+    docs, active = kb.docs, _active(kb)
+    by_group: dict[tuple, list[int]] = {}
+    for m in docs["mitigations"]["mitigations"]:
+        mid = m["id"]
+        layer, letter, n = ids.mitigation_parts(mid)
+        by_group.setdefault((layer, letter), []).append(n)
+        for i, t in enumerate(m["addresses"]):
+            _ref(kb, col, "mitigations", m["addresses"], i, mid, t, active, "threat")
+        if not m["addresses"] and not (m.get("scope") or m.get("patterns") or m.get("considerations")):
+            col.add("mitigations", m, "addresses", mid, "a mitigation must address threats or state its scope, patterns or considerations")
+        _known(col, "mitigations", m.get("patterns", []), mid, kb.patterns, "unknown cross-layer pattern {}")
+        _known(col, "mitigations", m.get("considerations", []), mid, kb.considerations, "unknown consideration {}")
+    whole = docs["mitigations"]["mitigations"]
+    for (layer, letter), nums in sorted(by_group.items()):
+        if not _runs_from_1(nums):
+            col.add("mitigations", whole, None, f"{layer}-{letter}",
+                    f"numbering of {layer}-{letter} must run 1..{len(nums)} without gaps, found {sorted(nums)}")
+    for layer in LAYER_ORDER:
+        for letter in TYPE_ORDER:
+            if (layer, letter) not in by_group:
+                col.add("mitigations", whole, None, f"{layer}-{letter}", f"layer {layer} has no {kb.types[letter]['name'].lower()} mitigation")
+    if [t["letter"] for t in docs["mitigations"]["types"]] != TYPE_ORDER:
+        col.add("mitigations", docs["mitigations"]["types"], None, "", "types must be P, D, C, R in that order")
+
+
+def check_blindspots(kb: KB, col: _Collector) -> None:
+    """BV-1.. without gaps; references exist; every listed blindspot has a checklist item."""
+    docs, active = kb.docs, _active(kb)
+    if not _runs_from_1([int(b[3:]) for b in kb.blindspots]):
+        col.add("blindspots", docs["blindspots"]["blindspots"], None, "", "blindspot IDs must run from BV-1 without gaps")
+    for b in docs["blindspots"]["blindspots"]:
+        for i, t in enumerate(b["related_threats"]):
+            _ref(kb, col, "blindspots", b["related_threats"], i, b["id"], t, active, "threat")
+        for i, m in enumerate(b["suggested_mitigations"]):
+            _ref(kb, col, "blindspots", b["suggested_mitigations"], i, b["id"], m, kb.mitigations, "mitigation")
+        _known(col, "blindspots", b["atlas"], b["id"], kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
+        if b["id"] not in kb.ref_items and kb.listed(b["id"]):
+            col.add("blindspots", b, "id", b["id"], "no checklist item asks about this blindspot")
+
+
+def check_checklists(kb: KB, col: _Collector) -> None:
+    """Sections per layer then BV; item IDs carry their section; references exist."""
+    docs = kb.docs
+    expected = LAYER_ORDER + ["BV"]
+    if list(kb.sections) != expected:
+        col.add("checklists", docs["checklists"]["sections"], None, "", f"sections must be {', '.join(expected)} in order")
+    allowed = _active(kb) | set(kb.blindspots)
+    for s in docs["checklists"]["sections"]:
+        for item in s["items"]:
+            if not item["id"].startswith(f"CK-{s['id']}-"):
+                col.add("checklists", item, "id", item["id"], f"item ID must start with CK-{s['id']}-")
+            for i, r in enumerate(item["refs"]):
+                _ref(kb, col, "checklists", item["refs"], i, item["id"], r, allowed, "threat or blindspot")
+            _known(col, "checklists", item.get("llm_top10", []), item["id"], kb.llm, "unknown LLM Top 10 ID {}")
+
+
+def check_patterns(kb: KB, col: _Collector) -> None:
+    """Patterns numbered from 1; their threats, mitigations and step layers exist; key threats exist."""
+    docs, active = kb.docs, _active(kb)
+    if not _runs_from_1(list(kb.patterns)):
+        col.add("patterns", docs["patterns"]["patterns"], None, "", "patterns must be numbered from 1 without gaps")
+    for p in docs["patterns"]["patterns"]:
+        label = f"pattern {p['n']}"
+        for i, t in enumerate(p["threats"]):
+            _ref(kb, col, "patterns", p["threats"], i, label, t, active, "threat")
+        for i, m in enumerate(p["mitigations"]):
+            _ref(kb, col, "patterns", p["mitigations"], i, label, m, kb.mitigations, "mitigation")
+        for i, s in enumerate(p["steps"]):
+            if s["layer"] not in p["layers"]:
+                col.add("patterns", p["steps"], i, label, f"step layer {s['layer']} is not among the pattern's layers")
+    for k in kb.key_threats:
+        for i, t in enumerate(k["threats"]):
+            _ref(kb, col, "patterns", k["threats"], i, k["label"], t, active, "threat")
+
+
+def check_risk_factors(kb: KB, col: _Collector) -> None:
+    """Every risk factor says something for every layer."""
+    for f in kb.docs["risk-factors"]["factors"]:
+        missing = [l for l in LAYER_ORDER if l not in f["per_layer"]]
+        if missing:
+            col.add("risk-factors", f, "per_layer", f["key"], f"per_layer lacks {', '.join(missing)}")
+
+
+def check_phases(kb: KB, col: _Collector) -> None:
+    """Phases 1..10; a phase depends only on earlier ones and names known templates."""
+    if sorted(kb.phases) != list(range(1, 11)):
+        col.add("phases", kb.docs["phases"]["phases"], None, "", "phases must be 1..10")
+    tnames = {t["name"] for t in kb.templates.values()}
+    for p in kb.docs["phases"]["phases"]:
+        for i, d in enumerate(p["depends_on"]):
+            if d >= p["n"]:
+                col.add("phases", p["depends_on"], i, f"phase {p['n']}", f"phase {p['n']} cannot depend on later phase {d}")
+        for i, t in enumerate(p["templates"]):
+            if t not in tnames:
+                col.add("phases", p["templates"], i, f"phase {p['n']}", f"unknown template {t!r}")
+
+
+def check_depth(kb: KB, col: _Collector) -> None:
+    """Each depth names known layers."""
+    for d in kb.docs["depth"]["depths"]:
+        _known(col, "depth", d["layers"], d["key"], kb.layers, "unknown layer {}")
+
+
+def check_scoring(kb: KB, col: _Collector) -> None:
+    """Complete matrices over the scales; risk levels Low=1..Critical=4."""
+    sc, node = kb.scoring, kb.docs["scoring"]
+    lik = [s["level"] for s in sc["likelihood"]]
+    for s in [s["level"] for s in sc["severity"]]:
+        row = sc["matrix"].get(s)
+        if row is None or sorted(row) != sorted(lik):
+            col.add("scoring", node["matrix"], s if row is not None else None, s, f"risk matrix row {s} must have one cell per likelihood level")
+    levels = [r["level"] for r in sc["risk_levels"]]
+    if levels != ["Low", "Medium", "High", "Critical"] or [r["value"] for r in sc["risk_levels"]] != [1, 2, 3, 4]:
+        col.add("scoring", node["risk_levels"], None, "", "risk levels must be Low=1, Medium=2, High=3, Critical=4")
+    for e in ("Low", "Medium", "High"):
+        row = sc["cost_effectiveness"].get(e, {})
+        if sorted(row) != ["High", "Low", "Medium"]:
+            col.add("scoring", node["cost_effectiveness"], e if e in sc["cost_effectiveness"] else None, e,
+                    "cost-effectiveness row must have Low, Medium and High cost cells")
+
+
+def check_frameworks(kb: KB, col: _Collector) -> None:
+    """The ATLAS tactics of each layer exist in atlas.yaml."""
+    for layer, t in kb.frameworks["layer_tactics"].items():
+        _known(col, "frameworks", t["atlas"], layer, kb.atlas_tactics, "ATLAS tactic {} is not in data/atlas.yaml")
+
+
+def check_case_studies(kb: KB, col: _Collector) -> None:
+    """A case's threats and patterns exist; it has one finding per threat."""
+    active = _active(kb)
+    for c in kb.docs["case-studies"]["cases"]:
+        label = f"case {c['id']}"
+        for i, t in enumerate(c["threats"]):
+            _ref(kb, col, "case-studies", c["threats"], i, label, t, active, "threat")
+        if sorted(c["findings"]) != sorted(c["threats"]):
+            col.add("case-studies", c, "findings", label, "findings must have exactly one entry per threat of the case")
+        _known(col, "case-studies", c.get("patterns", []), label, kb.patterns, "unknown pattern {}")
+
+
+def check_atlas(kb: KB, col: _Collector) -> None:
+    """Retired ATLAS IDs are gone from the list and name a successor that is in it; renamed IDs exist."""
+    listed = set(kb.atlas_techniques) | set(kb.atlas_mitigations)
+    retired = kb.atlas["retired"]
+    for i, r in enumerate(retired):
+        if r["id"] in listed:
+            col.add("atlas", retired, i, r["id"], "a retired ID must not stay in the list")
+        if r["replaced_by"] not in listed:
+            col.add("atlas", retired[i], "replaced_by", r["id"], f"successor {r['replaced_by']} is not in the list")
+    for i, r in enumerate(kb.atlas["renamed"]):
+        if r["id"] not in listed:
+            col.add("atlas", kb.atlas["renamed"], i, r["id"], "renamed ID is not in the list")
+
+
+def check_decisions(kb: KB, col: _Collector) -> None:
+    """Decisions D01.. and rulings R01.. without gaps."""
+    node = kb.docs["decisions"]
+    if not _runs_from_1([int(d[1:]) for d in kb.decisions]):
+        col.add("decisions", node["decisions"], None, "", "decisions must run D01.. without gaps")
+    if not _runs_from_1([int(r[1:]) for r in kb.rulings]):
+        col.add("decisions", node["rulings"], None, "", "rulings must run R01.. without gaps")
+
+
+# ------------------------------------------------------------------ across files
+_ID_TABLES = (  # (file, key, list of entries): IDs unique across every type
+    ("layers", "id", lambda d: d["layers"]["layers"]),
+    ("threats", "id", lambda d: d["threats"]["threats"]),
+    ("blindspots", "id", lambda d: d["blindspots"]["blindspots"]),
+    ("mitigations", "id", lambda d: d["mitigations"]["mitigations"]),
+    ("checklists", "id", lambda d: [i for s in d["checklists"]["sections"] for i in s["items"]]),
+    ("threats", "key", lambda d: d["threats"]["considerations"]),
+    ("patterns", "n", lambda d: d["patterns"]["patterns"]),
+    ("case-studies", "id", lambda d: d["case-studies"]["cases"]),
+    ("decisions", "id", lambda d: d["decisions"]["decisions"]),
+    ("decisions", "id", lambda d: d["decisions"]["rulings"]),
+    ("templates", "key", lambda d: d["templates"]["templates"]),
+)
+
+
+def check_unique(kb: KB, col: _Collector) -> None:
+    """No ID is defined twice (patterns, cases and templates per file); no two entries of a type share a name."""
+    seen: dict[str, str] = {}
+    for name, key, entries in _ID_TABLES:
+        for node in entries(kb.docs):
+            ident = f"{name}:{node[key]}" if name in ("patterns", "case-studies", "templates") else str(node[key])
+            if ident in seen:
+                col.add(name, node, key, str(node[key]), f"duplicate ID {node[key]} (first defined in {seen[ident]})")
+            else:
+                seen[ident] = col.rel(name)
+    names_seen: dict[tuple, str] = {}
+    for name, table in (("threats", kb.threats), ("blindspots", kb.blindspots), ("mitigations", kb.mitigations), ("layers", kb.layers)):
+        for ident, node in table.items():
+            if "name" in node:
+                k = (name, node["name"].casefold())
+                if k in names_seen:
+                    col.add(name, node, "name", ident, f"name {node['name']!r} already used by {names_seen[k]}")
+                names_seen[k] = ident
+
+
+def check_counts(kb: KB, col: _Collector) -> None:
+    """The counts declared in meta.yaml match the data."""
+    docs, cnt = kb.docs, kb.meta["counts"]
+    for kind in ("core", "extended", "reserved"):
+        have = sum(t["kind"] == kind for t in kb.threats.values())
+        if have != cnt["threats"][kind]:
+            col.add("threats", docs["threats"]["threats"], None, kind, f"{have} {kind} threats, meta.yaml counts declare {cnt['threats'][kind]}")
+    for what, name, have, node in (("blindspots", "blindspots", len(kb.blindspots), docs["blindspots"]["blindspots"]),
+                                   ("considerations", "threats", len(kb.considerations), docs["threats"]["considerations"])):
+        if have != cnt[what]:
+            col.add(name, node, None, what, f"{have} {what}, meta.yaml counts declare {cnt[what]}")
+    for sid, s_ in kb.sections.items():
+        if len(s_["items"]) != cnt["checklist_items"].get(sid):
+            col.add("checklists", s_, "items", sid, f"{len(s_['items'])} checklist items, meta.yaml counts declare {cnt['checklist_items'].get(sid)}")
+    for layer in LAYER_ORDER:
+        by = kb.layer_mitigations(layer)
+        for i, letter in enumerate(TYPE_ORDER):
+            want = cnt["mitigations"].get(layer, [None] * 4)[i]
+            if len(by[letter]) != want:
+                col.add("mitigations", docs["mitigations"]["mitigations"], None, f"{layer}-{letter}",
+                        f"layer {layer} has {len(by[letter])} {kb.types[letter]['key']} mitigations, meta.yaml counts declare {want}")
+
+
+def check_prose(kb: KB, col: _Collector) -> None:
+    """Data text: no markup, enough words, and every ID written in prose exists and is not reserved."""
+    reserved = {t["id"] for t in kb.reserved_threats()}
+    citable = {t for t in kb.threats if kb.status_of(t) != "reserved"} | set(kb.blindspots) | set(kb.mitigations)  # prose may name a deprecated ID
+    for name, doc in kb.docs.items():
+        if name == "atlas":
+            continue
+        for path, parent, key, s in strings(doc):
+            ident = _ident(doc, path[:-1]) or _ident(doc, path)
+            m = MARKUP.search(s)
+            if m:
+                col.add(name, parent, key, ident, f"markup is not allowed in data text: {m.group(0)!r} (data is plain text)")
+            field = path[-1] if isinstance(path[-1], str) else path[-2]
+            need = MIN_WORDS.get((name, "consideration" if path[0] == "considerations" and field == "description" else field))
+            if need and len(s.split()) < need:
+                col.add(name, parent, key, ident, f"{field} needs at least {need} words, has {len(s.split())}")
+            if name in ("decisions", "meta", "templates", "depth"):
+                continue  # these name ID ranges and placeholders, not citations
+            if len(s.split()) < 3:
+                continue  # a bare ID field, not prose; reference fields are checked above
+            for tok in ids.ID_SHAPED.findall(s):
+                if tok in reserved:
+                    col.add(name, parent, key, ident, f"text cites reserved ID {tok}")
+                elif tok not in citable:
+                    col.add(name, parent, key, ident, f"text cites unknown ID {tok}")
+
+
+def check_crosswalk(kb: KB, col: _Collector) -> None:
+    """Every crosswalk field of a threat or blindspot is filled or says why not; every LLM entry is used or says why not."""
+    tables = {"llm_top10": kb.llm, "asi_top10": kb.asi, "cwe": kb.cwe}
+    entries = [("threats", t) for t in kb.active_threats()] + [("blindspots", b) for b in kb.blindspots.values() if kb.listed(b["id"])]
+    for name, e in entries:
+        reasons = e.get("no_mapping", {})
+        for field in _CROSSWALK:
+            if not e[field] and not reasons.get(field):
+                col.add(name, e, field, e["id"], f"{field} is empty: map it, or say why nothing fits in no_mapping.{field}")
+            if e[field] and field in reasons:
+                col.add(name, e["no_mapping"], field, e["id"], f"no_mapping.{field} explains an empty list, but {field} is filled")
+        if name == "blindspots":
+            for field, table in tables.items():
+                _known(col, name, e[field], e["id"], table, f"unknown {field} value {{}}")
+    used = {x for _, e in entries for ed in kb.llm_editions(e["llm_top10"]).values() for x in ed}
+    items = next(ed for ed in kb.frameworks["llm_top10"]["editions"] if ed["edition"] == "2025")["items"]
+    for i, it in enumerate(items):
+        cited = f"{it['id']}:2025"
+        if cited not in used and not it.get("unmapped"):
+            col.add("frameworks", items, i, cited, "no threat or blindspot maps to this entry: map one, or say why in 'unmapped'")
+        if cited in used and it.get("unmapped"):
+            col.add("frameworks", items[i], "unmapped", cited, "'unmapped' is set, but threats map to this entry")
+    for m in kb.mitigations.values():
+        _known(col, "mitigations", m.get("atlas_mitigations", []), m["id"], kb.atlas_mitigations, "ATLAS mitigation {} is not in data/atlas.yaml")
+
+
+def check_lifecycle(kb: KB, col: _Collector) -> None:
+    """A deprecated or revoked ID says when and why; a revoked one names an active ID of the same type; nothing lists either."""
+    tables = {"threats": kb.threats, "blindspots": kb.blindspots, "mitigations": kb.mitigations}
+    for name, table in tables.items():
+        for ident, e in table.items():
+            status = e.get("status", "active")
+            for block in ("deprecated", "revoked"):
+                if (status == block) != (block in e):
+                    col.add(name, e, "status", ident, f"status {status} and a '{block}' block go together")
+            if status == "revoked" and "revoked" in e:
+                new = e["revoked"]["replaced_by"]
+                if new not in table or not kb.listed(new):
+                    col.add(name, e["revoked"], "replaced_by", ident, f"{new} must be an active ID of the same type")
+    unlisted = {i for t in tables.values() for i in t if kb.status_of(i) in ("deprecated", "revoked")}
+    for row in kb.docs["mapping"]["mapping"]:
+        if row["threat"] in unlisted:
+            col.add("mapping", row, "threat", row["threat"], "a deprecated or revoked threat leaves the matrix: remove its row")
+    for m in kb.mitigations.values():
+        for i, t in enumerate(m["addresses"]):
+            if t in unlisted:
+                col.add("mitigations", m["addresses"], i, m["id"], f"{t} is {kb.status_of(t)}: remove it from the list (its page stays)")
+    for item in kb.items.values():
+        for i, r in enumerate(item["refs"]):
+            if r in unlisted:
+                col.add("checklists", item["refs"], i, item["id"], f"{r} is {kb.status_of(r)}: remove it from the checklist")
+
+
+# The order load_kb runs them in: per data file, then the rules that span files.
+RULES = [
+    check_unique,
+    check_layers,
+    check_threats,
+    check_mapping,
+    check_mitigations,
+    check_blindspots,
+    check_checklists,
+    check_patterns,
+    check_risk_factors,
+    check_phases,
+    check_depth,
+    check_scoring,
+    check_counts,
+    check_frameworks,
+    check_case_studies,
+    check_prose,
+    check_atlas,
+    check_crosswalk,
+    check_lifecycle,
+    check_decisions,
+]
