@@ -31,11 +31,11 @@ browser:
 
 ## test: the whole suite (data, build, links, exports, CLI, browser, print)
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## test-fast: everything except the browser tests
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
 
 ## bench: benchmarks against a baseline measured in the same run (see bench/README.md)
 bench: $(STAMP) bench-cli

@@ -84,27 +84,11 @@ def quick_reference_card(kb, L) -> str:
     return f"{out}\n\n{factors}\n\nCross-layer patterns:\n\n{pats}"
 
 
-def quick_map(kb, L) -> str:
-    rows = [[L.id(t["id"]), esc(t["name"]), L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "primary"]),
-             L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "secondary"])]
-            for t in kb.active_threats() if t["kind"] == "core"]
-    return table(["ID", "Threat", "Primary", "Secondary"], rows)
-
-
 def pattern_table(kb, L) -> str:
-    rows = [[L.pattern(p["n"], name=False), esc(p["name"]), " -> ".join(esc(x) for x in p["layers"]), "yes" if p["single_agent"] else "no"]
-            for p in kb.patterns.values()]
+    # the row keeps the pattern-<n> anchor that links published before 1.1.0 point at; the pattern itself is on the CL page
+    rows = [[f'<span id="pattern-{p["n"]}"></span>' + L.pattern(p["n"], name=False), esc(p["name"]), " -> ".join(esc(x) for x in p["layers"]),
+             "yes" if p["single_agent"] else "no"] for p in kb.patterns.values()]
     return table(["Pattern", "Name", "Layers", "Single-agent"], rows)
-
-
-def cross_layer_patterns(kb, L) -> str:
-    out = []
-    for p in kb.patterns.values():
-        out += [f"### Pattern {p['n']}: {esc(p['name'])} {{ #pattern-{p['n']} }}", "", L.prose(p["description"]), ""]
-        out += ["\n".join(f"{i}. **{esc(s['layer'])}** {L.prose(s['text'])}" for i, s in enumerate(p["steps"], 1)), ""]
-        out += [f"Threats in the chain: {L.ids(p['threats'], name=True)}.", "",
-                f"Controls that break it: {L.ids(p['mitigations'], name=True)}.", ""]
-    return "\n".join(out)
 
 
 def key_cross_layer_threats(kb, L) -> str:
