@@ -43,21 +43,21 @@ def default_prefix(name: str) -> str:
 
 
 def depth_from_answers(kb: KB, answers: list[bool]) -> tuple[str, list[str]]:
-    """Depth and layers in scope from the five yes/no answers (data/depth.yaml, changelog D23)."""
-    if len(answers) != len(kb.depth["questions"]):
-        raise ProjectError(f"expected {len(kb.depth['questions'])} answers, got {len(answers)}")
-    depths = {d["key"]: d for d in kb.depth["depths"]}
-    if answers[0] or answers[1]:
-        key = "full"
-    elif any(answers[2:]):
-        key = "standard"
-    else:
-        key = "lightweight"
-    layers = list(depths[key]["layers"])
-    if answers[4] and kb.depth["rules"]["multi_agent_adds_all_layers"]:
-        layers = list(depths["full"]["layers"])
-    return key, layers
+    """Depth and layers in scope from the yes/no answers, by the rules in data/depth.yaml (changelog D23).
 
+    The first question answered yes sets the depth it names (yes_means); no yes at all gives the depth
+    that no question names. A yes to a question that adds all layers widens the scope to every layer.
+    """
+    questions = kb.depth["questions"]
+    if len(answers) != len(questions):
+        raise ProjectError(f"expected {len(questions)} answers, got {len(answers)}")
+    depths = {d["key"]: d for d in kb.depth["depths"]}
+    named = {q["yes_means"] for q in questions}
+    key = next((q["yes_means"] for q, a in zip(questions, answers) if a), next(k for k in depths if k not in named))
+    layers = list(depths[key]["layers"])
+    if kb.depth["rules"]["multi_agent_adds_all_layers"] and any(a and q.get("adds_all_layers") for q, a in zip(questions, answers)):
+        layers = [layer for layer in kb.layers]  # every layer and the cross-layer dimension, in layer order
+    return key, layers
 
 def write_atomic(path: Path, text: str, backup: bool = True) -> None:
     """Replace ``path`` with ``text`` atomically; the previous version is kept as ``<name>.bak``."""
@@ -158,8 +158,8 @@ def resolve_depth(kb: KB, depth: str | None, answers: list[bool] | None, reason:
     if order.index(depth) > order.index(derived) and not reason:
         raise ProjectError(f"the answers give depth {derived}; going shallower to {depth} needs --reason (the user's say-so)")
     layers = list(depths[depth]["layers"])
-    if answers[4] and kb.depth["rules"]["multi_agent_adds_all_layers"]:
-        layers = list(depths["full"]["layers"])
+    if depth_from_answers(kb, answers)[1] == list(kb.layers):  # the multi-agent answer keeps every layer in scope
+        layers = list(kb.layers)
     return depth, layers, reason or f"user chose {depth} over the {derived} the answers give"
 
 

@@ -319,7 +319,8 @@ DATA = {
     ),
     "depth": obj(
         {
-            "questions": _list(obj({"n": INT, "text": TEXT}), 5),
+            "questions": _list(obj({"n": INT, "text": TEXT, "yes_means": {"enum": ["full", "standard"]}, "adds_all_layers": BOOL},
+                                   required=["n", "text", "yes_means"]), 5),
             "depths": _list(
                 obj({"key": {"enum": ["full", "standard", "lightweight"]}, "name": TEXT, "when": TEXT, "phases": TEXT,
                      "layers": _list(LAYER, 1), "effort": TEXT}),
@@ -639,6 +640,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "questions": "The five yes/no questions that choose the depth, in the order asked.",
         "questions.n": "Question number.",
         "questions.text": "The question.",
+        "questions.yes_means": "The depth a yes sets when it is the first yes.",
+        "questions.adds_all_layers": "A yes puts every layer in scope, whatever the depth.",
         "depths": "The analysis depths.",
         "key": "Depth key, as state.json records it.",
         "name": "Depth name.",
