@@ -354,7 +354,8 @@ DATA = {
             "prioritisation": _list(TEXT, 1),
             "review_schedule": {"type": "object", "propertyNames": LEVEL4, "additionalProperties": TEXT},
             "dispositions": _list(TEXT, 1),
-            "remediation_buckets": _list(obj({"bucket": TEXT, "days": TEXT, "rule": TEXT}), 4),
+            "remediation_buckets": _list(obj({"bucket": TEXT, "days": TEXT, "rule": TEXT, "takes": _list(obj({
+                "level": {"enum": ["any", "Low", "Medium", "High", "Critical"]}, "credit": {"enum": ["none", "some", "open", "full", "any"]}}), 1)}), 4),
         }
     ),
     "templates": obj(
@@ -692,6 +693,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "bucket": "Bucket name.",
         "days": "Deadline in days.",
         "rule": "Which threats go in the bucket.",
+        "takes": "Which threats land in the bucket, as level and credit; the first bucket that takes a threat gets it.",
+        "credit": "Control credit the threat must have: none, some, open (below full), full or any.",
     },
     "templates": {
         "templates": "The working templates, in the order the templates chapter presents them.",

@@ -168,22 +168,16 @@ def required_types(kb: KB, level: str) -> list[str]:
     return list(kb.scoring["required_controls"].get(level, []))
 
 
-def remediation_bucket(kb: KB, level: str, credit: float) -> str:
-    """Roadmap bucket for a risk level and its control credit (changelog D21, ruling R02).
+_CREDIT = {"none": lambda c: c <= 0, "some": lambda c: 0 < c < 1, "open": lambda c: c < 1, "full": lambda c: c >= 1, "any": lambda c: True}
 
-    Full credit (every required type fully built and verified) leaves nothing to schedule but
-    hardening; Critical with nothing built is Immediate; Critical with some credit and High
-    without full credit are Short-term.
-    """
-    if credit >= 1:
-        return "Long-term"
-    if level == "Critical":
-        return "Immediate" if credit <= 0 else "Short-term"
-    if level == "High":
-        return "Short-term"
-    if level == "Medium":
-        return "Medium-term"
-    return "Long-term"
+
+def remediation_bucket(kb: KB, level: str, credit: float) -> str:
+    """Roadmap bucket for a risk level and its control credit: the first bucket in scoring.yaml that takes it
+    (changelog D21, ruling R02)."""
+    for b in kb.scoring["remediation_buckets"]:
+        if any(t["level"] in ("any", level) and _CREDIT[t["credit"]](credit) for t in b["takes"]):
+            return b["bucket"]
+    return kb.scoring["remediation_buckets"][-1]["bucket"]
 
 
 def bucket_rank(kb: KB, bucket: str) -> int:

@@ -228,3 +228,13 @@ def test_command_runs_as_a_process(tmp_path_factory, args):
     res = subprocess.run([sys.executable, "-m", "maestro", *[a.replace("{tmp}", str(tmp)) for a in args]], cwd=ROOT, capture_output=True,
                          text=True, env={"PATH": "/usr/bin:/bin", **CACHE_ENV})
     assert res.returncode in (0, 1) and "Traceback" not in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("level,credit,bucket", [
+    ("Critical", 0, "Immediate"), ("Critical", 0.5, "Short-term"), ("Critical", 1, "Long-term"),
+    ("High", 0, "Short-term"), ("High", 0.67, "Short-term"), ("High", 1, "Long-term"),
+    ("Medium", 0, "Medium-term"), ("Medium", 1, "Long-term"), ("Low", 0, "Long-term"),
+])
+def test_remediation_bucket_follows_ruling_r02(level, credit, bucket):
+    from maestro import scoring
+    assert scoring.remediation_bucket(KB, level, credit) == bucket
