@@ -15,7 +15,7 @@ from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
 
 from . import templating
 
-from .render import (CATALOG, MATRIX, TAXONOMY, TYPE_NAMES, Linker, admonition, attr,
+from .render import (CATALOG, MATRIX, TAXONOMY, Linker, admonition, attr,
                      bullet, esc, src_of, table)
 
 
@@ -63,7 +63,7 @@ def threat_page(kb: KB, tid: str) -> str:
     gap = ("No mitigation in the catalog addresses this threat yet. Treat it as a coverage gap: design a project-specific control and record it in Phase 7."
            + ("\n\n" + L.prose(v["gap_note"]) if v["gap_note"] else "")
            + ("\n\nControls that help partly: " + L.ids(v["partial_mitigations"], name=True) + "." if v["partial_mitigations"] else ""))
-    partial = ("The catalog has no " + " or ".join(TYPE_NAMES[k].lower() for k in v["coverage_missing"]) + " control for this threat. "
+    partial = ("The catalog has no " + " or ".join(kb.types[k]["name"].lower() for k in v["coverage_missing"]) + " control for this threat. "
                "A Critical or High instance of it needs a project-specific one (see the Phase 7 rule).")
     return templating.render(
         "threat.md.j2", L, t=v, notices=[Markup(n) for n in _notices(kb, tid, L)], marks=marks,
@@ -180,7 +180,7 @@ def blindspots_index(kb: KB) -> str:
 
 def mitigations_index(kb: KB) -> str:
     L = Linker(kb, "mitigations/index.md")
-    rows = [[L.id(m), esc(kb.mitigations[m]["name"]), L.id(kb.mitigation_layer(m)), TYPE_NAMES[kb.mitigation_type(m)],
+    rows = [[L.id(m), esc(kb.mitigations[m]["name"]), L.id(kb.mitigation_layer(m)), kb.types[kb.mitigation_type(m)]["name"],
              L.ids(kb.mitigations[m]["addresses"])] for m in sorted(kb.mitigations, key=kb.mitigation_sort_key)]
     return _index("mitigations", "Mitigations", "Every mitigation ID with its page.", ["ID", "Name", "Layer", "Type", "Addresses"], rows,
                   f"All {len(rows)} controls. The {L.link('mitigation catalog', CATALOG)} groups them by layer and type.")

@@ -176,4 +176,3 @@ def admonition(kind: str, title: str, body: str) -> str:
     return f'!!! {kind} "{attr(title)}"\n\n{indented}\n'
 
 
-TYPE_NAMES = {"P": "Preventive", "D": "Detective", "C": "Corrective", "R": "Deterrent"}

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .render import CATALOG, MATRIX, TAXONOMY, TYPE_NAMES, Linker, admonition, attr, bullet, esc, table
+from .render import CATALOG, MATRIX, TAXONOMY, Linker, admonition, attr, bullet, esc, table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -69,7 +69,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, finalize=_finalize,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.globals.update(front=front, h1=h1, badges=badges, cite=cite, table=_safe(table), bullet=_safe(bullet),
-                       admonition=_safe(admonition), TYPE_NAMES=TYPE_NAMES, MATRIX=MATRIX, CATALOG=CATALOG, TAXONOMY=TAXONOMY, esc=_safe(esc),
+                       admonition=_safe(admonition), MATRIX=MATRIX, CATALOG=CATALOG, TAXONOMY=TAXONOMY, esc=_safe(esc),
                        each=lambda fn, items: [fn(x) for x in items], joined=lambda parts, sep=", ": Markup(sep.join(parts)))
     return env
 

@@ -26,8 +26,6 @@ LOCAL_THREAT = rf"{PREFIX}-T[1-9][0-9]*"
 LOCAL_MITIGATION = rf"{PREFIX}-M[1-9][0-9]*"
 DISCLAIMER = ("This threat model was produced with the help of an AI assistant. It may be incomplete or wrong; "
               "a qualified person must review it before anyone relies on it.")
-TYPE_KEYS = ["preventive", "detective", "corrective", "deterrent"]
-STRIDE_LETTERS = list("STRIDE")
 
 
 # ============================================================== schemas
@@ -63,7 +61,7 @@ def _threat_schema(kb: KB) -> dict:
             "maps_to": _array(_NAMED_REF),
             "blindspots": _array(_NAMED_REF),
             "gap": txt,
-            "stride": _array(_enum(STRIDE_LETTERS)),
+            "stride": _array(_enum([s["letter"] for s in kb.frameworks["stride"]])),
             "description": txt,
             "attack_vector": _enum([v["value"] for v in kb.scoring["attack_vector"]]),
             "attack_complexity": _enum([v["value"] for v in kb.scoring["attack_complexity"]]),
@@ -86,7 +84,7 @@ def _mitigation_schema(kb: KB) -> dict:
         "required": ["id", "name", "type", "addresses", "status"],
         "additionalProperties": False,
         "properties": {
-            "id": txt, "name": txt, "type": _enum(TYPE_KEYS), "implements": _array(txt),
+            "id": txt, "name": txt, "type": _enum([t["key"] for t in kb.docs["mitigations"]["types"]]), "implements": _array(txt),
             "description": txt, "addresses": _array(txt, minItems=1),
             "cost": _enum(sc["lvl3"]), "effectiveness": _enum(sc["lvl3"]), "status": _enum(sc["statuses"]), "owner": txt,
             "coverage": _enum(["full", "partial"]),

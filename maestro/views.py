@@ -26,7 +26,7 @@ def threat_view(kb: KB, tid: str) -> dict:
         **_lifecycle(kb, tid, t),
         "origin": "OWASP agentic core threat (T1-T15)" if t["kind"] == "core" else "Extended threat (project-local)",
         "layers": [{"id": layer, "strength": cells[layer]} for layer in LAYER_ORDER if layer in cells],
-        "mitigations": [{"letter": k, "ids": by_type[k]} for k in TYPE_ORDER if by_type[k]],
+        "mitigations": [{"letter": k, "name": kb.types[k]["name"], "ids": by_type[k]} for k in TYPE_ORDER if by_type[k]],
         "coverage_missing": kb.coverage_missing(tid) if any(by_type.values()) else [],
         "checklist_items": kb.ref_items.get(tid, []),
         "patterns": kb.threat_patterns.get(tid, []),
@@ -67,7 +67,7 @@ def layer_view(kb: KB, lid: str) -> dict:
             "blindspots": kb.layer_blindspots(lid) if lid != "CL" else [],
             "patterns": list(kb.patterns.values()) if lid == "CL" else [],
             "checklist_items": [i["id"] for i in kb.sections[lid]["items"]],
-            "mitigations": [{"letter": k, "ids": lm[k]} for k in TYPE_ORDER]}
+            "mitigations": [{"letter": k, "name": kb.types[k]["name"], "ids": lm[k]} for k in TYPE_ORDER]}
 
 
 def crosswalk(kb: KB, entry: dict) -> list[dict]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from maestro.kb import LAYER_ORDER, TYPE_ORDER
-from macros.render import TYPE_NAMES, esc, table
+from macros.render import esc, table
 
 
 def mitigation_catalog(kb, L) -> str:
@@ -21,7 +21,7 @@ def mitigation_catalog(kb, L) -> str:
                     target = (target + "; " if target else "") + ", ".join(L.pattern(n, name=False) for n in mm["patterns"])
                 if mm.get("considerations"):
                     target = (target + "; " if target else "") + ", ".join(L.consideration(k) for k in mm["considerations"])
-                rows.append([L.id(m), esc(mm["name"]), TYPE_NAMES[letter], target or "-"])
+                rows.append([L.id(m), esc(mm["name"]), kb.types[letter]["name"], target or "-"])
         out += [table(["ID", "Name", "Type", "Addresses"], rows), ""]
     return "\n".join(out)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 
 from maestro.kb import LAYER_ORDER
-from macros.render import TYPE_NAMES, bullet, esc, table
+from macros.render import bullet, esc, table
 
 
 def count(kb, what: str) -> int:
@@ -120,5 +120,5 @@ def mcp_threats(kb, L) -> str:
             by = kb.mitigations_for(t["id"])
             rows.append([L.id(t["id"]), esc(t["name"]), role,
                          ", ".join(f"{l} ({cells[l]})" for l in LAYER_ORDER if l in cells),
-                         "; ".join(f"{TYPE_NAMES[k][0]}: {L.ids(v)}" for k, v in by.items() if v) or "no catalog control"])
+                         "; ".join(f"{k}: {L.ids(v)}" for k, v in by.items() if v) or "no catalog control"])
     return table(["Threat", "Name", "MCP role", "Layers", "Catalog controls (P/D/C/R)"], rows)
