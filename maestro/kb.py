@@ -135,6 +135,15 @@ def _llm_index(external: dict) -> tuple[dict, dict]:
     return items, successor
 
 
+def _reverse(entries, field: str, key: str) -> dict:
+    """{referenced ID: [keys of the entries whose ``field`` lists it]}, in entry order."""
+    out: dict = {}
+    for e in entries:
+        for target in e[field]:
+            out.setdefault(target, []).append(e[key])
+    return out
+
+
 class KB:
     """The loaded knowledge base with its indexes. Build it with ``load_kb``."""
 
@@ -182,30 +191,13 @@ class KB:
         self.threat_layers: dict[str, dict[str, str]] = {}
         for row in self.docs["mapping"]["mapping"]:
             self.threat_layers[row["threat"]] = {k: v for k, v in row.items() if k != "threat"}
-        self.threat_mitigations: dict[str, list[str]] = {t: [] for t in self.threats}
-        for m in self.mitigations.values():
-            for t in m["addresses"]:
-                self.threat_mitigations.setdefault(t, []).append(m["id"])
-        self.ref_items: dict[str, list[str]] = {}
-        for item in self.items.values():
-            for r in item["refs"]:
-                self.ref_items.setdefault(r, []).append(item["id"])
-        self.threat_patterns: dict[str, list[int]] = {}
-        for p in self.patterns.values():
-            for t in p["threats"]:
-                self.threat_patterns.setdefault(t, []).append(p["n"])
-        self.threat_cases: dict[str, list[str]] = {}
-        for c in self.cases.values():
-            for t in c["threats"]:
-                self.threat_cases.setdefault(t, []).append(c["id"])
-        self.threat_blindspots: dict[str, list[str]] = {}
-        for b in self.blindspots.values():
-            for t in b["related_threats"]:
-                self.threat_blindspots.setdefault(t, []).append(b["id"])
-        self.threat_considerations: dict[str, list[str]] = {}
-        for c in self.considerations.values():
-            for t in c["related_threats"]:
-                self.threat_considerations.setdefault(t, []).append(c["key"])
+        # Relations are stored once, in the direction natural to write; these are the reverse indexes.
+        self.threat_mitigations = {t: [] for t in self.threats} | _reverse(self.mitigations.values(), "addresses", "id")
+        self.ref_items = _reverse(self.items.values(), "refs", "id")
+        self.threat_patterns = _reverse(self.patterns.values(), "threats", "n")
+        self.threat_cases = _reverse(self.cases.values(), "threats", "id")
+        self.threat_blindspots = _reverse(self.blindspots.values(), "related_threats", "id")
+        self.threat_considerations = _reverse(self.considerations.values(), "related_threats", "key")
 
     # ----------------------------------------------------------------- queries
     def llm_editions(self, cited: list) -> dict:
