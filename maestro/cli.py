@@ -301,11 +301,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    def common(sp):
+    def command(name, func, help, project=False):
+        """A subcommand with --json; a project command also takes NAME and --dir."""
+        sp = sub.add_parser(name, help=help)
         sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+        sp.set_defaults(func=func)
+        if project:
+            sp.add_argument("name")
+            sp.add_argument("--dir", default=None)
         return sp
 
-    s = common(sub.add_parser("new", help="create threat-models/NAME with state.json and phase skeletons"))
+    s = command("new", cmd_new, "create threat-models/NAME with state.json and phase skeletons")
     s.add_argument("name")
     s.add_argument("--dir", default="threat-models", help="parent folder (default threat-models)")
     s.add_argument("--answers", help="answers to the five depth questions, e.g. n,n,y,n,y (decide depth and layer scope)")
@@ -313,28 +319,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--reason", help="why the depth differs from what the answers give")
     s.add_argument("--prefix", help="local ID prefix, e.g. PAY for PAY-T1 (default: from the name)")
     s.add_argument("--analyst", default="AI assistant")
-    s.set_defaults(func=cmd_new)
 
-    s = common(sub.add_parser("status", help="phases, what comes next, counts"))
-    s.add_argument("name")
-    s.add_argument("--dir", default=None)
-    s.set_defaults(func=cmd_status)
+    s = command("status", cmd_status, "phases, what comes next, counts", project=True)
 
-    s = common(sub.add_parser("mark", help="record a phase status in state.json"))
-    s.add_argument("name")
+    s = command("mark", cmd_mark, "record a phase status in state.json", project=True)
     s.add_argument("phase", help="1..10 or 10j")
     s.add_argument("status", choices=engagement.PHASE_STATUSES)
     s.add_argument("--reason")
-    s.add_argument("--dir", default=None)
-    s.set_defaults(func=cmd_mark)
 
-    s = common(sub.add_parser("check", help="validate a project folder or a threat-model.json"))
+    s = command("check", cmd_check, "validate a project folder or a threat-model.json")
     s.add_argument("path")
     s.add_argument("--format", choices=["text", "json", "sarif"], default=None,
                    help="text (default), json (same as --json) or sarif (SARIF 2.1.0 for code-scanning tools)")
-    s.set_defaults(func=cmd_check)
 
-    s = common(sub.add_parser("score", help="risk level and effective risk, or rank a project's threats"))
+    s = command("score", cmd_score, "risk level and effective risk, or rank a project's threats")
     s.add_argument("path", nargs="?")
     s.add_argument("--severity")
     s.add_argument("--likelihood")
@@ -342,25 +340,18 @@ def parser() -> argparse.ArgumentParser:
                    "preventive=implemented,detective=partial (types not named count as not implemented)")
     s.add_argument("--vector")
     s.add_argument("--complexity")
-    s.set_defaults(func=cmd_score)
 
-    s = common(sub.add_parser("export", help="assemble threat-model.json from the phase files"))
-    s.add_argument("name")
-    s.add_argument("--dir", default=None)
-    s.set_defaults(func=cmd_export)
+    s = command("export", cmd_export, "assemble threat-model.json from the phase files", project=True)
 
-    s = common(sub.add_parser("migrate", help="upgrade a saved threat model to the current knowledge base and editions"))
+    s = command("migrate", cmd_migrate, "upgrade a saved threat model to the current knowledge base and editions")
     s.add_argument("path", help="a project folder or a threat-model.json")
     s.add_argument("--dry-run", action="store_true", help="list the changes without writing anything")
-    s.set_defaults(func=cmd_migrate)
 
-    s = common(sub.add_parser("verify", help="check data/ against the release manifest"))
+    s = command("verify", cmd_verify, "check data/ against the release manifest")
     s.add_argument("--manifest", help="manifest file or URL (default: manifest.json of this release)")
-    s.set_defaults(func=cmd_verify)
 
-    s = common(sub.add_parser("manifest", help="print (or --write) the manifest of the current data/"))
+    s = command("manifest", cmd_manifest, "print (or --write) the manifest of the current data/")
     s.add_argument("--write", action="store_true")
-    s.set_defaults(func=cmd_manifest)
     return p
 
 
