@@ -15,4 +15,4 @@ from macros import autolink, site
 def on_page_markdown(markdown, page, config, files):
     if page.meta.get("maestro_kind"):
         return markdown
-    return autolink.link_ids(markdown, site.kb_for(config), page.file.src_uri, first_line=1, origin="macro output")
+    return autolink.link_ids(markdown, site.build_kb(), page.file.src_uri, first_line=1, origin="macro output")
