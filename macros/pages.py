@@ -157,39 +157,32 @@ def _index(key: str, title: str, description: str, head: list, rows: list, intro
                              rows=[[Markup(c) for c in r] for r in rows], intro=Markup(intro))
 
 
+# The index pages are registries: every ID of a type with its name and status, nothing more. The tables that
+# explain the IDs (layers, kinds, controls per layer) live once, in the chapter each index links to.
+def _registry(kb: KB, key: str, title: str, description: str, idents, chapter: str, chapter_label: str) -> str:
+    L = Linker(kb, f"{key}/index.md")
+    rows = [[L.id(i), esc(kb.name_of(i) or "Reserved"), kb.status_of(i)] for i in idents]
+    return _index(key, title, description, ["ID", "Name", "Status"], rows,
+                  f"Every {title.lower().rstrip('s')} ID and its status; the {L.link(chapter_label, chapter)} explains them.")
+
+
 def threats_index(kb: KB) -> str:
-    L = Linker(kb, "threats/index.md")
-    rows = []
-    for t in kb.threats.values():
-        status = kb.status_of(t["id"])
-        if t["kind"] == "reserved":
-            rows.append([L.id(t["id"]), "Reserved", "reserved", "-"])
-        elif status != "active":  # the ID index is the one list that keeps every ID, with its status
-            rows.append([L.id(t["id"]), esc(t["name"]), status, "-"])
-        else:
-            rows.append([L.id(t["id"]), esc(t["name"]), t["kind"], L.ids([l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "primary"])])
-    return _index("threats", "Threats", "Every threat ID with its page.", ["ID", "Name", "Kind", "Primary layers"], rows,
-                  f"All threat IDs. The {L.link('threat taxonomy', TAXONOMY)} explains how they are organised.")
+    return _registry(kb, "threats", "Threats", "Every threat ID with its page.", kb.threats, TAXONOMY, "threat taxonomy")
 
 
 def blindspots_index(kb: KB) -> str:
-    L = Linker(kb, "blindspots/index.md")
-    rows = [[L.id(b["id"]), esc(b["name"]), L.ids(b["layers"])] for b in kb.blindspots.values()]
-    return _index("blindspots", "Blindspot vectors", "Every blindspot vector with its page.", ["ID", "Name", "Layers"], rows)
+    return _registry(kb, "blindspots", "Blindspot vectors", "Every blindspot vector with its page.", kb.blindspots,
+                     TAXONOMY + "#blindspots", "threat taxonomy")
 
 
 def mitigations_index(kb: KB) -> str:
-    L = Linker(kb, "mitigations/index.md")
-    rows = [[L.id(m), esc(kb.mitigations[m]["name"]), L.id(kb.mitigation_layer(m)), kb.types[kb.mitigation_type(m)]["name"],
-             L.ids(kb.mitigations[m]["addresses"])] for m in sorted(kb.mitigations, key=kb.mitigation_sort_key)]
-    return _index("mitigations", "Mitigations", "Every mitigation ID with its page.", ["ID", "Name", "Layer", "Type", "Addresses"], rows,
-                  f"All {len(rows)} controls. The {L.link('mitigation catalog', CATALOG)} groups them by layer and type.")
+    return _registry(kb, "mitigations", "Mitigations", "Every mitigation ID with its page.",
+                     sorted(kb.mitigations, key=kb.mitigation_sort_key), CATALOG, "mitigation catalog")
 
 
 def layers_index(kb: KB) -> str:
-    L = Linker(kb, "layers/index.md")
-    rows = [[L.id(l), esc(kb.layers[l]["name"]), L.prose(kb.layers[l]["summary"])] for l in LAYER_ORDER]
-    return _index("layers", "Layers", "The seven MAESTRO layers and the cross-layer dimension.", ["ID", "Layer", "Covers"], rows)
+    return _registry(kb, "layers", "Layers", "The seven MAESTRO layers and the cross-layer dimension.", LAYER_ORDER,
+                     "playbook/01-layers.md", "layers chapter")
 
 
 def all_pages(kb: KB) -> dict[str, str]:
