@@ -5,18 +5,15 @@ are added to the build by hooks.on_files; they are never stored as files in docs
 """
 from __future__ import annotations
 
-import html
-import json
 
 from markupsafe import Markup
 
 from maestro import views
-from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
+from maestro.kb import KB, LAYER_ORDER
 
 from . import templating
 
-from .render import (CATALOG, MATRIX, TAXONOMY, Linker, admonition, attr,
-                     bullet, esc, src_of, table)
+from .render import (CATALOG, TAXONOMY, Linker, admonition, esc, src_of, table)
 
 
 def _notices(kb: KB, ident: str, L: Linker) -> list[str]:

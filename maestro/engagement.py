@@ -7,7 +7,6 @@ engagement live in maestro/checks/.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import yaml

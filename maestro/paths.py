@@ -35,10 +35,6 @@ def data_dir() -> Path:
     return root() / "data"
 
 
-def manifest_file() -> Path:
-    return root() / "manifest.json"
-
-
 def releases_dir() -> Path:
     return root() / "releases"
 
