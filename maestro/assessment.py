@@ -74,7 +74,7 @@ def controls_of(kb: KB, threat: dict, mitigations: dict, validations: list) -> t
 
 
 def posture(kb: KB, threat: dict, mitigations: dict, validations: list) -> Posture:
-    level = scoring.risk_level(kb, threat["severity"], threat["likelihood"])
+    level = scoring.threat_level(kb, threat)
     controls = controls_of(kb, threat, mitigations, validations)
     triples = [(c.type, c.status, c.coverage) for c in controls]
     credit = scoring.control_credit(kb, level, triples)

@@ -163,7 +163,7 @@ def _score_project(kb: KB, a, out: Out) -> int:
     ranked = []
     for t in ctx.records("threats"):
         p = ctx.postures[t["id"]]
-        ranked.append({"id": t["id"], "name": t["name"], "severity": t["severity"], "likelihood": t["likelihood"], "risk": p.level,
+        ranked.append({"id": t["id"], "name": t["name"], "severity": t["severity"], "likelihood": t.get("likelihood"), "risk": p.level,
                        "vector": t.get("attack_vector"), "complexity": t.get("attack_complexity"), "credit": p.credit,
                        "effective": p.effective, "effective_level": p.effective_level, "bucket": p.bucket})
     ranked.sort(key=lambda r: scoring.rank_key(kb, r["effective"], r["vector"], r["complexity"]))

@@ -53,7 +53,7 @@ def _threat_schema(kb: KB) -> dict:
     txt, sc = _TXT, _scales(kb)
     return {
         "type": "object",
-        "required": ["id", "name", "layers", "maps_to", "severity", "likelihood", "mitigations"],
+        "required": ["id", "name", "layers", "maps_to", "severity", "mitigations"],
         "additionalProperties": False,
         "properties": {
             "id": txt, "name": txt, "layers": _array(_LAYER, minItems=1),
@@ -176,6 +176,9 @@ def threat_model_schema(kb: KB) -> dict:
             "layer_scope": _array(_LAYER),
             **_system_properties(kb),
             "attack_chains": _array(_attack_chain_schema()),
+            "phase_status": {"type": "object", "propertyNames": {"enum": [str(n) for n in range(1, 11)]},
+                             "additionalProperties": _enum(PHASE_STATUSES),
+                             "description": "Status of each phase when the file was exported; a file without it is read as finished."},
             "phase_notes": {"type": "object", "propertyNames": {"enum": [str(n) for n in range(1, 11)]},
                             "additionalProperties": txt},
             "assets": _array(_record("AF")),

@@ -18,7 +18,9 @@ import yaml
 from . import ids, jsonschema_check, schemas, yamlio
 
 FILES = list(schemas.DATA)  # one data file per entry, data/<name>.yaml
-LAYER_ORDER = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "CL"]
+CROSS_LAYER = "CL"
+LAYER_ORDER = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", CROSS_LAYER]
+STACK_LAYERS = [lid for lid in LAYER_ORDER if lid != CROSS_LAYER]   # the seven layers of the stack
 TYPE_ORDER = ["P", "D", "C", "R"]
 
 @dataclass(frozen=True)

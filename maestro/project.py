@@ -348,6 +348,7 @@ def assemble(kb: KB, state: dict, files: list[PhaseFile]) -> dict:
                         "uses_mcp": state.get("uses_mcp", False), "disclaimer": engagement.DISCLAIMER, "threats": [], "mitigations": []})
     if state.get("layer_scope"):
         doc["layer_scope"] = list(state["layer_scope"])
+    doc["phase_status"] = {str(n): state["phases"][str(n)]["status"] for n in kb.phases}
     doc.line, doc.key_lines, doc.key_srcs = 1, dict(merged.key_lines), dict(merged.key_srcs)
     doc.update(merged)
     return doc

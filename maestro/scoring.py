@@ -50,6 +50,13 @@ def risk_level(kb: KB, sev: str, lik: str) -> str:
     return kb.scoring["matrix"][severity(kb, sev)][likelihood(kb, lik)]
 
 
+def threat_level(kb: KB, threat: dict) -> str:
+    """A threat's risk level from the matrix; before its likelihood is rated, its severity stands in (ruling R08)."""
+    if threat.get("likelihood") is None:
+        return severity(kb, threat["severity"])
+    return risk_level(kb, threat["severity"], threat["likelihood"])
+
+
 def level_info(kb: KB, level: str) -> dict:
     return next(r for r in kb.scoring["risk_levels"] if r["level"] == level)
 
@@ -71,14 +78,21 @@ def control_credit(kb: KB, level: str, controls: list) -> float:
     controls of that type, so one fully built control of one type takes away a third, not all.
     Elsewhere the strongest status of any control counts, as the upstream formula says.
     """
+    best = credit_parts(kb, level, controls)
+    return sum(best.values()) / len(best)
+
+
+def credit_parts(kb: KB, level: str, controls: list) -> dict:
+    """What ``control_credit`` averages: the strongest status value of each required type, or, at a level
+    with no required set, of any control (key "strongest")."""
     required = required_types(kb, level)
     if not required:
-        return max((status_value(kb, s, c) for _, s, c in controls), default=0.0)
+        return {"strongest": max((status_value(kb, s, c) for _, s, c in controls), default=0.0)}
     best = {t: 0.0 for t in required}
     for kind, s, c in controls:
         if kind in best:
             best[kind] = max(best[kind], status_value(kb, s, c))
-    return sum(best.values()) / len(required)
+    return best
 
 
 def effective_risk(kb: KB, level: str, controls: list) -> float:

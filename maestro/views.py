@@ -5,7 +5,7 @@ renderer (a static JSON API, another site generator) can use them as they are.
 """
 from __future__ import annotations
 
-from .kb import KB, LAYER_ORDER, TYPE_ORDER
+from .kb import CROSS_LAYER, KB, LAYER_ORDER, TYPE_ORDER
 
 
 def _lifecycle(kb: KB, ident: str, entry: dict) -> dict:
@@ -59,13 +59,13 @@ def layer_view(kb: KB, lid: str) -> dict:
     lt = kb.layer_threats(lid)
     lm = kb.layer_mitigations(lid)
     return {**{k: layer.get(k) for k in ("id", "name", "summary", "description", "components", "key_questions", "vertical")},
-            "citation": kb.citation(lid), "cross_layer": lid == "CL",
+            "citation": kb.citation(lid), "cross_layer": lid == CROSS_LAYER,
             "primary": [t for t in lt["primary"] if kb.threats[t]["kind"] == "core"],
             "secondary": list(lt["secondary"]),
             "extended": [t for t in lt["primary"] if kb.threats[t]["kind"] == "extended"],
-            "considerations": kb.layer_considerations(lid) if lid != "CL" else [],
-            "blindspots": kb.layer_blindspots(lid) if lid != "CL" else [],
-            "patterns": list(kb.patterns.values()) if lid == "CL" else [],
+            "considerations": kb.layer_considerations(lid) if lid != CROSS_LAYER else [],
+            "blindspots": kb.layer_blindspots(lid) if lid != CROSS_LAYER else [],
+            "patterns": list(kb.patterns.values()) if lid == CROSS_LAYER else [],
             "checklist_items": [i["id"] for i in kb.sections[lid]["items"]],
             "mitigations": [{"letter": k, "name": kb.types[k]["name"], "ids": lm[k]} for k in TYPE_ORDER]}
 

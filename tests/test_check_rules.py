@@ -481,6 +481,31 @@ def plant_export_without_disclaimer(e):
     return Want("threat-model.json", None)
 
 
+def plant_records_in_unstarted_phase(e):
+    st = json.loads(e.path("state.json").read_text())
+    st["phases"]["9"]["status"] = "pending"          # residual risks are written, but the phase claims not to have started
+    e.path("state.json").write_text(json.dumps(st, indent=2))
+    return Want(FILES[9], "phase 9")
+
+
+def plant_draft_export(e):
+    tm = e.path("threat-model.json")
+    doc = json.loads(tm.read_text())
+    doc["phase_status"] = {str(n): "complete" for n in range(1, 11)} | {"10": "in_progress"}
+    tm.write_text(json.dumps(doc, indent=2))
+    return Want("threat-model.json", None, "warning")
+
+
+def plant_unscored(e):
+    t = e.threats()[0]
+
+    def drop(d):
+        d["threats"][0].pop("likelihood")
+        d["threats"][0].pop("risk", None)
+    e.edit(6, drop)
+    return Want(FILES[6], t["id"])
+
+
 def plant_export_unknown_id(e):
     tm = e.path("threat-model.json")
     doc = json.loads(tm.read_text())
@@ -508,6 +533,8 @@ CASES = [
     Case("MC111", "stale export", plant_stale_export),
     Case("MC112", "hand-edited export", plant_edited_export),
     Case("MC113", "invalid state.json", plant_invalid_state),
+    Case("MC114", "records in a phase marked pending", plant_records_in_unstarted_phase),
+    Case("MC115", "export of an unfinished model", plant_draft_export, "export"),
     Case("MC201", "invented threat ID in prose", plant_prose(2, "The gateway also worries us for T99.", "T99")),
     Case("MC201", "invented ID behind a zero-width space", plant_prose(3, "See T\u200b99 for the scraper.", "T99")),
     Case("MC201", "full-width digits", plant_prose(3, "See \uff34\uff19\uff19 for the scraper.", "T99")),
@@ -546,6 +573,7 @@ CASES = [
     Case("MC307", "catalog control relabelled", plant_relabelled_type),
     Case("MC307", "local control typed against what it implements", plant_local_type),
     Case("MC308", "link in one direction only", plant_one_way_link),
+    Case("MC309", "threat without likelihood", plant_unscored),
     Case("MC401", "status above what Phase 8 verified", plant_overclaim),
     Case("MC402", "claimed status never verified", plant_unverified),
     Case("MC403", "High or Critical without residual record", plant_no_residual),
@@ -598,6 +626,37 @@ def test_forward_reference_to_a_later_phase_is_pending(tmp_path):
     code, doc = e.check()
     hits = {f["id"]: f["severity"] for f in doc["findings"] if f["rule"] == "MC204"}
     assert hits == {"CV4": "pending", "RR2": "pending"}
+
+
+def test_an_exported_draft_is_checked_like_the_project(tmp_path):
+    """A lightweight model exported mid-way: unstarted phases are pending in the file too, and it is labelled a draft."""
+    maestro_cli("new", "mid", "--dir", tmp_path, "--prefix", "MID", "--depth", "lightweight")
+    folder = tmp_path / "mid"
+    e = Eng(folder)
+    e.set_records(1, {"business_context": {"application_name": "Mid", "consent": {"given_by": "A. Owner", "date": "2026-12-01"}},
+                      "assumptions": [], "scope": "One agent"})
+    e.set_records(2, {"components": [{"name": "Agent", "layers": ["L3"]}], "system_type": "single-agent", "uses_mcp": False})
+    for n, status in (("1", "complete"), ("2", "complete"), ("6", "in_progress")):
+        assert maestro_cli("mark", "mid", n, status, "--dir", tmp_path)[0] == 0
+    e.set_records(6, {"threats": [{"id": "MID-T1", "name": "Injected ticket text", "layers": ["L1"], "maps_to": ["T6"],
+                                   "severity": "High", "mitigations": [], "llm_top10": [], "asi_top10": [], "cwe": [], "atlas": []}],
+                      "attack_chains": []})
+    code, out, err = maestro_cli("export", "mid", "--dir", tmp_path)
+    assert code == 0, out + err
+    exported = json.loads((folder / "threat-model.json").read_text())
+    assert exported["phase_status"]["6"] == "in_progress" and exported["phase_status"]["9"] == "pending"
+    code, doc = e.check(folder / "threat-model.json")
+    by_rule = {}
+    for f in doc["findings"]:
+        by_rule.setdefault(f["rule"], set()).add(f["severity"])
+    assert code == 0, doc["findings"]
+    assert by_rule["MC309"] == {"pending"}           # not scored yet, and Phase 6 is open
+    assert by_rule["MC304"] == {"pending"}           # Phase 7 has not started
+    assert by_rule["MC115"] == {"warning"}           # labelled a draft
+    exported["phase_status"]["6"] = "complete"
+    (folder / "threat-model.json").write_text(json.dumps(exported, indent=2))
+    code, doc = e.check(folder / "threat-model.json")
+    assert code == 1 and any(f["rule"] == "MC309" and f["severity"] == "error" for f in doc["findings"])
 
 
 def test_schema_error_names_the_line_in_the_phase_file(eng):

@@ -152,3 +152,83 @@ def test_worked_example_macro_raises_on_an_example_that_fails_the_check(tmp_path
         examples.example_register(book, linker("examples/devops-deployment.md"), "bad")
     with pytest.raises(PluginError):
         examples.example_summary(book, linker("examples/devops-deployment.md"), "missing")
+
+
+def _quickstart_copy(tmp_path, change=None):
+    doc = json.loads((DATA / "examples" / "quickstart.json").read_text(encoding="utf-8"))
+    if change:
+        change(doc)
+    (tmp_path / "qs.json").write_text(json.dumps(doc), encoding="utf-8")
+    return examples.Book(KB, tmp_path), doc
+
+
+def test_an_unscored_register_shows_severity_alone(tmp_path):
+    book, doc = _quickstart_copy(tmp_path)
+    out = examples.example_register(book, linker("guides/quickstart.md"), "qs")
+    assert "Likelihood" not in out.split("\n")[0] and f"{len(doc['threats'])} threats by severity" in out
+    book, _ = _quickstart_copy(tmp_path, lambda d: d["threats"][0].update(likelihood="Likely"))
+    out = examples.example_register(book, linker("guides/quickstart.md"), "qs")
+    assert "Likelihood" in out.split("\n")[0] and "not rated" in out   # one rated: the others say so
+
+
+def test_control_plan_names_a_missing_type(tmp_path):
+    def drop_detective(d):
+        t = d["threats"][0]
+        det = next(m for m in d["mitigations"] if m["type"] == "detective" and t["id"] in m["addresses"])
+        d["mitigations"].remove(det)
+        t["mitigations"].remove(det["id"])
+    book, doc = _quickstart_copy(tmp_path, drop_detective)
+    with pytest.raises(PluginError, match="MC304"):      # the example itself no longer passes the check
+        examples.example_control_plan(book, linker("guides/quickstart.md"), "qs")
+
+
+def test_control_plan_lists_each_needy_threat_most_severe_first():
+    book = examples.Book(KB, DATA / "examples")
+    doc = book.get("quickstart")
+    out = examples.example_control_plan(book, linker("guides/quickstart.md"), "quickstart")
+    rows = rows_of(out)
+    levels = [re.search(r"\((\w+)\)", r[0]).group(1) for r in rows]
+    assert levels == sorted(levels, key=["Critical", "High", "Medium", "Low"].index)
+    assert len(rows) == sum(1 for t in doc["threats"] if t["severity"] in ("High", "Critical"))
+    assert "**missing**" not in out
+
+
+def test_a_draft_example_says_which_phases_are_open():
+    book = examples.Book(KB, DATA / "examples")
+    out = examples.example_progress(book, "quickstart")
+    assert "Draft threat model" in out and "not started: 3, 5, 8, 9, 10" in out and "in progress: 4, 6, 7" in out
+    assert examples.example_progress(book, "rag-agent") == ""
+
+
+def _payables_copy(tmp_path, change):
+    doc = json.loads((DATA / "examples" / "accounts-payable.json").read_text(encoding="utf-8"))
+    change(doc)
+    (tmp_path / "accounts-payable.json").write_text(json.dumps(doc), encoding="utf-8")
+    return examples.Book(KB, tmp_path)
+
+
+def test_effective_risk_table_follows_the_records(tmp_path):
+    """Verify PAY-T2's planned secrets control as Implemented: its row, rank and bucket move with it."""
+    def build(d):
+        next(m for m in d["mitigations"] if m["id"] == "L4-P3")["status"] = "Implemented"
+        next(cv for cv in d["code_validation"] if cv["mitigation"] == "L4-P3")["verified_status"] = "Implemented"
+    book = _payables_copy(tmp_path, build)
+    row = next(r for r in rows_of(examples.example_effective_risk(book, "accounts-payable")) if r[0].startswith("PAY\\-T2"))
+    assert row[4] == "preventive 1, detective 0, corrective 0" and row[6] == r"4 x \(1 \- 1/3\) = 2.67"
+    ranking = examples.example_ranking(book, "accounts-payable").split("\n")
+    assert ranking[0].startswith("1. PAY\\-T3") and any("PAY\\-T2 (2.67" in r for r in ranking)
+    assert "PAY\\-T2 (Critical, credit 1/3)" in examples.example_buckets(book, "accounts-payable")
+
+
+def test_a_gap_the_page_shows_must_still_be_there(tmp_path):
+    """The scoring example is meant to fail MC304; once every gap is closed, the page's text would be wrong."""
+    def close_gaps(d):
+        for t in d["threats"]:
+            for kind, letter in (("preventive", "P"), ("detective", "D"), ("corrective", "C")):
+                mid = f"PAY-M{len(d['mitigations']) + 1}"
+                d["mitigations"].append({"id": mid, "name": f"{kind} for {t['id']}", "type": kind, "addresses": [t["id"]],
+                                         "implements": [f"L3-{letter}1"], "status": "Not Implemented"})
+                t["mitigations"].append(mid)
+    book = _payables_copy(tmp_path, close_gaps)
+    with pytest.raises(PluginError, match="should show the gaps MC304, MC305 and no longer does"):
+        examples.example_ranking(book, "accounts-payable")

@@ -30,7 +30,8 @@ _BY_MODULE = {
         "phase_checklist templates template",
     frameworks: "stride_table llm_top10_table llm_unmapped llm_crosswalk asi_top10_table cwe_table atlas_by_layer "
         "atlas_table framework_combinations regulatory_alignment",
-    examples: "example_phase_note example_overview example_actors example_boundaries example_assets example_register "
+    examples: "example_phase_note example_overview example_context_value example_context_table example_layer_map example_actors example_zones "
+        "example_crossings example_boundaries example_assets example_register example_control_plan example_progress example_inventory example_risk_steps example_threat_list example_effective_risk example_ranking example_buckets "
         "example_threats example_mitigations example_chains example_residual example_posture example_validation "
         "example_roadmap example_summary",
     reference: "case_studies decisions rulings release_changes check_rules glossary_terms glossary_acronyms "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from maestro.kb import LAYER_ORDER
+from maestro.kb import LAYER_ORDER, STACK_LAYERS
 from macros.render import esc, table
 
 
@@ -77,9 +77,9 @@ def _template(kb, L, t) -> str:
             rows.append([esc(f["name"]), guide, " "])
         out += [table(["Field", "Allowed values / guidance", "Value"], rows, cls="maestro-template"), ""]
     if t.get("rows") == "layers":
-        out += [table([esc(c) for c in t["columns"]], [[L.id(l, name=True), " ", " "] for l in LAYER_ORDER if l != "CL"], cls="maestro-template"), ""]
+        out += [table([esc(c) for c in t["columns"]], [[L.id(l, name=True), " ", " "] for l in STACK_LAYERS], cls="maestro-template"), ""]
     for tb in t.get("tables", []):
-        rows_ = ([f"{l} {kb.layers[l]['name']}" if l != "CL" else "Cross-Layer" for l in LAYER_ORDER] + ["Total"]
+        rows_ = ([f"{l} {kb.layers[l]['name']}" if l in STACK_LAYERS else "Cross-Layer" for l in LAYER_ORDER] + ["Total"]
                  if tb["rows"] == "layers+total" else [s["level"] for s in reversed(kb.scoring["severity"])])
         out += [f"*{esc(tb['title'])}*", "", table([esc(c) for c in tb["columns"]], [[esc(r)] + [" "] * (len(tb["columns"]) - 1) for r in rows_], cls="maestro-template"), ""]
     return "\n".join(out)

@@ -61,14 +61,23 @@ class Context:
                 if e.path and not (len(e.path) >= 2 and e.path[0] in LIST_KEYS and isinstance(e.path[1], int))}
 
     # ------------------------------------------------------------ phases
+    @cached_property
+    def recorded_statuses(self) -> dict:
+        """Phase number (as a string) -> status: from state.json, or from an export's phase_status (ruling R08)."""
+        if self.state:
+            return {k: v.get("status") for k, v in self.state["phases"].items()}
+        recorded = self.doc.get("phase_status")
+        if self.mode == "export" and isinstance(recorded, dict) and "phase_status" not in self.broken_keys:
+            return dict(recorded)
+        return {}
+
     def phase_status(self, n: int) -> str | None:
-        if not self.state:
-            return None
-        return self.state["phases"].get(str(n), {}).get("status")
+        """The phase's recorded status; None when nothing records it (an export without phase_status is finished)."""
+        return self.recorded_statuses.get(str(n))
 
     def pending(self, phase: int | None) -> bool:
-        """A project's rule of a phase that has not started (or was skipped) reports, but does not fail."""
-        return self.mode == "project" and phase is not None and self.phase_status(phase) in ("pending", "skipped")
+        """A rule of a phase that has not started (or was skipped) reports, but does not fail."""
+        return phase is not None and self.phase_status(phase) in ("pending", "skipped")
 
     # ------------------------------------------------------------ places
     def at(self, node, key=None) -> tuple[str, int]:

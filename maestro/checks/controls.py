@@ -11,10 +11,21 @@ from .registry import Hit, rule
       hint="Use `maestro score --severity S --likelihood L`; never multiply labels.")
 def risk_mismatch(ctx):
     for t in ctx.records("threats"):
-        if "risk" in t:
+        if "risk" in t and "likelihood" in t:
             want = scoring.risk_level(ctx.kb, t["severity"], t["likelihood"])
             if t["risk"] != want:
                 yield Hit(*ctx.at(t, "risk"), t["id"], f"risk {t['risk']} does not match the matrix: {t['severity']} x {t['likelihood']} = {want}")
+
+
+@rule("MC309", "threat-unscored", phase=6, summary="A threat has no likelihood, so its risk is not scored.",
+      hint="Rate the likelihood (data/scoring.yaml lists the levels) and record the risk the matrix gives; "
+           "until then its severity stands in for risk (ruling R08).")
+def threat_unscored(ctx):
+    finished = ctx.phase_status(6) in (None, "complete")
+    for t in ctx.records("threats"):
+        if "likelihood" not in t:
+            yield Hit(*ctx.at(t), t["id"], "no likelihood: the risk is not scored" + ("" if finished else " yet (Phase 6 is open)"),
+                      severity=None if finished else "pending")
 
 
 @rule("MC302", "threat-unmapped", phase=6, summary="A threat maps to no taxonomy ID or blindspot and records no gap.",
@@ -52,7 +63,7 @@ def _linked(ctx, tid):
       hint="Add a control of each missing type from data/mitigations.yaml (the letter in the ID is the type).")
 def control_type_missing(ctx):
     for tid, t in ctx.threats.items():
-        level = scoring.risk_level(ctx.kb, t["severity"], t["likelihood"])
+        level = scoring.threat_level(ctx.kb, t)
         have = {ctx.mitigations[m]["type"] for m in _linked(ctx, tid)}
         missing = [x for x in scoring.required_types(ctx.kb, level) if x not in have]
         if missing:

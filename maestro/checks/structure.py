@@ -169,3 +169,30 @@ STATE_HINT = "Restore state.json from state.json.bak, or fix the field named; ne
 def state_invalid(ctx):
     return ()  # reported by state_problems before any other rule runs; listed here for the rule table
 
+
+
+_HEADER_KEYS = ("system_type", "uses_mcp", "scope")   # written into every export's header, whatever the phase
+
+
+@rule("MC114", "records-in-unstarted-phase", summary="A phase recorded as pending or skipped holds records.",
+      hint="Mark the phase in_progress or complete (`maestro mark`), or remove the records; an unstarted phase is not checked.")
+def records_in_unstarted_phase(ctx):
+    for n, keys in phasefile.PHASE_KEYS.items():
+        status = ctx.phase_status(n)
+        if status not in ("pending", "skipped"):
+            continue
+        for key in keys:
+            if key not in _HEADER_KEYS and ctx.doc.get(key) not in (None, [], {}, ""):
+                yield Hit(*ctx.at(ctx.doc, key), f"phase {n}",
+                          f"phase {n} is recorded as {status} but '{key}' holds records; they would be reported as pending, not checked")
+
+
+@rule("MC115", "export-draft", severity="warning", summary="An exported threat model records phases that are not finished.",
+      hint="Finish the phases named (or skip them with a reason where the method allows) and export again before handing the model over.")
+def export_draft(ctx):
+    if ctx.mode != "export":
+        return
+    open_phases = {n: ctx.phase_status(n) for n in phasefile.PHASE_KEYS if ctx.phase_status(n) in ("pending", "in_progress", "error")}
+    if open_phases:
+        listed = ", ".join(f"{n} {status.replace('_', ' ')}" for n, status in open_phases.items())
+        yield Hit(*ctx.at(ctx.doc, "phase_status"), "", f"draft threat model: phase {listed}; it is not a finished deliverable")
