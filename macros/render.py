@@ -129,22 +129,24 @@ class Linker:
         c = self.kb.cases[cid]
         return self.link(f"Case {esc(cid)}: {esc(c['name'])}", f"{CASES}#case-{cid.lower()}")
 
+    @staticmethod
+    def external(ident: str, url: str, name: str | None = None, title: str | None = None) -> str:
+        """A link to an external framework's page for ``ident``, labelled with the ID (and ``name``)."""
+        label = esc(ident) + (f" {esc(name)}" if name else "")
+        return f"[{label}]({url}" + (f' "{attr(title)}"' if title else "") + ")"
+
     def atlas(self, aid: str, name=True) -> str:
         t = self.kb.atlas_techniques[aid]
-        label = esc(aid) + (f" {esc(t['name'])}" if name else "")
-        return f"[{label}]({ATLAS_URL.format(aid)} \"{attr(t['name'])}\")"
+        return self.external(aid, ATLAS_URL.format(aid), t["name"] if name else None, t["name"])
 
     def atlas_mitigation(self, aid: str) -> str:
-        m = self.kb.atlas_mitigations[aid]
-        return f"[{esc(aid)} {esc(m['name'])}]({ATLAS_MITIGATION_URL.format(aid)})"
+        return self.external(aid, ATLAS_MITIGATION_URL.format(aid), self.kb.atlas_mitigations[aid]["name"])
 
     def atlas_tactic(self, aid: str) -> str:
-        t = self.kb.atlas_tactics[aid]
-        return f"[{esc(aid)} {esc(t['name'])}]({ATLAS_TACTIC_URL.format(aid)})"
+        return self.external(aid, ATLAS_TACTIC_URL.format(aid), self.kb.atlas_tactics[aid]["name"])
 
     def cwe(self, cid: str) -> str:
-        name = self.kb.cwe[cid]
-        return f"[{esc(cid)}]({CWE_URL.format(cid.split('-')[1])} \"{attr(name)}\")"
+        return self.external(cid, CWE_URL.format(cid.split("-")[1]), None, self.kb.cwe[cid])
 
     def consideration(self, key: str) -> str:
         c = self.kb.considerations[key]
