@@ -120,6 +120,8 @@ def cmd_check(a, out: Out) -> int:
     path = Path(a.path)
     if path.is_dir():
         findings, checked = checks.check_project(kb, path)
+    elif path.suffix.lower() in (".md", ".markdown"):   # a page or report: the identifier and name rules only
+        findings, checked = checks.check_text(kb, path, str(path)), [str(path)]
     else:
         findings, checked = checks.check_file(kb, path), [str(path)]
     if a.format == "sarif":

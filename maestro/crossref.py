@@ -300,6 +300,13 @@ def check_decisions(kb: KB, col: _Collector) -> None:
         col.add("decisions", node["decisions"], None, "", "decisions must run D01.. without gaps")
     if not _runs_from_1([int(r[1:]) for r in kb.rulings]):
         col.add("decisions", node["rulings"], None, "", "rulings must run R01.. without gaps")
+    for r in node["rulings"]:
+        for i, ext in enumerate(r.get("extends", [])):
+            entry = (kb.mitigations if ext["field"] == "addresses" else kb.blindspots).get(ext["id"])
+            if entry is None:
+                col.add("decisions", r["extends"], i, r["id"], f"extends unknown {ext['field']} owner {ext['id']}")
+            elif not set(ext["adds"]) <= set(entry[ext["field"]]):
+                col.add("decisions", r["extends"], i, r["id"], f"{ext['id']} {ext['field']} lack {sorted(set(ext['adds']) - set(entry[ext['field']]))}, which the ruling says it adds")
 
 
 # ------------------------------------------------------------------ across files

@@ -435,7 +435,9 @@ DATA = {
     "decisions": obj(
         {
             "decisions": _list(obj({"id": _id(ids.DEFECT), "topic": TEXT, "decision": TEXT, "where": _list(TEXT, 1)}), 1),
-            "rulings": _list(obj({"id": _id(ids.RULING), "topic": TEXT, "decision": TEXT, "where": _list(TEXT, 1)}), 1),
+            "rulings": _list(obj({"id": _id(ids.RULING), "topic": TEXT, "decision": TEXT, "where": _list(TEXT, 1),
+                                  "extends": _list(obj({"id": TEXT, "field": {"enum": ["addresses", "layers"]}, "adds": _list(TEXT, 1)}), 1)},
+                                 required=["id", "topic", "decision", "where"]), 1),
         }
     ),
 }
@@ -784,6 +786,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "decisions.id": "D<nn>, the defect number in the facts reference.",
         "rulings": "Rulings on questions the upstream playbook leaves open.",
         "rulings.id": "R<nn>.",
+        "rulings.extends": "Upstream facts this ruling extends: a mitigation's addresses or a blindspot's layers gain the values in adds; the facts tests allow exactly these additions.",
+        "rulings.extends.id": "The mitigation or blindspot whose upstream fact is extended.",
+        "rulings.extends.field": "addresses (a mitigation's threats) or layers (a blindspot's layers).",
+        "rulings.extends.adds": "The values added to the upstream list.",
         "topic": "A few words naming the problem.",
         "decision": "What we decided, and why.",
         "where": "The data files or pages that carry the decision.",

@@ -19,6 +19,15 @@ FM = {m["id"]: m for m in F.get("mitigations", {}).get("catalog", [])}
 FB = {b["id"]: b for b in F.get("blindspot_vectors", {}).get("vectors", [])}
 
 
+def _extended(ident: str, field: str) -> list:
+    """Values the rulings add to an upstream fact (ruling R09's extends), in ruling order."""
+    return [v for r in KB.rulings.values() for e in r.get("extends", []) if e["id"] == ident and e["field"] == field for v in e["adds"]]
+
+
+def _added_mitigations(tid: str) -> list:
+    return [e["id"] for r in KB.rulings.values() for e in r.get("extends", []) if e["field"] == "addresses" and tid in e["adds"]]
+
+
 @pytest.mark.parametrize("tid", sorted(FT, key=lambda t: int(t[1:])))
 def test_threat_facts(tid):
     f, t = FT[tid], KB.threats[tid]
@@ -28,7 +37,8 @@ def test_threat_facts(tid):
     assert {c for c in (f["cwe"] if isinstance(f["cwe"], list) else []) if (tid, c) not in replaced} <= set(t["cwe"])
     assert {f"{x}:2025" for x in f.get("llm_top10_2025", [])} <= set(t["llm_top10"])
     assert set(f.get("stride") or []) <= set(t["stride"])
-    assert sorted(KB.threat_mitigations[tid]) == sorted(f["mitigations"] if isinstance(f["mitigations"], list) else [])
+    upstream = f["mitigations"] if isinstance(f["mitigations"], list) else []
+    assert sorted(KB.threat_mitigations[tid]) == sorted(upstream + _added_mitigations(tid))
     if "taxonomy_layer" in f:
         assert KB.primary_layer(tid) == f["taxonomy_layer"]
     else:
@@ -54,7 +64,7 @@ def test_matrix_marks_follow_decision_d02():
 def test_mitigation_facts(mid):
     f, m = FM[mid], KB.mitigations[mid]
     assert m["name"] == f["title"]
-    assert m["addresses"] == f["addresses"]
+    assert m["addresses"] == f["addresses"] + _extended(mid, "addresses")
     assert KB.types[KB.mitigation_type(mid)]["key"] == f["type"]
     assert KB.mitigation_layer(mid) == ("CL" if f["layer"] == "cross_layer" else f["layer"])
 
@@ -62,7 +72,7 @@ def test_mitigation_facts(mid):
 @pytest.mark.parametrize("bid", list(FB))
 def test_blindspot_facts(bid):
     assert KB.blindspots[bid]["name"] == FB[bid]["name"]
-    assert KB.blindspots[bid]["layers"] == FB[bid]["layers"]
+    assert sorted(KB.blindspots[bid]["layers"]) == sorted(FB[bid]["layers"] + _extended(bid, "layers"))
 
 
 def test_atlas_is_the_reference_release_plus_its_later_editions():

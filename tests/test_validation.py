@@ -299,6 +299,10 @@ CASES = [
     # --- check_decisions
     case("check_decisions", "decisions", "", "decisions must run D01.. without gaps", "- id: D01\n", E("decisions", "- id: D02\n", "- id: D98\n")),
     case("check_decisions", "decisions", "", "rulings must run R01.. without gaps", "- id: R01\n", E("decisions", "- id: R02\n", "- id: R98\n")),
+    case("check_decisions", "decisions", "R09", "CL-D4 addresses lack ['T41'], which the ruling says it adds", "  - {id: CL-D4",
+         E("decisions", "  - {id: CL-D4, field: addresses, adds: [T42]}", "  - {id: CL-D4, field: addresses, adds: [T42, T41]}")),
+    case("check_decisions", "decisions", "R09", "extends unknown layers owner BV-99", "  - {id: BV-99",
+         E("decisions", "  - {id: BV-5, field: layers", "  - {id: BV-99, field: layers")),
 ]
 
 
