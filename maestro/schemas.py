@@ -102,7 +102,8 @@ def _external(item) -> dict:
     """An external list published in editions (OWASP, MITRE): name, publisher, current edition, editions."""
     edition = obj({"edition": TEXT, "published": TEXT, "source": TEXT, "adopted": TEXT, "items": _list(item)},
                   required=["edition", "published", "items"])
-    return obj({"name": TEXT, "publisher": TEXT, "current": TEXT, "editions": _list(edition, 1)})
+    return obj({"name": TEXT, "publisher": TEXT, "current": TEXT, "home": TEXT, "editions": _list(edition, 1)},
+               required=["name", "publisher", "current", "editions"])
 
 
 DATA = {
@@ -241,6 +242,7 @@ DATA = {
                                     "id": _id(ids.CHECK_ITEM),
                                     "text": TEXT,
                                     "refs": _list({"anyOf": [THREAT, BV]}),
+                                    "no_refs": TEXT,
                                     "llm_top10": _list(_id(ids.LLM_CITED), 1),
                                 },
                                 required=["id", "text", "refs"],
@@ -473,6 +475,7 @@ _EDITIONS_DOCS = {
     "name": "The list's name as its publisher gives it.",
     "publisher": "Who publishes the list.",
     "current": "The edition this knowledge base treats as current.",
+    "home": "Where a reader opens the list (linked from Further reading on threat and blindspot pages).",
     "editions": "Every edition the knowledge base knows, oldest first.",
     "editions.edition": "Edition label, as the publisher writes it.",
     "editions.published": "Publication date of the edition.",
@@ -584,6 +587,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "items.id": "CK-<section>-<nn>; stable, never reused after an item is retired.",
         "text": "The question.",
         "refs": "Threat or blindspot IDs the question probes.",
+        "no_refs": "Why no threat or blindspot fits, when refs is empty (required then, forbidden otherwise).",
         "llm_top10": "OWASP LLM Top 10 entries the item relates to, with their edition.",
     },
     "patterns": {

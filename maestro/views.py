@@ -34,6 +34,7 @@ def threat_view(kb: KB, tid: str) -> dict:
         "considerations": kb.threat_considerations.get(tid, []),
         "cases": kb.threat_cases.get(tid, []),
         "crosswalk": crosswalk(kb, t),
+        "reading": further_reading(kb, t),
     }
 
 
@@ -41,7 +42,8 @@ def blindspot_view(kb: KB, bid: str) -> dict:
     b = kb.blindspots[bid]
     return {**{k: b[k] for k in ("id", "name", "layers", "description", "manifestation", "indicators", "example",
                                   "related_threats", "suggested_mitigations")},
-            **_lifecycle(kb, bid, b), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, b)}
+            **_lifecycle(kb, bid, b), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, b),
+            "reading": further_reading(kb, b)}
 
 
 def mitigation_view(kb: KB, mid: str) -> dict:
@@ -68,6 +70,35 @@ def layer_view(kb: KB, lid: str) -> dict:
             "patterns": list(kb.patterns.values()) if lid == CROSS_LAYER else [],
             "checklist_items": [i["id"] for i in kb.sections[lid]["items"]],
             "mitigations": [{"letter": k, "name": kb.types[k]["name"], "ids": lm[k]} for k in TYPE_ORDER]}
+
+
+def further_reading(kb: KB, entry: dict) -> list[dict]:
+    """The primary sources behind a threat or blindspot: each document by name and edition, where to open it,
+    and the entries of it this one maps to. Only documents it cites appear."""
+    fw = kb.frameworks
+    out = []
+    if entry.get("kind") == "core":
+        guide = fw["agentic_threats"]
+        editions = ", ".join(e["edition"] for e in guide["editions"])
+        out.append({"document": f"{guide['name']} (editions {editions})", "url": guide.get("home"), "entries": [entry["id"]]})
+    for ed, cited in kb.llm_editions(entry.get("llm_top10", [])).items():
+        if cited:
+            out.append({"document": kb.llm_title(ed), "url": fw["llm_top10"].get("home"),
+                        "entries": [f"{x} {kb.llm[x]['name']}" for x in cited]})
+    if entry.get("asi_top10"):
+        asi = fw["asi_top10"]
+        out.append({"document": f"{asi['name']} ({asi['current']})", "url": asi.get("home"),
+                    "entries": [f"{x} {kb.asi[x]['name']}" for x in entry["asi_top10"]]})
+    if entry.get("atlas"):
+        out.append({"document": f"MITRE ATLAS, edition {kb.atlas_edition}", "url": ATLAS_HOME,
+                    "entries": [f"{a} {kb.atlas_techniques[a]['name']}" for a in entry["atlas"]]})
+    if entry.get("cwe"):
+        out.append({"document": "MITRE CWE", "url": CWE_HOME, "entries": [f"{c} {kb.cwe[c]}" for c in entry["cwe"]]})
+    return out
+
+
+ATLAS_HOME = "https://atlas.mitre.org/"
+CWE_HOME = "https://cwe.mitre.org/"
 
 
 def crosswalk(kb: KB, entry: dict) -> list[dict]:

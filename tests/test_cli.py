@@ -496,3 +496,11 @@ def test_cli_stops_on_invalid_knowledge_base(tmp_path):
                          capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin", **CACHE_ENV})
     assert res.returncode == 2
     assert "data/mitigations.yaml:" in res.stderr and "[L3-D2] duplicate ID" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_check_reads_a_markdown_file_with_the_identifier_rules(tmp_path):
+    page = tmp_path / "report.md"
+    page.write_text("# Findings\n\nThe gateway is exposed (T43).\nSee also T99 and T6 Intent Breaking.\n", encoding="utf-8")
+    code, out, err = run("check", str(page), "--json")
+    found = {(f["rule"], f["id"], f["line"]) for f in json.loads(out)["findings"]}
+    assert code == 1 and found == {("MC201", "T99", 4), ("MC203", "T6", 4)}, out + err

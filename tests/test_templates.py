@@ -7,7 +7,7 @@ import pytest
 
 from conftest import KB
 from macros import pages, templating
-from macros.render import Linker
+from macros.render import Linker, esc
 from maestro import views
 from maestro.urls import src_of
 
@@ -35,3 +35,21 @@ def test_helpers_output_is_not_escaped_twice():
     out = templating.render("index.md.j2", Linker(KB, "threats/index.md"), key="threats", title="A & B", description="d",
                             head=["ID"], rows=[[templating.Markup("[T1](T1.md)")]], intro="")
     assert "# A &amp; B" in out and "| [T1](T1.md) |" in out
+
+
+@pytest.mark.parametrize("tid", [t for t in KB.threats if KB.threats[t]["kind"] != "reserved"])
+def test_further_reading_names_each_cited_source(tid):
+    """Every external entry a threat cites appears under Further reading with its document, and only core threats
+    name OWASP's Threats and Mitigations guide as their origin."""
+    t = KB.threats[tid]
+    reading = views.further_reading(KB, t)
+    listed = " ".join(e for r in reading for e in r["entries"])
+    for field in ("asi_top10", "atlas", "cwe"):
+        for x in t[field]:
+            assert x in listed, (tid, x)
+    for x in t["llm_top10"]:
+        assert x in listed, (tid, x)
+    origin = [r for r in reading if r["document"].startswith(KB.frameworks["agentic_threats"]["name"])]
+    assert bool(origin) == (t["kind"] == "core"), tid
+    page = pages.threat_page(KB, tid)
+    assert "## Further reading { #further-reading }" in page and all(esc(r["document"].split(" (")[0]) in page for r in reading)
