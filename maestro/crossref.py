@@ -100,6 +100,7 @@ def check_threats(kb: KB, col: _Collector) -> None:
         if t["kind"] == "reserved" or not kb.listed(tid):
             continue  # reserved, deprecated and revoked threats leave the matrix and every list
         _known(col, "threats", t["atlas"], tid, kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
+        _known(col, "threats", t.get("atlas_case_studies", []), tid, kb.atlas_case_studies, "ATLAS case study {} is not in data/atlas.yaml")
         _known(col, "threats", t["llm_top10"], tid, kb.llm, "unknown LLM Top 10 ID {}")
         _known(col, "threats", t["asi_top10"], tid, kb.asi, "unknown Agentic Top 10 ID {}")
         _known(col, "threats", t["cwe"], tid, kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")
@@ -176,6 +177,7 @@ def check_blindspots(kb: KB, col: _Collector) -> None:
         for i, m in enumerate(b["suggested_mitigations"]):
             _ref(kb, col, "blindspots", b["suggested_mitigations"], i, b["id"], m, kb.mitigations, "mitigation")
         _known(col, "blindspots", b["atlas"], b["id"], kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
+        _known(col, "blindspots", b.get("atlas_case_studies", []), b["id"], kb.atlas_case_studies, "ATLAS case study {} is not in data/atlas.yaml")
         if b["id"] not in kb.ref_items and kb.listed(b["id"]):
             col.add("blindspots", b, "id", b["id"], "no checklist item asks about this blindspot")
 
@@ -193,6 +195,10 @@ def check_checklists(kb: KB, col: _Collector) -> None:
                 col.add("checklists", item, "id", item["id"], f"item ID must start with CK-{s['id']}-")
             for i, r in enumerate(item["refs"]):
                 _ref(kb, col, "checklists", item["refs"], i, item["id"], r, allowed, "threat or blindspot")
+            if not item["refs"] and not item.get("no_refs"):
+                col.add("checklists", item, "refs", item["id"], "refs is empty: cite what the question probes, or say why nothing fits in no_refs")
+            if item["refs"] and item.get("no_refs"):
+                col.add("checklists", item, "no_refs", item["id"], "no_refs explains an empty refs list, but refs is filled")
             _known(col, "checklists", item.get("llm_top10", []), item["id"], kb.llm, "unknown LLM Top 10 ID {}")
 
 

@@ -177,6 +177,7 @@ class KB:
         self.atlas_edition = docs["atlas"]["source"]["edition"]
         self.atlas_retired = {r["id"]: r for r in docs["atlas"]["retired"]}
         self.atlas_renamed = {r["id"]: r for r in docs["atlas"]["renamed"]}
+        self.atlas_case_studies = {c["id"]: c for c in docs["atlas"]["case_studies"]}
         self.cases = {c["id"]: c for c in docs["case-studies"]["cases"]}
         self.glossary = docs["glossary"]
         self.decisions = {d["id"]: d for d in docs["decisions"]["decisions"]}

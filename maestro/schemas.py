@@ -74,6 +74,8 @@ CROSSWALK_FIELDS = {
     "cwe": _list(_id(ids.CWE)),
     "atlas": _list(_id(ids.ATLAS_TECHNIQUE)),
 }
+# Real incidents that show a threat or blindspot happening (optional; none is no claim).
+EVIDENCE_FIELDS = {"atlas_case_studies": _list(_id(ids.ATLAS_CASE_STUDY), 1)}
 # Why a crosswalk field is empty: {field: reason}. An empty LLM, Agentic Top 10, CWE or ATLAS list needs one.
 NO_MAPPING = {"type": "object", "propertyNames": {"enum": ["llm_top10", "asi_top10", "cwe", "atlas"]}, "additionalProperties": TEXT,
               "minProperties": 1}
@@ -86,6 +88,7 @@ _threat_active = obj(
         **_prose_fields(),
         "stride": _list(STRIDE, 1),
         **CROSSWALK_FIELDS,
+        **EVIDENCE_FIELDS,
         "multi_agent_only": BOOL,
         "mcp": {"enum": ["core", "related"]},
         "partial_mitigations": _list(MIT, 1),
@@ -218,6 +221,7 @@ DATA = {
                         "related_threats": _list(THREAT, 1),
                         "suggested_mitigations": _list(MIT, 1),
                         **CROSSWALK_FIELDS,
+                        **EVIDENCE_FIELDS,
                         "no_mapping": NO_MAPPING,
                         **LIFECYCLE,
                         **_prose_fields(),
@@ -399,7 +403,7 @@ DATA = {
     "atlas": obj(
         {
             "source": obj({"name": TEXT, "edition": {"type": "string", "pattern": "^[0-9]{4}\\.[0-9]{2}$"}, "basis": TEXT,
-                           "technique_url": TEXT, "mitigation_url": TEXT, "tactic_url": TEXT}),
+                           "technique_url": TEXT, "mitigation_url": TEXT, "tactic_url": TEXT, "case_study_url": TEXT}),
             "tactics": _list(obj({"id": _id(ids.ATLAS_TACTIC), "name": TEXT}), 1),
             "techniques": _list(obj({"id": _id(ids.ATLAS_TECHNIQUE), "name": TEXT, "tactics": _list(_id(ids.ATLAS_TACTIC), 1),
                                      "parent": _id(ids.ATLAS_TECHNIQUE), "added_in": TEXT}, required=["id", "name"]), 1),
@@ -407,6 +411,7 @@ DATA = {
             "retired": _list(obj({"id": {"type": "string", "pattern": "^AML\\.[TM][0-9]{4}(\\.[0-9]{3})?$"}, "name": TEXT,
                                   "retired_in": TEXT, "replaced_by": TEXT})),
             "renamed": _list(obj({"id": TEXT, "former_name": TEXT, "renamed_in": TEXT})),
+            "case_studies": _list(obj({"id": _id(ids.ATLAS_CASE_STUDY), "name": TEXT, "incident_date": TEXT}, required=["id", "name"])),
         }
     ),
     "case-studies": obj(
@@ -463,6 +468,7 @@ _CROSSWALK_DOCS = {
     "asi_top10": "OWASP Top 10 for Agentic Applications IDs (ASI01..ASI10) this entry maps to.",
     "cwe": "CWE IDs; each must be named in frameworks.yaml.",
     "atlas": "MITRE ATLAS technique IDs; each must be listed in atlas.yaml.",
+    "atlas_case_studies": "MITRE ATLAS case studies (AML.CS....) in which this threat happened; each must be listed in atlas.yaml.",
     "no_mapping": "For each crosswalk list left empty, one sentence on why nothing fits.",
 }
 _PROSE_DOCS = {
@@ -765,6 +771,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "renamed": "IDs MITRE renamed; each keeps its ID.",
         "former_name": "The name before the change.",
         "renamed_in": "Edition that renamed the ID.",
+        "case_studies": "The ATLAS case studies the knowledge base cites, as MITRE lists them.",
+        "incident_date": "Date of the incident as MITRE gives it; absent where MITRE gives none.",
+        "case_study_url": "URL pattern of a case-study page; {id} is replaced by the ID.",
     },
     "case-studies": {
         "cases": "The case studies: plausible systems analysed with the extended taxonomy, not incident reports.",

@@ -27,6 +27,12 @@ _TOKEN = re.compile(
     r"|(?i:(?:L[0-9]+|CL)-[PDCR][0-9]+)|(?i:BV-[0-9]+)|T[0-9]+|L[0-9]+)" + _E)
 _RANGE = re.compile(_B + r"T(?P<a>[0-9]+)\s*[-\u2013]\s*T?(?P<b>[0-9]+)" + _E)  # T40-T47, T1–T15
 _LINK = re.compile(r"/(?P<kind>threats|blindspots|mitigations|layers)/(?P<tok>[^/\s)\]\"'#?]+)", re.I)
+def _external(text: str, at: int) -> bool:
+    """Whether the path starting at ``at`` belongs to a URL with a scheme (another site's page)."""
+    start = max(text.rfind(c, 0, at) for c in " \t([<\"'")
+    return "://" in text[start + 1:at]
+
+
 _LINK_KIND = {"threats": "threat", "blindspots": "blindspot", "mitigations": "mitigation", "layers": "layer"}
 
 
@@ -66,10 +72,15 @@ def mentions(text: str) -> list[Mention]:
             if ("T" + m.group(g), m.end(g)) not in seen:
                 out.append(Mention("T" + m.group(g), "threat", m.start(g) - 1, m.end(g)))
     for m in _LINK.finditer(text):
+        if _external(text, m.start()):
+            continue                                            # https://atlas.mitre.org/mitigations/..., not ours
         kind = _LINK_KIND[m.group("kind").lower()]
-        tok = m.group("tok")
+        tok = m.group("tok").rstrip(".,;:")
+        tok = tok[:-3] if tok.lower().endswith(".md") else tok   # a source link, ../threats/T6.md
+        if tok.lower() == "index":
+            continue                                            # the registry page, not an ID
         tok = "CL" if kind == "layer" and tok.lower() == "cross-layer" else tok
-        out.append(Mention(tok, kind, m.start("tok"), m.end("tok"), link=True))
+        out.append(Mention(tok, kind, m.start("tok"), m.start("tok") + len(tok), link=True))
     return out
 
 

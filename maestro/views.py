@@ -92,12 +92,16 @@ def further_reading(kb: KB, entry: dict) -> list[dict]:
     if entry.get("atlas"):
         out.append({"document": f"MITRE ATLAS, edition {kb.atlas_edition}", "url": ATLAS_HOME,
                     "entries": [f"{a} {kb.atlas_techniques[a]['name']}" for a in entry["atlas"]]})
+    if entry.get("atlas_case_studies"):
+        out.append({"document": "MITRE ATLAS case studies", "url": ATLAS_STUDIES,
+                    "entries": [f"{c} {kb.atlas_case_studies[c]['name']}" for c in entry["atlas_case_studies"]]})
     if entry.get("cwe"):
         out.append({"document": "MITRE CWE", "url": CWE_HOME, "entries": [f"{c} {kb.cwe[c]}" for c in entry["cwe"]]})
     return out
 
 
 ATLAS_HOME = "https://atlas.mitre.org/"
+ATLAS_STUDIES = "https://atlas.mitre.org/studies/"
 CWE_HOME = "https://cwe.mitre.org/"
 
 

@@ -18,6 +18,8 @@ def tokens(text):
     ("BV\u20117 with a non-breaking hyphen", ["BV-7"]),
     ("l3-d9 in lower case", ["L3-D9"]),
     ("links /threats/T99/ and /mitigations/L3-D2/", ["L3-D2", "T99"]),
+    ("source links ../threats/T99.md and ../threats/index.md, ../layers/index.md", ["T99"]),
+    ("another site: [M](https://atlas.mitre.org/mitigations/AML.M0015) and /threats/T98/", ["T98"]),
     ("ranges T40-T47 and T1\u2013T15", ["T1", "T15", "T40", "T47"]),
     ("ATLAS AML.T0051.001, AML.TA0002, AML.M0015", ["AML.M0015", "AML.T0051.001", "AML.TA0002"]),
     ("LLM01:2025 and ASI10", ["ASI10", "LLM01:2025"]),

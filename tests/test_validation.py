@@ -204,7 +204,11 @@ CASES = [
     case("check_checklists", "checklists", "CK-L2-99", "item ID must start with CK-L1-", "  - id: CK-L2-99",
          E("checklists", "  - id: CK-L1-01\n", "  - id: CK-L2-99\n")),
     case("check_checklists", "checklists", "CK-L1-01", "unknown threat or blindspot T99", ("    refs:", "  - id: CK-L1-01\n"),
-         E("checklists", "    refs: []", "    refs: [T99]", "  - id: CK-L1-01\n")),
+         E("checklists", "    refs: [", "    refs: [T99, ", "  - id: CK-L1-01\n")),
+    case("check_checklists", "checklists", "CK-L1-02", "refs is empty: cite what the question probes, or say why nothing fits in no_refs",
+         ("    refs:", "  - id: CK-L1-02\n"), E("checklists", "    refs: [T5, T7]", "    refs: []", "  - id: CK-L1-02\n")),
+    case("check_checklists", "checklists", "CK-L1-08", "no_refs explains an empty refs list, but refs is filled", ("    no_refs:", "  - id: CK-L1-08\n"),
+         E("checklists", "    refs: []", "    refs: [T6]", "  - id: CK-L1-08\n")),
     case("check_checklists", "checklists", "CK-L1-06", "unknown LLM Top 10 ID LLM01:2024", "    llm_top10: [LLM01:2024",
          E("checklists", "    llm_top10: [", "    llm_top10: [LLM01:2024, ")),
     # --- check_patterns
@@ -244,6 +248,8 @@ CASES = [
          cut("checklists", "  - id: CK-L5-08", "  - id: CK-L5-08", "- id: L6")),
     case("check_counts", "mitigations", "L3-R", "layer L3 has 2 deterrent mitigations, meta.yaml counts declare 3", "- id: L1-P1",
          cut("mitigations", "- id: L3-R3", "- id: L3-R3", "- id: L4-P1")),
+    case("check_threats", "threats", "T6", "ATLAS case study AML.CS9999 is not in data/atlas.yaml", ("  atlas_case_studies:", "- id: T6\n"),
+         E("threats", "  atlas_case_studies: [", "  atlas_case_studies: [AML.CS9999, ", "- id: T6\n")),
     # --- check_frameworks, check_case_studies
     case("check_frameworks", "frameworks", "L1", "ATLAS tactic AML.TA9999 is not in data/atlas.yaml", ("    atlas: [AML.TA9999", "layer_tactics:"),
          E("frameworks", "    atlas: [", "    atlas: [AML.TA9999, ", "layer_tactics:")),

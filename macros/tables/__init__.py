@@ -18,7 +18,7 @@ DEPENDENCIES = ("kb", "book", "L")
 
 _BY_MODULE = {
     taxonomy: "count threat_table extended_by_layer reserved_ids considerations_table blindspot_table layer_table "
-        "layer_components layer_questions quick_reference_card pattern_table "
+        "layer_components layer_questions quick_reference_card pattern_table single_agent_patterns "
         "key_cross_layer_threats risk_factors risk_factor_matrix mcp_threats",
     matrix: "mapping_matrix matrix_legend",
     checklists: "checklist all_checklists",

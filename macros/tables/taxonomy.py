@@ -91,6 +91,12 @@ def pattern_table(kb, L) -> str:
     return table(["Pattern", "Name", "Layers", "Single-agent"], rows)
 
 
+def single_agent_patterns(kb, applies: bool = True) -> str:
+    """The numbers of the cross-layer patterns that apply (or not) to single-agent systems, as prose: "1, 2 and 6"."""
+    ns = [str(p["n"]) for p in kb.patterns.values() if bool(p["single_agent"]) == applies]
+    return ", ".join(ns[:-1]) + f" and {ns[-1]}" if len(ns) > 1 else "".join(ns) or "none"
+
+
 def key_cross_layer_threats(kb, L) -> str:
     return table(["Key cross-layer threat", "Taxonomy IDs"], [[esc(k["label"]), L.ids(k["threats"])] for k in kb.key_threats])
 
