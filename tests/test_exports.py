@@ -30,7 +30,7 @@ def test_ids_json(site):
         counts[info["type"]] = counts.get(info["type"], 0) + 1
         assert set(info) == {"type", "name", "url", "status"}
         assert page(site, info["url"]).h1.startswith(ident)
-    assert counts == {"layer": 8, "threat": 47, "blindspot": 12, "mitigation": 118}
+    assert counts == {"layer": 8, "threat": 49, "blindspot": 12, "mitigation": 118}
     assert doc["ids"]["T26"]["status"] == "reserved"
     assert doc["ids"]["T12"] == {"type": "threat", "name": "Agent Communication Poisoning", "url": "/threats/T12/", "status": "active"}
     assert doc["ids"]["CL"]["url"] == "/layers/cross-layer/"

@@ -56,10 +56,23 @@ TOPICS = {
     "playbook/10-case-studies.md": ["how-to-read", "key-takeaways", "case-a", "case-b", "case-c"],
     "playbook/11-framework-integration.md": ["why-combine", "stride", "mitre-attack-atlas", "owasp-llm-top-10", "owasp-agentic-top-10", "cwe", "choosing"],
     "playbook/12-quick-reference.md": ["reference-card", "stride-at-a-glance", "phase-checklist", "mvtm", "depth-decision-tree", "taxonomy-quick-map"],
-    "guides/quickstart.md": ["before-you-start", "step-1", "step-2", "step-3", "step-4", "step-5", "what-you-have", "next-steps"],
-    "guides/single-agent.md": ["when-this-applies", "what-to-skip", "what-to-emphasise", "simplified-process", "checklist", "risk-factors", "example-scope"],
-    "guides/mcp-integration.md": ["architecture", "security-principles", "mcp-threats", "designing-servers", "phase-orchestration", "best-practices"],
-    "guides/risk-scoring.md": ["severity", "likelihood", "risk-matrix", "modifiers", "effective-risk", "calculator", "mitigation-selection", "prioritisation", "residual-risk"],
+    "guides/quickstart.md": ["before-you-start", "step-1", "step-2", "step-3", "step-4", "step-5", "what-you-have", "next-steps", "the-record", "further-reading"],
+    "guides/single-agent.md": ["when-this-applies", "what-to-skip", "what-to-emphasise", "simplified-process", "checklist", "risk-factors", "example-scope", "further-reading"],
+    "guides/mcp-integration.md": ["architecture", "transports", "security-principles", "mcp-threats", "tool-poisoning", "t40", "t41", "t42", "t43", "t44",
+                                  "t45", "t46", "t47", "designing-servers", "phase-orchestration", "best-practices", "further-reading"],
+    "guides/risk-scoring.md": ["severity", "likelihood", "risk-matrix", "modifiers", "effective-risk", "calculator", "mitigation-selection", "prioritisation",
+                               "worked-example", "residual-risk", "further-reading"],
+    "guides/agent-to-agent.md": ["layers", "agent-cards", "authentication", "push-notifications", "task-hijack-replay", "delegation", "streaming", "walkthrough",
+                                 "checklist", "further-reading"],
+    "guides/computer-use-agents.md": ["layers", "screen-injection", "screenshots-clipboard", "credentials", "unattended-actions", "sandboxing", "observability",
+                                      "walkthrough", "checklist", "further-reading"],
+    "guides/coding-agents.md": ["layers", "instruction-files", "auto-approve", "secrets", "slopsquatting", "repo-mcp", "ci-untrusted", "review", "walkthrough",
+                                "checklist", "further-reading"],
+    "guides/agent-identity.md": ["nhi-inventory", "no-standing-credentials", "token-exchange", "step-up", "sender-constrained", "multi-agent-chains",
+                                 "identity-source", "revocation", "walkthrough", "checklist", "further-reading"],
+    "guides/agent-memory.md": ["kinds", "what-to-store", "ttl", "isolation", "erasure", "poisoning", "exfiltration", "walkthrough", "checklist", "further-reading"],
+    "guides/prompt-injection-defense.md": ["why-filtering-fails", "privilege-separation", "dual-llm", "capabilities", "other-patterns", "spotlighting",
+                                           "human-confirmation", "measuring", "worked-example", "checklist", "further-reading"],
     "examples/devops-deployment.md": [f"phase-{n}" for n in range(1, 11)] + ["lessons", "what-we-fixed"],
     "examples/generic-rag-agent.md": [f"phase-{n}" for n in range(1, 11)] + ["single-agent-notes", "what-we-fixed"],
     "agents.md": ["how-it-works", "cli", "consent", "limits"],
@@ -71,6 +84,13 @@ TOPICS = {
 
 def test_every_topic_page_is_in_the_nav():
     assert set(TOPICS) <= set(NAV), sorted(set(TOPICS) - set(NAV))
+
+
+def test_every_guide_is_in_the_nav_and_has_its_topics():
+    """A guide added under docs/guides/ must be reachable and must list its sections (with Further reading) above."""
+    guides = {f"guides/{p.name}" for p in (ROOT / "docs" / "guides").glob("*.md")}
+    assert guides <= set(NAV), sorted(guides - set(NAV))
+    assert all("further-reading" in TOPICS.get(g, []) for g in guides), sorted(g for g in guides if "further-reading" not in TOPICS.get(g, []))
 
 
 @pytest.mark.parametrize("src", NAV)

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from conftest import KB
+from conftest import KB, kb_ids
 from macros import pages, templating
 from macros.render import Linker, esc
 from maestro import views
@@ -37,7 +37,7 @@ def test_helpers_output_is_not_escaped_twice():
     assert "# A &amp; B" in out and "| [T1](T1.md) |" in out
 
 
-@pytest.mark.parametrize("tid", [t for t in KB.threats if KB.threats[t]["kind"] != "reserved"])
+@pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.active_threats()]))
 def test_further_reading_names_each_cited_source(tid):
     """Every external entry a threat cites appears under Further reading with its document, and only core threats
     name OWASP's Threats and Mitigations guide as their origin."""

@@ -35,7 +35,7 @@ _BY_MODULE = {
         "example_threats example_mitigations example_chains example_residual example_posture example_validation "
         "example_roadmap example_summary",
     reference: "case_studies decisions rulings release_changes check_rules glossary_terms glossary_acronyms "
-        "sources_table id_authority_table",
+        "sources_table id_authority_table framework_reading",
 }
 MACROS = {name: getattr(module, name) for module, names in _BY_MODULE.items() for name in names.split()}
 """Every macro by the name pages call it with."""

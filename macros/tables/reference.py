@@ -87,3 +87,24 @@ def sources_table(kb) -> str:
 
 def id_authority_table(kb) -> str:
     return table(["IDs", "Authority"], [[f"`{a['ids']}`", esc(a["authority"])] for a in kb.meta["id_authority"]])
+
+
+def framework_reading(kb, L, *keys) -> str:
+    """A further-reading list of the external frameworks named by ``keys`` (llm_top10, asi_top10, agentic_threats,
+    atlas, cwe), each with its publisher, the editions this knowledge base uses and where to open it."""
+    from maestro import views
+    fw = kb.frameworks
+    lines = []
+    for key in keys:
+        if key in ("llm_top10", "asi_top10", "agentic_threats"):
+            f = fw[key]
+            editions = ", ".join(e["edition"] for e in f["editions"])
+            label = f"{esc(f['name'])} ({esc(f['publisher'])}), editions {esc(editions)}"
+            lines.append(f"[{label}]({f['home']})" if f.get("home") else label)
+        elif key == "atlas":
+            lines.append(f"[MITRE ATLAS, edition {esc(kb.atlas_edition)}]({views.ATLAS_HOME}), with its [case studies]({views.ATLAS_STUDIES})")
+        elif key == "cwe":
+            lines.append(f"[MITRE CWE]({views.CWE_HOME})")
+        else:
+            raise KeyError(f"framework_reading: unknown framework {key!r}")
+    return bullet(lines)
