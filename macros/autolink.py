@@ -48,8 +48,8 @@ def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1, origin: str 
             fence = m.group(1)
             out.append(line)
             continue
-        if line.lstrip().startswith("#") or re.match(r"^\s*\[[^\]]+\]:\s", line):
-            out.append(line)  # headings and link reference definitions stay literal
+        if line.lstrip().startswith(("#", '<figure class="maestro-figure')) or re.match(r"^\s*\[[^\]]+\]:\s", line):
+            out.append(line)  # headings, link reference definitions and diagrams (their IDs are links already) stay literal
             continue
 
         html_line = line.lstrip().startswith("<")

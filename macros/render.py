@@ -64,7 +64,9 @@ class Linker:
         path, _, frag = target.partition("#")
 
         def url(src):
-            return posixpath.dirname(src) + "/" if posixpath.basename(src) == "index.md" else src[:-3] + "/"
+            if posixpath.basename(src) == "index.md":
+                return (posixpath.dirname(src) or ".") + "/"   # the home page's directory is the site root
+            return src[:-3] + "/"
 
         if path == self.here or not path:
             return "#" + frag

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import checks, engagement, exports, integrity, kbcache, paths, project, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
+from . import checks, diagrams, engagement, exports, ids, integrity, urls, kbcache, paths, project, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
 from .kb import KB, KBError
 from .kbcache import load_kb  # kb.load_kb behind the validated-knowledge-base cache: same KB, same KBError
 
@@ -298,6 +298,33 @@ class UsageError(Exception):
     pass
 
 
+def _engagement_doc(kb: KB, path: Path):
+    """The records of a project folder (from its phase files) or of a threat-model.json file."""
+    return project.export(kb, path)[0] if path.is_dir() else engagement.read_doc(path)
+
+
+def cmd_diagram(a, out: Out) -> int:
+    kb = _kb()
+    path = Path(a.path)
+    doc = _engagement_doc(kb, path)
+    ctx = checks.Context(kb, doc, str(path), "export")
+    if ctx.schema_errors:
+        _findings_result(out, checks.run(ctx, ["MC108"]), [str(path)])
+        return 2
+
+    def href(ident):
+        kind = ids.kind_of(ident)
+        return urls.SITE_URL.rstrip("/") + urls.url_of(kind, ident) if kind else None
+    picture = diagrams.architecture(kb, yamlio.plain(doc), href, standalone=True) + "\n"
+    if a.output == "-":
+        sys.stdout.write(picture)
+        return 0
+    target = Path(a.output) if a.output else (path if path.is_dir() else path.parent) / "architecture.svg"
+    project.write_atomic(target, picture, True)
+    out.emit({"file": str(target)}, f"Wrote {target} (previous version, if any, kept as {target.name}.bak)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="maestro", description="MAESTRO threat-modeling CLI: engagements checked against the knowledge base.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -333,6 +360,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--format", choices=["text", "json", "sarif"], default=None,
                    help="text (default), json (same as --json) or sarif (SARIF 2.1.0 for code-scanning tools)")
+
+    s = command("diagram", cmd_diagram, "draw a project's or threat-model.json's trust zones, components and boundaries as SVG")
+    s.add_argument("path")
+    s.add_argument("-o", "--output", help="file to write (default: architecture.svg beside the records); - for standard output")
 
     s = command("score", cmd_score, "risk level and effective risk, or rank a project's threats")
     s.add_argument("path", nargs="?")

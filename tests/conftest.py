@@ -135,7 +135,7 @@ class Page(HTMLParser):
         self.requests: list[str] = []  # src/href of scripts, styles, images, iframes
         self._stack: list[str] = []
         self._link: list | None = None
-        self._in_title = self._in_h1 = False
+        self._in_title = self._in_h1 = self._title_done = False
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
@@ -144,7 +144,7 @@ class Page(HTMLParser):
             self.ids.add(a["id"])
         if tag == "a" and "href" in a:
             self._link = [a["href"], a.get("title") or "", ""]
-        if tag == "title":
+        if tag == "title" and not self._title_done:   # the document's title, not a diagram's
             self._in_title = True
         if tag == "h1":
             self._in_h1 = True
@@ -157,8 +157,8 @@ class Page(HTMLParser):
         if tag == "a" and self._link is not None:
             self.links.append(tuple(x.strip() if isinstance(x, str) else x for x in self._link))
             self._link = None
-        if tag == "title":
-            self._in_title = False
+        if tag == "title" and self._in_title:
+            self._in_title, self._title_done = False, True
         if tag == "h1":
             self._in_h1 = False
 

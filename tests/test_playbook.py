@@ -111,7 +111,8 @@ def test_topic_headings_present(site, src):
 class _Unlinked(HTMLParser):
     """Collects ID-shaped tokens in text that is not inside a link, code, heading or script."""
 
-    SKIP = {"a", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "title", "textarea", "kbd"}
+    # diagrams (svg) are checked by tests/test_diagrams.py: their IDs are links, their description is for screen readers
+    SKIP = {"a", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "title", "textarea", "kbd", "svg"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -178,3 +179,12 @@ def test_mcp_guide_covers_every_mcp_threat(site):
     for tid in mcp + ["BV-2"]:
         kind = "blindspots" if tid.startswith("BV") else "threats"
         assert f"/{kind}/{tid}/" in got, tid
+
+
+@pytest.mark.parametrize("name", ["AGENTS.md", "README.md"])
+def test_plain_files_name_the_extended_range_of_the_data(name):
+    """AGENTS.md and README are read raw (no macros), so their threat range is checked against the data."""
+    ext = sorted((t["id"] for t in KB.threats.values() if t["kind"] == "extended"), key=lambda t: int(t[1:]))
+    text = (ROOT / name).read_text(encoding="utf-8")
+    assert f"{ext[0]}-{ext[-1]}" in text
+    assert not re.search(r"T16-T(?!" + ext[-1][1:] + r"\b)\d+", text), "a stale extended range"

@@ -74,3 +74,13 @@ def test_autolink_rejects_unknown_ids(bad):
 
 def test_autolink_reserved_links_to_reserved_page():
     assert "(threats/T26.md" in link_ids("T26 is reserved.", KB, "index.md")
+
+
+@pytest.mark.parametrize("here,target,want", [
+    ("index.md", "layers/L7.md", "layers/L7/"),
+    ("index.md", "threats/T12.md#mitigations", "threats/T12/#mitigations"),
+    ("playbook/01-layers.md", "layers/L3.md", "../../layers/L3/"),
+    ("threats/index.md", "threats/T1.md", "T1/"),
+])
+def test_raw_html_links_are_relative_to_the_page_url(here, target, want):
+    assert Linker(KB, here).href(target) == want

@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 import inspect
 
-from macros.tables import catalog, checklists, examples, frameworks, matrix, process, reference, scoring, taxonomy
+from macros.tables import catalog, checklists, diagrams, examples, frameworks, matrix, process, reference, scoring, taxonomy
 
 DEPENDENCIES = ("kb", "book", "L")
 """The parameters a macro may start with, in this order; ``bind`` fills them in."""
 
 _BY_MODULE = {
     taxonomy: "count threat_table extended_by_layer reserved_ids considerations_table blindspot_table layer_table "
-        "layer_components layer_questions quick_reference_card pattern_table single_agent_patterns "
+        "layer_components layer_questions quick_reference_card pattern_table single_agent_patterns extended_range last_threat "
         "key_cross_layer_threats risk_factors risk_factor_matrix mcp_threats",
     matrix: "mapping_matrix matrix_legend",
     checklists: "checklist all_checklists",
@@ -34,6 +34,8 @@ _BY_MODULE = {
         "example_crossings example_boundaries example_assets example_register example_control_plan example_progress example_inventory example_risk_steps example_threat_list example_effective_risk example_ranking example_buckets "
         "example_threats example_mitigations example_chains example_residual example_posture example_validation "
         "example_roadmap example_summary",
+    diagrams: "layer_stack_diagram layer_strip_diagram phase_flow_diagram depth_tree_diagram pattern_diagram risk_heatmap_diagram "
+        "cost_effectiveness_diagram example_architecture",
     reference: "case_studies decisions rulings release_changes check_rules glossary_terms glossary_acronyms "
         "sources_table id_authority_table framework_reading",
 }

@@ -91,6 +91,17 @@ def pattern_table(kb, L) -> str:
     return table(["Pattern", "Name", "Layers", "Single-agent"], rows)
 
 
+def extended_range(kb, sep: str = "-") -> str:
+    """The extended threats' ID range as written in prose, from the data: T16-T49."""
+    ext = sorted((t["id"] for t in kb.threats.values() if t["kind"] == "extended"), key=lambda t: int(t[1:]))
+    return f"{ext[0]}{sep}{ext[-1]}"
+
+
+def last_threat(kb) -> str:
+    """The highest threat ID in the data (T49)."""
+    return max(kb.threats, key=lambda t: int(t[1:]))
+
+
 def single_agent_patterns(kb, applies: bool = True) -> str:
     """The numbers of the cross-layer patterns that apply (or not) to single-agent systems, as prose: "1, 2 and 6"."""
     ns = [str(p["n"]) for p in kb.patterns.values() if bool(p["single_agent"]) == applies]
