@@ -305,6 +305,7 @@ def architecture(kb: KB, doc: dict, href: Href, standalone: bool = False) -> str
             for k, lid in enumerate(layers_of.get(name, [])):
                 body.append(link(href, lid, text(x + w - 12 - k * 24, y + ch - 4, lid, "dg-id", "end"), kb.layers[lid]["name"] if lid in kb.layers else None))
     lane = zone_h + 24
+    body.append(text(4, lane - 6, "Trust boundaries" if crossings else "", "dg-small", "start"))
     for n, b in enumerate(crossings):
         if b["source_zone"] not in col or b["destination_zone"] not in col:
             continue
@@ -314,10 +315,20 @@ def architecture(kb: KB, doc: dict, href: Href, standalone: bool = False) -> str
         y = lane + n * 30
         body += [f'<path class="dg-arrow" d="M{x1:g},{zone_h:g} V{y:g} H{x2:g} V{zone_h + 2:g}" marker-end="url(#dg-head)" fill="none"/>',
                  text(min(x1, x2) + abs(x2 - x1) / 2, y - 4, f"{b.get('id', '')} {b.get('strength', '')}".strip(), "dg-small")]
-    height = lane + len(crossings) * 30
+    where = dict(col, **{c: i for z, i in col.items() for c in next(zz for zz in zones if zz["name"] == z).get("components", [])})
+    flows = [f for f in doc.get("data_flows", []) or [] if f.get("from") in where and f.get("to") in where]
+    lane += len(crossings) * 30 + (20 if flows else 0)
+    for n, f in enumerate(flows):
+        shift = (n % 5 - 2) * 8 + 4
+        x1, x2 = where[f["from"]] * (w + gx) + w / 2 + shift, where[f["to"]] * (w + gx) + w / 2 + shift
+        y = lane + n * 26
+        body += [f'<path class="dg-arrow dg-dataflow" d="M{x1:g},{zone_h:g} V{y:g} H{x2:g} V{zone_h + 2:g}" marker-end="url(#dg-head)" fill="none"/>',
+                 text(min(x1, x2) + abs(x2 - x1) / 2, y - 4, f"{f.get('id', '')} {f.get('name', '')}".strip(), "dg-tiny")]
+    height = lane + len(flows) * 26 if flows else lane
     desc = ("Trust zones: " + "; ".join(f"{z['name']} (trust {z.get('trust', 'unstated')}) holding " + (", ".join(z.get("components", [])) or "nothing")
                                          for z in zones)
             + ". Boundaries: " + ("; ".join(f"{b.get('id', '')} from {b['source_zone']} to {b['destination_zone']}" + (f", {b['strength']}" if b.get("strength") else "")
-                                             for b in crossings) or "none recorded") + ".")
+                                             for b in crossings) or "none recorded")
+            + ". Data flows: " + ("; ".join(f"{f.get('id', '')} {f.get('name', '')} from {f['from']} to {f['to']}" for f in flows) or "none drawn") + ".")
     title = f"Architecture and trust boundaries of {doc.get('project', 'the engagement')}"
     return svg(max(1, len(zones)) * (w + gx) - gx, height, title, desc, body, "dg-architecture", standalone)

@@ -129,6 +129,11 @@ def test_architecture_draws_every_zone_component_and_boundary(name):
     for c in doc["components"]:
         assert c["name"] in desc
     assert svg.count('class="dg-arrow" d=') == len(doc["trust_boundaries"])
+    placed = {c for z in doc["trust_zones"] for c in z.get("components", [])} | {z["name"] for z in doc["trust_zones"]}
+    drawn = [f for f in doc.get("data_flows", []) if f.get("from") in placed | {c["name"] for c in doc["components"]} and f.get("to") in placed | {c["name"] for c in doc["components"]}]
+    assert svg.count('class="dg-arrow dg-dataflow"') == len(drawn)
+    for f in drawn:
+        assert f"{f['id']} from {f['from']} to {f['to']}" in desc.replace(f" {f.get('name', '')} from", " from")
     doc["trust_boundaries"] = doc["trust_boundaries"][:1]
     assert diagrams.architecture(kb, doc, href).count('class="dg-arrow" d=') == 1
 

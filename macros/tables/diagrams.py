@@ -58,4 +58,4 @@ def cost_effectiveness_diagram(kb) -> str:
 def example_architecture(book, L, name: str) -> str:
     doc = book.get(name)
     return figure(diagrams.architecture(book.kb, doc, _href(L)), "Trust zones with their components (layer tags link to the layers) "
-                  "and the recorded trust boundaries between them.", "maestro-wide")
+                  "the recorded trust boundaries between zones (solid) and the data flows (dashed). Scroll sideways to see it all.", "maestro-wide")
