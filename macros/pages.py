@@ -12,8 +12,60 @@ from maestro import views
 from maestro.kb import KB, LAYER_ORDER
 
 from . import templating
+from .tables import diagrams
 
 from .render import (CATALOG, TAXONOMY, Linker, admonition, esc, src_of, table)
+
+LAYERS_CHAPTER = "playbook/01-layers.md"
+
+
+# ===================================================================== browsing
+def group_target(link: dict) -> str:
+    """The docs page (and section) that explains a browsing group or ID type as a whole (views.breadcrumb's links)."""
+    if "index" in link:
+        return f"{link['index']}/index.md"
+    kind, key, layer = link["kind"], link["group"], link["layer"]
+    if kind == "mitigation":
+        return f"{CATALOG}#catalog-{layer.lower()}"
+    if kind == "layer":
+        return LAYERS_CHAPTER
+    if kind == "blindspot":
+        return TAXONOMY + "#blindspots"
+    if key == "extended" and layer:
+        return f"{TAXONOMY}#extended-{layer.lower()}"
+    return TAXONOMY + ("#core" if key == "core" else "#extended")
+
+
+def sections(items: list[dict], titles: list) -> list[dict]:
+    """Consecutive items with the same section title as one section (title None: a plain list), in order."""
+    out: list[dict] = []
+    for it, title in zip(items, titles):
+        if not out or out[-1]["title"] != title:
+            out.append({"title": title, "current": False, "items": []})
+        out[-1]["items"].append(it)
+        out[-1]["current"] = out[-1]["current"] or it["current"]
+    return out
+
+
+def browse(kb: KB, L: Linker, nav: dict | None) -> dict | None:
+    """maestro.views.nav_view with its links resolved for this page: what overrides/main.html draws as the sidebar
+    of siblings, the breadcrumb and the previous / next links. Every ID link comes from the Linker."""
+    if nav is None:
+        return None
+    kind = nav["kind"]
+
+    def step(i):
+        return {"id": i, "name": kb.name_of(i) or "Reserved", "href": L.href(src_of(kind, i))} if i else None
+
+    def item(s):  # a reserved ID's name is "Reserved" already; a deprecated one says so
+        return {"id": s["id"], "label": f"{s['id']} {s['name']}", "current": s["current"], "note": "deprecated" if s["status"] == "deprecated" else None,
+                "href": L.href(src_of(kind, s["id"]) + ("#top" if s["current"] else ""))}
+
+    return {"title": nav["group"]["title"], "href": L.href(group_target(nav["group"]["link"])),
+            "sections": sections([item(s) for s in nav["siblings"]], [s["section"] for s in nav["siblings"]]),
+            "prev": step(nav["prev"]), "next": step(nav["next"]),
+            "crumbs": [{"label": c["label"], "current": c["current"], "href": L.href(group_target(c["link"])) if c["link"] else None}
+                       for c in nav["breadcrumb"]]}
 
 
 def _notices(kb: KB, ident: str, L: Linker) -> list[str]:
@@ -66,8 +118,41 @@ def threat_page(kb: KB, tid: str) -> str:
         "threat.md.j2", L, t=v, notices=[Markup(n) for n in _notices(kb, tid, L)], marks=marks,
         layer_rows=[[L.id(l["id"], name=True), "primary" if l["strength"] == "primary" else "secondary"] for l in v["layers"]],
         gap_body=Markup(gap), partial_body=Markup(partial), named=lambda i: Markup(L.id(i, name=True)),
+        nav=browse(kb, L, v["nav"]), mitigation_rows=lambda group: _safe_rows(_mitigation_rows(group, L)),
         item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
         crosswalk_table=Markup(crosswalk_table(kb, t, L, [["STRIDE", ", ".join(esc(s) for s in t["stride"]) or "-"]])))
+
+
+def _safe_rows(rows: list[list[str]]) -> list[list[Markup]]:
+    return [[Markup(c) for c in row] for row in rows]
+
+
+def _mitigation_rows(group: dict, L: Linker) -> list[list[str]]:
+    """A threat's mitigations of one type: ID, name, layer, and why each applies (views.mitigation_for_threat)."""
+    return [[L.id(r["id"]), esc(r["name"]), L.id(r["layer"], name=True), L.prose(r["reason"])] for r in group["rows"]]
+
+
+def layers_cell(layers: list[dict], L: Linker) -> str:
+    """A threat's layers, primary first: "L3 primary; L2, L5 secondary"."""
+    parts = []
+    for strength in ("primary", "secondary"):
+        ids_ = [x["id"] for x in layers if x["strength"] == strength]
+        if ids_:
+            parts.append(f"{L.ids(ids_)} {strength}")
+    return "; ".join(parts) or "-"
+
+
+def coverage_cell(kb: KB, c: dict) -> str:
+    """What one control adds to a threat's preventive / detective / corrective coverage (views.coverage_role)."""
+    name = kb.types[c["type"]]["name"].lower()
+    missing = " or ".join(kb.types[k]["name"].lower() for k in c["missing"])
+    rest = f"still no {missing} control" if missing else "all three types covered"
+    if c["completes"]:
+        return f"**Completes it**: the only {name} control, and the threat has all three types"
+    if c["type"] not in ("P", "D", "C"):
+        return f"{name.capitalize()}, outside the three types; {rest}"
+    mine = f"the only {name} control" if c["sole"] else f"one of {c['same_type']} {name} controls"
+    return f"{mine[0].upper()}{mine[1:]}; {rest}"
 
 
 def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
@@ -90,7 +175,8 @@ def reserved_page(kb: KB, tid: str, L: Linker) -> str:
     t = kb.threats[tid]
     body = (L.prose(t["note"]) + "\n\nNo threat, mitigation or checklist item refers to it. "
             "If a future release assigns it, this page will describe that threat; the URL will stay the same.")
-    return templating.render("reserved.md.j2", L, id=tid, note=t["note"], citation=kb.citation(tid), body=Markup(body))
+    return templating.render("reserved.md.j2", L, id=tid, note=t["note"], citation=kb.citation(tid), body=Markup(body),
+                             nav=browse(kb, L, views.nav_view(kb, "threat", tid)))
 
 
 # ===================================================================== blindspots
@@ -103,7 +189,8 @@ def blindspot_page(kb: KB, bid: str) -> str:
     return templating.render(
         "blindspot.md.j2", L, b=v, notices=[Markup(n) for n in _notices(kb, bid, L)], layer_mark=lambda l: ("layer", l),
         named=lambda i: Markup(L.id(i, name=True)), item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
-        crosswalk_table=Markup(crosswalk_table(kb, kb.blindspots[bid], L)))
+        crosswalk_table=Markup(crosswalk_table(kb, kb.blindspots[bid], L)), nav=browse(kb, L, v["nav"]),
+        related_rows=_safe_rows([[L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L)] for r in v["related"]]))
 
 
 # ===================================================================== mitigations
@@ -119,11 +206,14 @@ def mitigation_page(kb: KB, mid: str) -> str:
     return templating.render(
         "mitigation.md.j2", L, m=v, notices=[Markup(n) for n in _notices(kb, mid, L)], layer_name=kb.layers[v["layer"]]["name"],
         facts=[[Markup(c) for c in row] for row in facts], addressed=[Markup(x) for x in _addressed(kb, v, L)],
-        sibling_rows=[[Markup(c) for c in row] for row in _sibling_rows(kb, v, L)])
+        sibling_rows=_safe_rows(_sibling_rows(kb, v, L)), nav=browse(kb, L, v["nav"]),
+        threat_rows=_safe_rows([[L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L), coverage_cell(kb, r["coverage"])]
+                                for r in v["threats"]]))
 
 
 def _addressed(kb: KB, v: dict, L: Linker) -> list[str]:
-    lines = [L.id(t, name=True) for t in v["addresses"]]
+    """What a control addresses beyond single threats (those are in the table): every threat, chains, patterns."""
+    lines = []
     if v["scope"] == "all":
         lines.append("Every threat: this control supports the response to any incident.")
     if v["scope"] == "cross-layer":
@@ -141,8 +231,10 @@ def _sibling_rows(kb: KB, v: dict, L: Linker) -> list[list[str]]:
 def layer_page(kb: KB, lid: str) -> str:
     """A layer's page: maestro.views.layer_view rendered through templates/layer.md.j2."""
     L = Linker(kb, src_of("layer", lid))
+    v = views.layer_view(kb, lid)
     return templating.render(
-        "layer.md.j2", L, l=views.layer_view(kb, lid), named=lambda i: Markup(L.id(i, name=True)),
+        "layer.md.j2", L, l=v, nav=browse(kb, L, v["nav"]), strip=Markup(diagrams.layer_strip_diagram(kb, L, lid)),
+        named=lambda i: Markup(L.id(i, name=True)),
         item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
         step_line=lambda s: Markup(f"**{L.id(s['layer'])}**: {L.prose(s['text'])}"))
 

@@ -34,11 +34,14 @@ class SafeLinker:
         return _safe(getattr(self._l, name))
 
 
-def front(title: str, description: str, kind: str, ident: str, redirect: str | None = None) -> Markup:
+def front(title: str, description: str, kind: str, ident: str, redirect: str | None = None, nav: dict | None = None) -> Markup:
+    """The page's front matter; ``nav`` (pages.browse) feeds the sidebar, breadcrumb and pager of overrides/main.html."""
     lines = ["---", f"title: {json.dumps(title)}", f"description: {json.dumps(description[:160])}", "render_macros: false",
              f"maestro_id: {json.dumps(ident)}", f"maestro_kind: {json.dumps(kind)}"]
     if redirect:
         lines.append(f"redirect: {json.dumps(redirect)}")
+    if nav:
+        lines.append(f"maestro_nav: {json.dumps(nav, ensure_ascii=True)}")
     return Markup("\n".join(lines + ["---", ""]))
 
 

@@ -32,8 +32,10 @@ def svg(width: int, height: int, title: str, desc: str, body: list[str], cls: st
     n = next(_ids)
     if standalone:
         body = [STANDALONE_STYLE] + body
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="maestro-diagram {cls}" viewBox="0 0 {width} {height}" '
-            f'role="img" aria-labelledby="dg{n}t dg{n}d" preserveAspectRatio="xMidYMin meet">'
+    # a picture with links is a group of links (role img would hide them from assistive technology)
+    role = "group" if "xlink:href" in "".join(body) else "img"
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" class="maestro-diagram {cls}" '
+            f'viewBox="0 0 {width} {height}" role="{role}" aria-labelledby="dg{n}t" aria-describedby="dg{n}d" preserveAspectRatio="xMidYMin meet">'
             f'<title id="dg{n}t">{escape(title)}</title><desc id="dg{n}d">{escape(desc)}</desc>'
             + "".join(body) + "</svg>")
 
@@ -60,10 +62,10 @@ def link(href: Href, ident: str, inner: str, name: str | None = None) -> str:
     url = href(ident)
     if not url:
         return inner
-    label = f"{ident} {name}" if name else ident
+    # xlink:href, not href: Material's instant navigation rewrites every relative [href], which an SVG link refuses;
+    # the visible text is the accessible name (an aria-label would hide the counts), the title attribute the hover name
     hover = f" title={quoteattr(name)}" if name else ""
-    tip = f"<title>{escape(label)}</title>" if name else ""
-    return f"<a href={quoteattr(url)} aria-label={quoteattr(label)}{hover}>{tip}{inner}</a>"
+    return f"<a xlink:href={quoteattr(url)}{hover}>{inner}</a>"
 
 
 def arrow(x1: float, y1: float, x2: float, y2: float, cls: str = "dg-arrow") -> str:

@@ -5,6 +5,8 @@ renderer (a static JSON API, another site generator) can use them as they are.
 """
 from __future__ import annotations
 
+import re
+
 from .kb import CROSS_LAYER, KB, LAYER_ORDER, TYPE_ORDER
 
 
@@ -17,7 +19,7 @@ def _lifecycle(kb: KB, ident: str, entry: dict) -> dict:
 def threat_view(kb: KB, tid: str) -> dict:
     t = kb.threats[tid]
     if t["kind"] == "reserved":
-        return {"id": tid, "kind": "reserved", "note": t["note"], **_lifecycle(kb, tid, t)}
+        return {"id": tid, "kind": "reserved", "note": t["note"], **_lifecycle(kb, tid, t), "nav": nav_view(kb, "threat", tid)}
     cells = kb.threat_layers.get(tid, {})
     by_type = kb.mitigations_for(tid)
     return {
@@ -26,7 +28,8 @@ def threat_view(kb: KB, tid: str) -> dict:
         **_lifecycle(kb, tid, t),
         "origin": "OWASP agentic core threat (T1-T15)" if t["kind"] == "core" else "Extended threat (project-local)",
         "layers": [{"id": layer, "strength": cells[layer]} for layer in LAYER_ORDER if layer in cells],
-        "mitigations": [{"letter": k, "name": kb.types[k]["name"], "ids": by_type[k]} for k in TYPE_ORDER if by_type[k]],
+        "mitigations": [{"letter": k, "name": kb.types[k]["name"], "purpose": kb.types[k]["purpose"], "ids": by_type[k],
+                         "rows": [mitigation_for_threat(kb, m, tid) for m in by_type[k]]} for k in TYPE_ORDER if by_type[k]],
         "coverage_missing": kb.coverage_missing(tid) if any(by_type.values()) else [],
         "checklist_items": kb.ref_items.get(tid, []),
         "patterns": kb.threat_patterns.get(tid, []),
@@ -35,6 +38,7 @@ def threat_view(kb: KB, tid: str) -> dict:
         "cases": kb.threat_cases.get(tid, []),
         "crosswalk": crosswalk(kb, t),
         "reading": further_reading(kb, t),
+        "nav": nav_view(kb, "threat", tid),
     }
 
 
@@ -43,7 +47,8 @@ def blindspot_view(kb: KB, bid: str) -> dict:
     return {**{k: b[k] for k in ("id", "name", "layers", "description", "manifestation", "indicators", "example",
                                   "related_threats", "suggested_mitigations")},
             **_lifecycle(kb, bid, b), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, b),
-            "reading": further_reading(kb, b)}
+            "related": [{"id": t, "name": kb.name_of(t), "layers": layers_of(kb, t)} for t in b["related_threats"]],
+            "reading": further_reading(kb, b), "nav": nav_view(kb, "blindspot", bid)}
 
 
 def mitigation_view(kb: KB, mid: str) -> dict:
@@ -53,7 +58,9 @@ def mitigation_view(kb: KB, mid: str) -> dict:
             **_lifecycle(kb, mid, m), "layer": kb.mitigation_layer(mid), "type": kb.types[letter],
             "patterns": m.get("patterns", []), "considerations": m.get("considerations", []),
             "atlas_mitigations": m.get("atlas_mitigations", []), "siblings": kb.siblings(mid),
-            "atlas_edition": kb.atlas_edition}
+            "threats": [{"id": t, "name": kb.name_of(t), "layers": layers_of(kb, t), "coverage": coverage_role(kb, mid, t)}
+                        for t in m["addresses"]],
+            "atlas_edition": kb.atlas_edition, "nav": nav_view(kb, "mitigation", mid)}
 
 
 def layer_view(kb: KB, lid: str) -> dict:
@@ -69,7 +76,49 @@ def layer_view(kb: KB, lid: str) -> dict:
             "blindspots": kb.layer_blindspots(lid) if lid != CROSS_LAYER else [],
             "patterns": list(kb.patterns.values()) if lid == CROSS_LAYER else [],
             "checklist_items": [i["id"] for i in kb.sections[lid]["items"]],
-            "mitigations": [{"letter": k, "name": kb.types[k]["name"], "ids": lm[k]} for k in TYPE_ORDER]}
+            "mitigations": [{"letter": k, "name": kb.types[k]["name"], "ids": lm[k]} for k in TYPE_ORDER],
+            "nav": nav_view(kb, "layer", lid)}
+
+
+# ===================================================================== related items in context
+def layers_of(kb: KB, tid: str) -> list[dict]:
+    """A threat's layers, the primary ones first, each in layer order."""
+    cells = kb.threat_layers.get(tid, {})
+    return [{"id": l, "strength": s} for s in ("primary", "secondary") for l in LAYER_ORDER if cells.get(l) == s]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
+
+
+def sentences(text: str) -> list[str]:
+    """A data text's sentences: a split after . ! or ? where the next word starts with a capital or a bracket."""
+    return [s for s in _SENTENCE_END.split(" ".join(str(text).split())) if s]
+
+
+def mitigation_for_threat(kb: KB, mid: str, tid: str) -> dict:
+    """A mitigation as a threat page lists it: its layer, and why it applies there, which is the sentence of its
+    description that names the threat (with the one before when it starts "This ..." or "That ...") or, when none
+    does, its first sentence (what the control does)."""
+    said = sentences(kb.mitigations[mid]["description"])
+    naming = [i for i, s in enumerate(said) if re.search(rf"(?<![\w-]){re.escape(tid)}(?![\w-])", s)]
+    i = naming[0] if naming else 0
+    start = i - 1 if i and said[i].split()[0] in _POINTS_BACK else i  # "That narrows ...": keep what "that" is
+    return {"id": mid, "name": kb.mitigations[mid]["name"], "layer": kb.mitigation_layer(mid),
+            "reason": " ".join(said[start:i + 1]), "names_threat": bool(naming)}
+
+
+_POINTS_BACK = {"This", "That", "These", "Those", "Such"}
+
+
+def coverage_role(kb: KB, mid: str, tid: str) -> dict:
+    """What a mitigation adds to a threat's preventive / detective / corrective coverage: how many controls of its
+    type the threat has, whether it is the only one, the types still missing, and whether it completes the three."""
+    letter = kb.mitigation_type(mid)
+    same = kb.mitigations_for(tid)[letter]
+    missing = kb.coverage_missing(tid)
+    sole = same == [mid]
+    return {"type": letter, "same_type": len(same), "sole": sole, "missing": missing,
+            "completes": letter in ("P", "D", "C") and sole and not missing}
 
 
 def further_reading(kb: KB, entry: dict) -> list[dict]:
@@ -116,3 +165,102 @@ def crosswalk(kb: KB, entry: dict) -> list[dict]:
     for r in rows:
         r["none"] = why.get(r["field"])
     return rows
+
+
+# ===================================================================== browsing
+# Every ID page sits in a group of siblings a reader steps through: the core threats, the extended threats of one
+# primary layer, the mitigations of one layer, all blindspots, all layers. Groups hold active IDs only, in ID order;
+# a deprecated ID is shown in its own group on its own page only, and reserved threats form a group of their own.
+# A revoked ID has no group: its page redirects to its successor.
+KB_SECTION = "Knowledge base"
+TYPE_SECTIONS = {"threat": ("Threats", "threats"), "mitigation": ("Mitigations", "mitigations"),
+                 "blindspot": ("Blindspots", "blindspots"), "layer": ("Layers", "layers")}
+
+
+def _number(ident: str) -> int:
+    """T12 -> 12, BV-7 -> 7: the order of threat and blindspot IDs."""
+    return int(re.sub(r"\D", "", ident))
+
+
+def threat_group(kb: KB, tid: str) -> dict:
+    """Which group a threat is browsed in: core, extended by primary layer, or reserved."""
+    t = kb.threats[tid]
+    if t["kind"] == "reserved":
+        return {"key": "reserved", "label": "Reserved", "title": "Reserved threat IDs", "layer": None,
+                "members": sorted((x["id"] for x in kb.reserved_threats()), key=_number)}
+    if t["kind"] == "core":
+        return {"key": "core", "label": "Core", "title": "Core threats", "layer": None,
+                "members": _threats(kb, lambda x: x["kind"] == "core")}
+    layer = kb.primary_layer(tid)
+    if layer is None:  # a deprecated threat whose mapping row was removed: browse it among all extended threats
+        return {"key": "extended", "label": "Extended", "title": "Extended threats", "layer": None,
+                "members": _threats(kb, lambda x: x["kind"] == "extended")}
+    return {"key": "extended", "label": f"Extended, {layer}", "title": f"Extended threats, {layer} {kb.layers[layer]['name']}",
+            "layer": layer, "members": _threats(kb, lambda x: x["kind"] == "extended" and kb.primary_layer(x["id"]) == layer)}
+
+
+def _threats(kb: KB, keep) -> list[str]:
+    return sorted((x["id"] for x in kb.active_threats() if keep(x)), key=_number)
+
+
+def mitigation_group(kb: KB, mid: str) -> dict:
+    layer = kb.mitigation_layer(mid)
+    members = [m for m in sorted(kb.mitigations, key=kb.mitigation_sort_key) if kb.mitigation_layer(m) == layer and kb.listed(m)]
+    return {"key": "layer", "label": layer, "title": f"Mitigations, {layer} {kb.layers[layer]['name']}", "layer": layer,
+            "members": members}
+
+
+def blindspot_group(kb: KB, bid: str) -> dict:
+    return {"key": "all", "label": None, "title": "Blindspot vectors", "layer": None,
+            "members": sorted((b for b in kb.blindspots if kb.listed(b)), key=_number)}
+
+
+def layer_group(kb: KB, lid: str) -> dict:
+    return {"key": "all", "label": None, "title": "Layers", "layer": None, "members": list(LAYER_ORDER)}
+
+
+GROUPS = {"threat": threat_group, "mitigation": mitigation_group, "blindspot": blindspot_group, "layer": layer_group}
+
+
+def _in_place(kb: KB, kind: str, ident: str, members: list[str]) -> list[str]:
+    """The members with ``ident`` among them in ID order (a deprecated ID is listed on its own page only)."""
+    if ident in members:
+        return list(members)
+    key = kb.mitigation_sort_key if kind == "mitigation" else _number
+    return sorted([*members, ident], key=key)
+
+
+def neighbours(items: list[str], ident: str) -> tuple[str | None, str | None]:
+    """The IDs before and after ``ident`` in ``items``; None at either end."""
+    i = items.index(ident)
+    return (items[i - 1] if i > 0 else None), (items[i + 1] if i + 1 < len(items) else None)
+
+
+def breadcrumb(kind: str, ident: str, group: dict) -> list[dict]:
+    """Knowledge base › Threats › Extended, L3 › T42: each step a label and, where it has a page, what it links to
+    (``index``: the ID type's index page; ``group``: the group's place in a chapter; nothing: no page of its own)."""
+    label, index = TYPE_SECTIONS[kind]
+    steps = [{"label": KB_SECTION, "link": None}, {"label": label, "link": {"index": index}}]
+    if group["label"]:
+        steps.append({"label": group["label"], "link": group_link(kind, group)})
+    return [dict(s, current=False) for s in steps] + [{"label": ident, "link": None, "current": True}]
+
+
+def group_link(kind: str, group: dict) -> dict:
+    """What names a group for a renderer to link it to where it is explained as a whole (a chapter section)."""
+    return {"group": group["key"], "kind": kind, "layer": group["layer"]}
+
+
+def nav_view(kb: KB, kind: str, ident: str) -> dict | None:
+    """Where an ID page sits: its group, its siblings (itself marked current; a mitigation's by type in ``section``),
+    previous and next, the breadcrumb. None for a revoked ID, whose page redirects."""
+    if kb.status_of(ident) == "revoked":
+        return None
+    group = GROUPS[kind](kb, ident)
+    items = _in_place(kb, kind, ident, group["members"])
+    prev, nxt = neighbours(items, ident)
+    return {"kind": kind, "id": ident,
+            "group": {**{k: group[k] for k in ("key", "label", "title", "layer")}, "link": group_link(kind, group)},
+            "siblings": [{"id": i, "name": kb.name_of(i) or "Reserved", "status": kb.status_of(i), "current": i == ident,
+                          "section": kb.types[kb.mitigation_type(i)]["name"] if kind == "mitigation" else None} for i in items],
+            "prev": prev, "next": nxt, "breadcrumb": breadcrumb(kind, ident, group)}

@@ -142,8 +142,8 @@ class Page(HTMLParser):
         a = dict(attrs)
         if "id" in a:
             self.ids.add(a["id"])
-        if tag == "a" and "href" in a:
-            self._link = [a["href"], a.get("title") or "", ""]
+        if tag == "a" and ("href" in a or "xlink:href" in a):   # xlink:href: links inside diagrams
+            self._link = [a.get("href") or a["xlink:href"], a.get("title") or "", ""]
         if tag == "title" and not self._title_done:   # the document's title, not a diagram's
             self._in_title = True
         if tag == "h1":

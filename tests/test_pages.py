@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+from html.parser import HTMLParser
 
 import pytest
 
@@ -133,3 +134,101 @@ def test_data_is_escaped(site):
 def test_edit_link_of_generated_page_opens_its_data_file(site, url, data_file):
     hrefs = page(site, url).hrefs()
     assert f"https://github.com/maestro-playbook/maestro-playbook/edit/main/data/{data_file}.yaml" in hrefs
+
+
+# ===================================================================== browsing: sidebar, breadcrumb, previous / next
+class Browse(HTMLParser):
+    """The browsing parts of an ID page: sidebar links (data-maestro-id), pager links (data-maestro-step), breadcrumb."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.sidebar: list[dict] = []
+        self.steps: dict[str, dict] = {}
+        self.crumbs: list[dict] = []
+        self._crumb = None
+        self._in_path = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and "data-maestro-id" in a:
+            self.sidebar.append(a)
+        if tag == "a" and "data-maestro-step" in a:
+            self.steps[a["data-maestro-step"]] = a
+        if tag == "nav" and "maestro-path" in (a.get("class") or ""):
+            self._in_path = True
+        if self._in_path and tag in ("a", "span") and "md-path__link" in (a.get("class") or ""):
+            self._crumb = dict(a, text="")
+
+    def handle_endtag(self, tag):
+        if tag in ("a", "span") and self._crumb is not None:
+            self.crumbs.append(self._crumb)
+            self._crumb = None
+        if tag == "nav" and self._in_path:
+            self._in_path = False
+
+    def handle_data(self, data):
+        if self._crumb is not None:
+            self._crumb["text"] += data.strip()
+
+
+def browse(site, url) -> Browse:
+    path = site / url.strip("/") / "index.html"
+    return Browse(path.read_text(encoding="utf-8"))
+
+
+BROWSED = kb_ids(lambda kb: [pytest.param(info["type"], ident, id=ident) for ident, info in kb.all_ids().items()
+                             if info["status"] != "revoked"], arity=2)
+
+
+@pytest.mark.parametrize("kind,ident", BROWSED)
+def test_id_page_sidebar_lists_its_siblings_with_itself_current(site, kind, ident):
+    from maestro import views
+    url = url_of(kind, ident)
+    b = browse(site, url)
+    nav = views.nav_view(KB.load(), kind, ident)
+    assert [a["data-maestro-id"] for a in b.sidebar] == [s["id"] for s in nav["siblings"]]
+    current = [a for a in b.sidebar if a.get("aria-current") == "page"]
+    assert [a["data-maestro-id"] for a in current] == [ident]
+    assert "md-nav__link--active" in current[0]["class"]
+    for a in b.sidebar:
+        if a is not current[0]:
+            assert resolve(url, a["href"]) == url_of(kind, a["data-maestro-id"]), a
+            assert "aria-current" not in a
+
+
+@pytest.mark.parametrize("kind,ident", BROWSED)
+def test_id_page_previous_and_next_open_the_neighbours(site, kind, ident):
+    from maestro import views
+    url = url_of(kind, ident)
+    nav = views.nav_view(KB.load(), kind, ident)
+    b = browse(site, url)
+    for step in ("prev", "next"):
+        if nav[step] is None:
+            assert step not in b.steps, f"{ident} has no {step}"
+            continue
+        link = b.steps[step]
+        target = resolve(url, link["href"])
+        assert target == url_of(kind, nav[step]) and link["rel"] == step
+        other = browse(site, target)  # the neighbour's page exists and points back
+        back = other.steps["next" if step == "prev" else "prev"]
+        assert resolve(target, back["href"]) == url
+
+
+@pytest.mark.parametrize("kind,ident", BROWSED)
+def test_id_page_breadcrumb(site, kind, ident):
+    from maestro import views
+    url = url_of(kind, ident)
+    crumbs = browse(site, url).crumbs
+    want = views.nav_view(KB.load(), kind, ident)["breadcrumb"]
+    assert [c["text"] for c in crumbs] == [w["label"] for w in want]
+    assert crumbs[-1].get("aria-current") == "page" and "href" not in crumbs[-1]
+    assert resolve(url, crumbs[1]["href"]) == "/" + url.strip("/").split("/")[0] + "/", "the ID type's index"
+
+
+@pytest.mark.parametrize("url", ["/", "/playbook/03-mapping-matrix/", "/threats/", "/reference/glossary/"])
+def test_pages_in_the_navigation_keep_materials_sidebar(site, url):
+    b = browse(site, url)
+    assert not b.sidebar and not b.steps and not b.crumbs
+    text = (site / url.strip("/") / "index.html").read_text(encoding="utf-8")
+    assert "md-nav--primary" in text and "maestro-browse" not in text

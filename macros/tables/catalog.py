@@ -1,29 +1,48 @@
 """The mitigation catalog, the mitigation types and the threats no control addresses."""
 from __future__ import annotations
 
+import html
+
 from maestro.kb import LAYER_ORDER, TYPE_ORDER
-from macros.render import esc, table
+from macros.filters import Facet, filter_form, group_attr, row_attrs
+from macros.render import PATTERNS, TAXONOMY, esc, table
 
 
 def mitigation_catalog(kb, L) -> str:
-    out = []
+    """One section per layer with its controls as an HTML table (rows marked with their layer and type for the
+    filter), after the filter's form, which stays hidden until docs/assets/filter.js shows it."""
+    out = [catalog_filter(kb, len(kb.mitigations)), ""]
     for l in LAYER_ORDER:
-        out += [f"## {esc(l)} {esc(kb.layers[l]['name'])} {{ #catalog-{l.lower()} }}", ""]
-        lm = kb.layer_mitigations(l)
-        rows = []
-        for letter in TYPE_ORDER:
-            for m in lm[letter]:
-                mm = kb.mitigations[m]
-                target = L.ids(mm["addresses"]) if mm["addresses"] else ""
-                if mm.get("scope"):
-                    target = (target + "; " if target else "") + ("all threats" if mm["scope"] == "all" else "all cross-layer chains")
-                if mm.get("patterns"):
-                    target = (target + "; " if target else "") + ", ".join(L.pattern(n, name=False) for n in mm["patterns"])
-                if mm.get("considerations"):
-                    target = (target + "; " if target else "") + ", ".join(L.consideration(k) for k in mm["considerations"])
-                rows.append([L.id(m), esc(mm["name"]), kb.types[letter]["name"], target or "-"])
-        out += [table(["ID", "Name", "Type", "Addresses"], rows), ""]
+        out += [f'<div {group_attr("catalog")} data-filter-section markdown>', "",
+                f"## {esc(l)} {esc(kb.layers[l]['name'])} {{ #catalog-{l.lower()} }}", "",
+                catalog_table(kb, L, [m for letter in TYPE_ORDER for m in kb.layer_mitigations(l)[letter]]), "", "</div>", ""]
     return "\n".join(out)
+
+
+def catalog_filter(kb, total: int) -> str:
+    layers = Facet("layer", "Layer", "Any layer", [(l, f"{l} {kb.layers[l]['name']}") for l in LAYER_ORDER])
+    types = Facet("type", "Type", "Any type", [(k, kb.types[k]["name"]) for k in TYPE_ORDER])
+    return filter_form("catalog", "Filter the mitigation catalog", [layers, types], total, "mitigations")
+
+
+def catalog_table(kb, L, mids: list[str]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in ("ID", "Name", "Type", "Addresses"))
+    rows = "".join(f'<tr {row_attrs(layer=kb.mitigation_layer(m), type=kb.mitigation_type(m))}><td>{L.id_link(m, in_html=True)}</td>'
+                   f'<td>{html.escape(kb.mitigations[m]["name"])}</td><td>{html.escape(kb.types[kb.mitigation_type(m)]["name"])}</td>'
+                   f"<td>{_targets(kb, L, kb.mitigations[m])}</td></tr>" for m in mids)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _targets(kb, L, mm: dict) -> str:
+    """What a control is aimed at, as HTML: its threats, its scope, its patterns, its considerations."""
+    parts = [", ".join(L.id_link(t, in_html=True) for t in mm["addresses"])] if mm["addresses"] else []
+    if mm.get("scope"):
+        parts.append("all threats" if mm["scope"] == "all" else "all cross-layer chains")
+    if mm.get("patterns"):
+        parts.append(", ".join(L.a(f"Pattern {n}", f"{PATTERNS}#pattern-{n}", kb.patterns[n]["name"]) for n in mm["patterns"]))
+    if mm.get("considerations"):
+        parts.append(", ".join(L.a(html.escape(kb.considerations[k]["name"]), f"{TAXONOMY}#{k}") for k in mm["considerations"]))
+    return "; ".join(parts) or "-"
 
 
 def mitigation_types(kb) -> str:

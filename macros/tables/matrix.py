@@ -4,11 +4,14 @@ from __future__ import annotations
 import html
 
 from maestro.kb import LAYER_ORDER
+from macros.filters import Facet, filter_form, group_attr, row_attrs
 from macros.render import src_of
 
 
 def mapping_matrix(kb, L, kind: str = "core") -> str:
-    """The layer-to-threat matrix as an HTML table; every mark links to the threat's layer list."""
+    """The layer-to-threat matrix as an HTML table; every mark links to the threat's layer list. Each threat is a row
+    group (tbody) marked for the filter with its cells, ``data-cells="L3:primary L5:secondary"``; the filter's form
+    comes first, hidden until docs/assets/filter.js shows it."""
     head = "".join(
         f'<th scope="col">{L.a(html.escape(l), src_of("layer", l), kb.layers[l]["name"])}'
         f'<span class="maestro-matrix__sub">{html.escape(kb.layers[l]["short_label"])}</span></th>'
@@ -28,10 +31,21 @@ def mapping_matrix(kb, L, kind: str = "core") -> str:
             title = f"{tid} {t['name']}: {s} at {l} {kb.layers[l]['name']}"
             label = f'<span aria-hidden="true">{mark}</span><span class="maestro-sr">{s}</span>'
             tds.append(f'<td class="maestro-matrix__{s}">{L.a(label, src_of("threat", tid) + "#layers", title)}</td>')
-        rows.append(f'<tr><th scope="row">{L.a(html.escape(tid), src_of("threat", tid), t["name"])} '
-                    f'<span class="maestro-matrix__name">{html.escape(t["name"])}</span></th>{"".join(tds)}</tr>')
-    return (f'<table class="maestro-matrix" data-kind="{kind}"><thead><tr><th scope="col">Threat</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+        marks = [f"{l}:{cells[l]}" for l in LAYER_ORDER if l in cells]
+        rows.append(f'<tbody {row_attrs(cells=marks)}>'
+                    f'<tr><th scope="row">{L.a(html.escape(tid), src_of("threat", tid), t["name"])} '
+                    f'<span class="maestro-matrix__name">{html.escape(t["name"])}</span></th>{"".join(tds)}</tr></tbody>')
+    group = f"matrix-{kind}"
+    return (matrix_filter(kb, group, kind, len(rows)) + "\n\n"
+            f'<table class="maestro-matrix" data-kind="{kind}" {group_attr(group)}><thead><tr><th scope="col">Threat</th>{head}</tr></thead>'
+            f'{"".join(rows)}</table>')
+
+
+def matrix_filter(kb, group: str, kind: str, total: int) -> str:
+    """Filter the rows of one matrix by layer and by the kind of mark (primary or secondary) at it."""
+    layers = Facet("layer", "Layer", "Any layer", [(l, f"{l} {kb.layers[l]['name']}") for l in LAYER_ORDER], key="cells", part=0)
+    marks = Facet("mark", "Mark", "Primary or secondary", [("primary", "Primary"), ("secondary", "Secondary")], key="cells", part=1)
+    return filter_form(group, f"Filter the {kind} threats", [layers, marks], total, f"{kind} threats")
 
 
 def matrix_legend() -> str:
