@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+AXE    := node_modules/axe-core/axe.min.js
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: serve build test test-fast browser bench bench-cli clean manifest release
@@ -29,8 +30,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
-## test: the whole suite (data, build, links, exports, CLI, browser, print)
-test: $(STAMP) browser
+## axe: axe-core for the browser tests' accessibility checks, at the version package-lock.json pins
+## (npm ci checks the tarball against the lock's integrity hash; installs Debian's npm if it is missing)
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs and npm for axe-core"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+## test: the whole suite (data, build, links, exports, CLI, browser, print, accessibility)
+test: $(STAMP) browser $(AXE)
 	$(BIN)/python -m pytest -n auto
 
 ## test-fast: everything except the browser tests

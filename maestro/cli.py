@@ -138,7 +138,7 @@ def cmd_score(a, out: Out) -> int:
         raise UsageError("give --severity and --likelihood, or a project PATH")
     s = scoring.score(kb, a.severity, a.likelihood, a.status, a.vector, a.complexity)
     lines = [f"Risk level: {s.level} ({s.value})  [{s.severity} x {s.likelihood}]",
-             f"Required action: {s.action}", f"Timeframe: {s.timeframe}",
+             f"Required action: {s.action}  [{s.action_level}, set by the {s.action_basis} risk]", f"Timeframe: {s.timeframe}",
              f"Effective risk: {s.effective:g} ({s.effective_level})  [status {s.status}]"]
     if s.vector:
         lines.append(f"Attack vector {s.vector}: {s.vector_effect} priority")

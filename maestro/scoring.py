@@ -123,6 +123,8 @@ class Score:
     status: str
     effective: float
     effective_level: str
+    action_level: str = ""
+    action_basis: str = ""
     vector: str | None = None
     vector_effect: str | None = None
     complexity: str | None = None
@@ -148,6 +150,15 @@ def parse_statuses(kb: KB, value: str) -> dict[str, str]:
     return out
 
 
+def action_level(kb: KB, level: str, effective: float) -> tuple[str, str]:
+    """The level whose required action applies, and why (ruling R12): the inherent level while the controls earn
+    no credit, otherwise the level the effective risk reaches; an effective risk of 0 takes the lowest level's."""
+    if effective >= level_info(kb, level)["value"]:
+        return level, "inherent"
+    eff_level = equivalent_level(kb, effective)
+    return (kb.scoring["risk_levels"][0]["level"] if eff_level == "None" else eff_level), "effective"
+
+
 def score(kb: KB, sev: str, lik: str, stat: str = "not", vec: str | None = None, comp: str | None = None) -> Score:
     lvl = risk_level(kb, sev, lik)
     info = level_info(kb, lvl)
@@ -159,8 +170,10 @@ def score(kb: KB, sev: str, lik: str, stat: str = "not", vec: str | None = None,
         label = ", ".join(f"{k} {v}" for k, v in shown.items()) if len(set(shown.values())) > 1 else shown[required[0]]
     else:         # the strongest control counts
         label = max(per_type.values(), key=lambda v: status(kb, v)["value"])
-    s = Score(severity(kb, sev), likelihood(kb, lik), lvl, info["value"], info["action"], info["timeframe"],
-              label, eff, equivalent_level(kb, eff))
+    act_level, basis = action_level(kb, lvl, eff)
+    act = level_info(kb, act_level)
+    s = Score(severity(kb, sev), likelihood(kb, lik), lvl, info["value"], act["action"], act["timeframe"],
+              label, eff, equivalent_level(kb, eff), act_level, basis)
     if vec:
         s.vector = vector(kb, vec)
         s.vector_effect = next(v["effect"] for v in kb.scoring["attack_vector"] if v["value"] == s.vector)

@@ -132,13 +132,17 @@
  * page embeds (#maestro-scoring), the same data `maestro score` reads, and the arithmetic is
  * that of maestro.scoring.control_credit and effective_risk (ruling R02): where the risk level
  * requires control types, the credit is the mean over those types of each type's status;
- * elsewhere the status of the strongest control counts. */
+ * elsewhere the status of the strongest control counts.
+ * The required action follows the effective level once the (verified) controls earn credit, and
+ * the inherent level while they earn none; an effective risk of 0 ("None") takes the action of
+ * the lowest level. Each level is shown as its colour badge with the level's name. */
 (function () {
   "use strict";
-  function byKey(data, key) { return data.status.filter(function (s) { return s.key === key; })[0]; }
+  function first(list, pred) { return list.filter(pred)[0]; }
+  function byKey(data, key) { return first(data.status, function (s) { return s.key === key; }); }
   function compute(data, f) {
     var level = data.matrix[f.severity][f.likelihood];
-    var info = data.levels.filter(function (l) { return l.level === level; })[0];
+    var info = first(data.levels, function (l) { return l.level === level; });
     var required = data.required_controls[level] || [];
     var credit, label, basis;
     if (required.length) {
@@ -164,15 +168,37 @@
     var sorted = data.levels.slice().sort(function (a, b) { return a.value - b.value; });
     var effLevel = eff > 0 ? sorted[0].level : "None";
     sorted.forEach(function (l) { if (eff >= l.value) { effLevel = l.level; } });
-    var v = data.vector.filter(function (x) { return x.value === f.vector; })[0];
-    var c = data.complexity.filter(function (x) { return x.value === f.complexity; })[0];
-    return { level: level, value: info.value, action: info.action, timeframe: info.timeframe,
-             status: label, credit: Math.round(credit * 100) / 100, basis: basis, required: required,
+    // Which level sets the action.
+    var drives = credit > 0 ? "effective" : "inherent";
+    var actionLevel = drives === "inherent" ? level : (effLevel === "None" ? sorted[0].level : effLevel);
+    var act = first(data.levels, function (l) { return l.level === actionLevel; });
+    var creditText = Math.round(credit * 100) / 100;
+    var why;
+    if (drives === "inherent") {
+      why = "Set by the inherent risk, " + level + ": no verified control earns credit yet.";
+    } else if (effLevel === "None") {
+      why = "Set by the effective risk, None (0): the verified controls earn full credit, so the action is that of the lowest level, " + actionLevel + ".";
+    } else {
+      why = "Set by the effective risk, " + effLevel + ": the verified controls earn credit " + creditText + (effLevel === level ? ", not enough to lower the level." : ", which lowers it from " + level + ".");
+    }
+    var v = first(data.vector, function (x) { return x.value === f.vector; });
+    var c = first(data.complexity, function (x) { return x.value === f.complexity; });
+    return { level: level, value: info.value, rating: f.severity + " severity \u00d7 " + f.likelihood + " likelihood",
+             status: label, credit: creditText, basis: basis, required_types: required,
+             required: required.length ? required.join(", ") + " (set by the inherent level, " + level + ")" : "no minimum at " + level,
              effective: eff, effective_level: effLevel,
-             modifiers: "vector " + v.value + " " + v.effect + " priority; complexity " + c.value + " " + c.effect + " priority" };
+             drives: drives, action_level: actionLevel, action: act.action, timeframe: act.timeframe, action_basis: why,
+             vector_effect: "Attack vector " + v.value + ": " + v.effect + " priority",
+             complexity_effect: "Attack complexity " + c.value + ": " + c.effect + " priority",
+             modifiers: "They change neither the risk level nor the effective risk: among threats of equal effective risk, " +
+                        "Phase 7 ranks " + data.vector[0].value + " before " + data.vector[data.vector.length - 1].value +
+                        " and " + data.complexity[0].value + " complexity before " + data.complexity[data.complexity.length - 1].value + "." };
   }
   // The site CSS sets a display on labels, which would override the hidden attribute alone.
   function show(el, on) { el.hidden = !on; el.style.display = on ? "" : "none"; }
+  function badge(el, level) {
+    el.className = el.className.replace(/\s*maestro-risk--\S+/g, "") + " maestro-risk--" + level.toLowerCase();
+  }
   function init() {
     var form = document.getElementById("maestro-calc");
     if (!form || form.dataset.bound) { return; }
@@ -188,20 +214,157 @@
       });
       var r = compute(data, f);
       // Show only the inputs that count at this level: one per required type, or one overall.
-      show(perType, r.required.length > 0);
-      show(strongest, r.required.length === 0);
+      show(perType, r.required_types.length > 0);
+      show(strongest, r.required_types.length === 0);
       form.querySelectorAll("[data-type]").forEach(function (el) {
-        show(el, r.required.indexOf(el.getAttribute("data-type")) >= 0);
+        show(el, r.required_types.indexOf(el.getAttribute("data-type")) >= 0);
       });
       Object.keys(r).forEach(function (k) {
         var el = form.querySelector('[data-out="' + k + '"]');
-        if (el) { el.textContent = String(r[k]); }
+        if (!el) { return; }
+        el.textContent = String(r[k]);
+        if (el.hasAttribute("data-badge")) { badge(el, String(r[k])); }
       });
       form.setAttribute("data-level", r.level);
+      form.setAttribute("data-drives", r.drives);
     };
     form.addEventListener("change", update);
     update();
   }
   if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
   else { document.addEventListener("DOMContentLoaded", init); }
+})();
+
+/* Wide tables scroll inside their own box. Material wraps tables without a class in
+ * .md-typeset__scrollwrap; the mapping matrix (a table with a class) gets a .maestro-scroll box
+ * here; wide diagrams scroll in their figure.maestro-figure. A box whose content is wider than
+ * itself becomes focusable (so keyboard users can scroll it), a named region (a figure keeps its
+ * role and its caption), and gets a visible "scroll" hint above it; the CSS draws edge shadows
+ * on table boxes. Only attributes this script added are taken back when the box fits again. */
+(function () {
+  "use strict";
+  var HINT = "Scroll sideways for more columns";
+  var HINT_FIGURE = "Scroll sideways for the whole picture";
+  var BOXES = ".md-typeset__scrollwrap, .md-typeset .maestro-scroll, .md-typeset figure.maestro-figure";
+
+  function heading(box) {
+    var found = "";
+    document.querySelectorAll(".md-content h1, .md-content h2, .md-content h3, .md-content h4").forEach(function (h) {
+      if (h.compareDocumentPosition(box) & Node.DOCUMENT_POSITION_FOLLOWING) {
+        found = h.textContent.replace(/\u00b6/g, "").trim();
+      }
+    });
+    return found;
+  }
+
+  // "Table under <heading>: <first column headings> (scrolls sideways)", unique on the page.
+  function name(box) {
+    var table = box.querySelector("table");
+    var title = table && table.caption ? table.caption.textContent.trim() : heading(box);
+    var cols = table ? Array.prototype.slice.call(table.querySelectorAll("thead th"), 0, 3)
+      .map(function (th) { return th.textContent.trim(); }).filter(Boolean) : [];
+    var base = "Table" + (title ? " under " + title : "") + (cols.length ? ": " + cols.join(", ") : "");
+    var label = base + " (scrolls sideways)", n = 1;
+    var taken = function (l) {
+      return Array.prototype.some.call(document.querySelectorAll("[data-overflow][aria-label]"), function (o) {
+        return o !== box && o.getAttribute("aria-label") === l;
+      });
+    };
+    while (taken(label)) { n += 1; label = base + " (" + n + ", scrolls sideways)"; }
+    return label;
+  }
+
+  function update(box) {
+    var over = box.scrollWidth > box.clientWidth + 1;
+    var hint = box.previousElementSibling;
+    if (!hint || !hint.classList.contains("maestro-scroll-hint")) {
+      if (!over) { return; }
+      hint = document.createElement("p");
+      hint.className = "maestro-scroll-hint";
+      hint.setAttribute("aria-hidden", "true");
+      hint.textContent = box.tagName === "FIGURE" ? HINT_FIGURE : HINT;
+      box.parentNode.insertBefore(hint, box);
+    }
+    hint.hidden = !over;
+    if (over === box.hasAttribute("data-overflow")) { return; }  // nothing changed
+    var figure = box.tagName === "FIGURE";  // keeps its figure role; its figcaption names it
+    var mine = box.getAttribute("data-maestro-scroll") || "";
+    if (over) {
+      if (!box.hasAttribute("tabindex")) { box.tabIndex = 0; mine += " tabindex"; }
+      if (!figure && !box.hasAttribute("role")) {
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name(box));
+        mine += " role";
+      }
+      box.setAttribute("data-maestro-scroll", mine.trim());
+      box.setAttribute("data-overflow", "true");
+    } else {
+      // take back only what this script added
+      if (/\btabindex\b/.test(mine)) { box.removeAttribute("tabindex"); }
+      if (/\brole\b/.test(mine)) { box.removeAttribute("role"); box.removeAttribute("aria-label"); }
+      box.removeAttribute("data-maestro-scroll");
+      box.removeAttribute("data-overflow");
+    }
+  }
+
+  var observer = typeof ResizeObserver !== "undefined" ? new ResizeObserver(function (entries) {
+    entries.forEach(function (e) {
+      var box = e.target.closest(BOXES);
+      if (box) { update(box); }
+    });
+  }) : null;
+
+  function init() {
+    document.querySelectorAll("table.maestro-matrix:not([data-maestro-wrapped])").forEach(function (t) {
+      var box = document.createElement("div");
+      box.className = "maestro-scroll maestro-scroll--matrix";
+      t.parentNode.insertBefore(box, t);
+      box.appendChild(t);
+      t.setAttribute("data-maestro-wrapped", "");
+    });
+    document.querySelectorAll(BOXES).forEach(function (box) {
+      update(box);
+      if (observer && !box.dataset.maestroObserved) {
+        box.dataset.maestroObserved = "1";
+        observer.observe(box);
+        var inner = box.firstElementChild;
+        if (inner) { observer.observe(inner); }
+      }
+    });
+  }
+
+  var pending = false;
+  window.addEventListener("resize", function () {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      document.querySelectorAll(BOXES).forEach(update);
+    });
+  });
+  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
+  else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
+})();
+
+/* Names the theme and Markdown extensions leave out. pymdownx.tasklist draws each task's checkbox
+ * inside an empty <label>, so a screen reader announces "checkbox, not checked" with no task: the
+ * checkbox gets the item's own text as its name. */
+(function () {
+  "use strict";
+  function itemText(li) {
+    var copy = li.cloneNode(true);
+    copy.querySelectorAll("ul, ol, .task-list-control").forEach(function (e) { e.remove(); });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+  function init() {
+    document.querySelectorAll(".md-typeset .task-list-item > .task-list-control > input[type=checkbox]").forEach(function (box) {
+      if (box.hasAttribute("aria-label") || box.hasAttribute("aria-labelledby")) { return; }
+      var text = itemText(box.closest(".task-list-item"));
+      if (text) { box.setAttribute("aria-label", text); }
+    });
+  }
+  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
+  else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
 })();

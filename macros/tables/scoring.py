@@ -74,10 +74,14 @@ def remediation_buckets(kb) -> str:
 
 
 def risk_calculator(kb) -> str:
-    """Interactive calculator; computes what `maestro.scoring.score` gives (ruling R02), from the same scoring data.
+    """Interactive calculator; computes what `maestro score` gives (ruling R02), from the same scoring data.
 
     Levels with required control types (High, Critical) take one status per type; the others
     take the status of the strongest control. The script is in docs/assets/maestro.js.
+
+    Which level sets the required action: the effective level once verified controls earn credit,
+    the inherent level (the matrix cell) while they earn none; the result says which, next to the
+    level's colour badge and its name. The modifiers change neither level, only the ranking.
     """
     sc = kb.scoring
     data = {"matrix": sc["matrix"], "levels": sc["risk_levels"], "status": sc["implementation_status"],
@@ -97,6 +101,23 @@ def risk_calculator(kb) -> str:
     off = ' hidden style="display: none"'
     per_type = "".join(f'<label data-type="{html.escape(k)}"{"" if k in first else off}>{html.escape(names[k])} controls '
                        f'<select name="status-{html.escape(k)}">{stat_opts}</select></label>\n' for k in typed)
+    def item(term, body):
+        return f"<dt>{term}</dt><dd>{body}</dd>\n"
+    result = (
+        item("Risk level (inherent)", '<strong class="maestro-risk" data-out="level" data-badge></strong> '
+                           '(<span data-out="value"></span>), <span data-out="rating"></span>')
+        + item("Control credit", '<span data-out="credit"></span> (<span data-out="basis"></span>); '
+                                 'statuses: <span data-out="status"></span>')
+        + item("Effective risk", '<strong data-out="effective"></strong> '
+                                 '<strong class="maestro-risk" data-out="effective_level" data-badge></strong>')
+        + item("Required action", '<strong class="maestro-risk" data-out="action_level" data-badge></strong> '
+                                  '<span data-out="action"></span>'
+                                  '<br><span class="maestro-calc__note" data-out="action_basis"></span>')
+        + item("Timeframe", '<span data-out="timeframe"></span>')
+        + item("Controls required", '<span data-out="required"></span>')
+        + item("Modifiers", '<span data-out="vector_effect"></span>; <span data-out="complexity_effect"></span>'
+                            '<br><span class="maestro-calc__note" data-out="modifiers"></span>')
+    )
     return (
         '<form class="maestro-calc" id="maestro-calc" onsubmit="return false">\n'
         f'<script type="application/json" id="maestro-scoring">{payload}</script>\n'
@@ -111,13 +132,11 @@ def risk_calculator(kb) -> str:
         '<legend>Verified status of the strongest control</legend>\n'
         f'{row}\n<label>Strongest control <select name="status">{stat_opts}</select></label>\n</div>\n'
         '</fieldset>\n'
-        '<output class="maestro-calc__result" name="result" aria-live="polite">\n'
-        '<span>Risk level: <strong data-out="level"></strong> (<span data-out="value"></span>)</span>\n'
-        '<span>Required action: <span data-out="action"></span></span>\n'
-        '<span>Timeframe: <span data-out="timeframe"></span></span>\n'
-        '<span>Statuses: <span data-out="status"></span></span>\n'
-        '<span>Control credit: <span data-out="credit"></span> (<span data-out="basis"></span>)</span>\n'
-        '<span>Effective risk: <strong data-out="effective"></strong> (<span data-out="effective_level"></span>)</span>\n'
-        '<span>Modifiers: <span data-out="modifiers"></span></span>\n'
-        '</output>\n</form>'
+        '<div class="maestro-calc__result" aria-live="polite">\n'
+        f'<dl>\n{result}</dl>\n'
+        '<p class="maestro-calc__note">The required action follows the effective risk once verified controls earn credit, '
+        'and the inherent risk (the matrix cell) while they earn none; an effective risk of 0 takes the action of the lowest level. '
+        'The controls required stay those of the inherent level. Attack vector and complexity change neither level: they order '
+        'threats of equal effective risk when Phase 7 ranks them.</p>\n'
+        '</div>\n<noscript><p>The calculator needs JavaScript; <code>maestro score</code> computes the same from the command line.</p></noscript>\n</form>'
     )
