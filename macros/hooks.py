@@ -10,7 +10,7 @@ from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
 from maestro import exports  # noqa: E402
-from macros import autolink, pages, site  # noqa: E402
+from macros import autolink, pages, site, workshop  # noqa: E402
 
 
 _KB = None  # the knowledge base of the current build, loaded once in on_config
@@ -31,6 +31,10 @@ def on_files(files, config):
         f = File.generated(config, src, content=text)
         # The edit button of a generated page opens the data file it is made from.
         f.edit_uri = f"../data/{src.split('/')[0]}.yaml"
+        files.append(f)
+    for src, text in workshop.workshop_pages(kb).items():
+        f = File.generated(config, src, content=text)
+        f.edit_uri = "../data/templates.yaml"   # the worksheets are drawn from the template data
         files.append(f)
     for path, text in exports.all_exports(kb, site.data_dir(config)).items():
         files.append(File.generated(config, path, content=text))

@@ -511,3 +511,18 @@ def test_screenshots_for_review(browser, server, name, scheme, palette, width):
         print(f"screenshot: {target}")
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("fmt", ["A4", "Letter"])
+def test_every_worksheet_prints_on_one_page(page, fmt):
+    """Each blank worksheet fits one sheet of A4 and of US Letter, without the site's navigation or the Print button."""
+    import re as _re
+    from conftest import KB
+    for key in KB.templates:
+        page.goto(f"{page.base}/workshop/{key}/", wait_until="networkidle")
+        pdf = page.pdf(format=fmt)
+        pages = len(_re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pages == 1, f"{key} prints on {pages} {fmt} pages"
+        page.emulate_media(media="print")
+        assert not page.locator(".maestro-print").is_visible() and not page.locator(".md-header").is_visible(), key
+        page.emulate_media(media=None)   # back to the default: page.pdf() prints with print media only then

@@ -1,0 +1,112 @@
+"""Blank worksheets for workshops, one page per template in data/templates.yaml, generated at build time.
+
+Each worksheet is a form to fill in with a pen: field labels, tick boxes where a field takes one of
+listed values, ruled space elsewhere, the phase and ID convention in the footer. On screen the same
+page shows each field's guidance. The print stylesheet (docs/assets/workshop.css) fits it on one page.
+"""
+from __future__ import annotations
+
+import html
+
+from maestro.kb import KB, LAYER_ORDER
+
+WORKSHOP = "workshop"
+LONG_FIELDS = ("description", "impact", "prerequisites", "rationale", "evidence", "gaps", "notes", "justification", "scope",
+               "recommendations", "summary", "vectors", "assets", "components", "mitigations", "triggers", "posture")
+"""Words in a field name that call for several ruled lines instead of one."""
+
+
+def src_of_worksheet(key: str) -> str:
+    return f"{WORKSHOP}/{key}.md"
+
+
+def _lines(name: str) -> int:
+    return 3 if any(w in name.lower() for w in LONG_FIELDS) else 1
+
+
+def _choices(kb: KB, field: dict) -> list[str]:
+    """The values to tick: the template's own list, or the knowledge base's vocabulary for layer and STRIDE fields."""
+    if field.get("values"):
+        return list(field["values"])
+    name = field["name"].lower()
+    if "stride" in name:
+        return [f"{s['letter']} {s['name']}" for s in kb.frameworks["stride"]]
+    if name.startswith(("maestro layer", "layer")):
+        return list(LAYER_ORDER)
+    return []
+
+
+def _field_row(kb: KB, field: dict) -> str:
+    name = html.escape(field["name"])
+    hint = f'<span class="ws-hint">{html.escape(field["hint"])}</span>' if field.get("hint") else ""
+    choices = _choices(kb, field)
+    if choices:
+        boxes = "".join(f'<span class="ws-box" aria-hidden="true">\u2610</span> {html.escape(v)} ' for v in choices)
+        cell = f'<span class="ws-choices">{boxes}</span>'
+    else:
+        cell = '<span class="ws-line"></span>' * _lines(field["name"])
+    return f"<tr><th scope=\"row\">{name}{hint}</th><td>{cell}</td></tr>"
+
+
+def _grid(columns: list, rows: list) -> str:
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in columns)
+    body = "".join("<tr>" + f'<th scope="row">{html.escape(r)}</th>' + "<td></td>" * (len(columns) - 1) + "</tr>" for r in rows)
+    return f'<table class="ws-grid"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _row_labels(kb: KB, rows: str) -> list[str]:
+    """The row labels a tabular template names: layers, layers plus a total, or the severity levels."""
+    layers = [f"{lid} {kb.layers[lid]['name']}" for lid in LAYER_ORDER]
+    return {"layers": layers, "layers+total": layers + ["Total"],
+            "severity": [s["level"] for s in reversed(kb.scoring["severity"])]}.get(rows, [])
+
+
+def worksheet_body(kb: KB, t: dict) -> str:
+    """The form of one template as raw HTML: a field table, or the template's grid(s)."""
+    parts = []
+    if t.get("fields"):
+        parts.append('<table class="ws-fields"><tbody>' + "".join(_field_row(kb, f) for f in t["fields"]) + "</tbody></table>")
+    if t.get("columns"):
+        parts.append(_grid(t["columns"], _row_labels(kb, t.get("rows", ""))))
+    for table in t.get("tables", []):
+        parts.append(f'<p class="ws-caption">{html.escape(table["title"])}</p>' + _grid(table["columns"], _row_labels(kb, table["rows"])))
+    return "".join(parts)
+
+
+def _footer(t: dict) -> str:
+    phases = ", ".join(str(n) for n in t.get("phases", []))
+    ids = f" \u00b7 IDs: {html.escape(t['id_format'])}" if t.get("id_format") else ""
+    return f'<p class="ws-footer">{html.escape(t["name"])} \u00b7 Phase {phases}{ids} \u00b7 MAESTRO Playbook</p>'
+
+
+def worksheet_page(kb: KB, key: str) -> str:
+    """The Markdown source of one worksheet page."""
+    t = kb.templates[key]
+    title = t["name"].replace(" Template", "")
+    return "\n".join([
+        "---", f'title: "Worksheet: {title}"', f'description: "{t["purpose"]}"', "maestro_kind: worksheet", "---", "",
+        f"# Worksheet: {title}", "",
+        f'<p class="ws-purpose">{html.escape(t["purpose"])} Fill in one sheet per record; the field guidance is shown on screen only. '
+        f'The filled-in version of this form is described in the <a href="../../playbook/07-templates/#{key}">templates chapter</a>.</p>', "",
+        '<p class="ws-actions"><button type="button" class="md-button maestro-print" onclick="window.print()">Print this worksheet</button></p>', "",
+        f'<div class="ws-sheet" data-worksheet="{html.escape(key)}">{worksheet_body(kb, t)}{_footer(t)}</div>', ""])
+
+
+def workshop_index(kb: KB) -> str:
+    """The workshop section's first page: every worksheet in phase order."""
+    ordered = sorted(kb.templates.values(), key=lambda t: (min(t.get("phases", [99])), list(kb.templates).index(t["key"])))
+    rows = [f"| {', '.join(map(str, t.get('phases', [])))} | [{html.escape(t['name'].replace(' Template', ''))}]({t['key']}.md) | "
+            f"{html.escape(t['purpose'])} |" for t in ordered]
+    return "\n".join(["---", 'title: "Workshop worksheets"', "maestro_kind: worksheet", "---", "",
+                      "# Workshop worksheets", "",
+                      "One blank form per template, generated from the template data, each sized to print on a single page "
+                      "(A4 or US Letter). Tick boxes mark the fields that take one of a fixed set of values; the other fields get "
+                      "ruled space. Each page has a Print button; on paper the site's navigation, search and footer disappear.", "",
+                      "| Phase | Worksheet | What it records |", "|---|---|---|", *rows, ""])
+
+
+def workshop_pages(kb: KB) -> dict[str, str]:
+    """Docs path -> Markdown of every generated workshop page."""
+    out = {f"{WORKSHOP}/index.md": workshop_index(kb)}
+    out.update({src_of_worksheet(k): worksheet_page(kb, k) for k in kb.templates})
+    return out
