@@ -2,47 +2,16 @@
 the sibling sidebar and previous / next links of an ID page (issue 11)."""
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
-
 import pytest
 
 from conftest import KB
 from maestro.kb import LAYER_ORDER
+from test_browser import browser, server  # noqa: F401  (the suite's served site and Chromium, shared as fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
-CHROMIUM = os.environ.get("MAESTRO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 MATRIX = "/playbook/03-mapping-matrix/"
 CATALOG = "/playbook/09-mitigation-catalog/"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    pw_sync = pytest.importorskip("playwright.sync_api")
-    assert os.path.exists(CHROMIUM), "Chromium is required for browser tests (make browser installs it)"
-    with pw_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, server, url, js=True, width=1280):
