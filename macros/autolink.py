@@ -23,7 +23,7 @@ _PROTECT = re.compile(
     r"|(?P<link>!?\[[^\]]*\]\([^)]*\))"     # inline link or image
     r"|(?P<ref>\[[^\]]*\]\[[^\]]*\])"       # reference link
     r"|(?P<url><https?://[^>]+>|https?://\S+)"  # autolinks and bare URLs
-    r"|(?P<anchor><(?P<el>a|code)\b[^>]*>.*?</(?P=el)>)"   # HTML links and code: their text stays as written
+    r"|(?P<anchor><(?P<el>a|code|svg)\b[^>]*>.*?</(?P=el)>)"   # HTML links, code and diagrams: their text stays as written
     r"|(?P<tag><[^>\n]+>)"                  # raw HTML tag (attributes stay untouched)
     r"|(?P<id>" + ids.ID_SHAPED.pattern + ")"
 )
@@ -48,8 +48,8 @@ def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1, origin: str 
             fence = m.group(1)
             out.append(line)
             continue
-        if line.lstrip().startswith(("#", '<figure class="maestro-figure')) or re.match(r"^\s*\[[^\]]+\]:\s", line):
-            out.append(line)  # headings, link reference definitions and diagrams (their IDs are links already) stay literal
+        if line.lstrip().startswith("#") or re.match(r"^\s*\[[^\]]+\]:\s", line):
+            out.append(line)  # headings and link reference definitions stay literal
             continue
 
         html_line = line.lstrip().startswith("<")

@@ -84,3 +84,11 @@ def test_autolink_reserved_links_to_reserved_page():
 ])
 def test_raw_html_links_are_relative_to_the_page_url(here, target, want):
     assert Linker(KB, here).href(target) == want
+
+
+def test_autolink_leaves_a_diagram_as_written_and_links_prose_around_it():
+    line = '<figure class="maestro-figure"><svg role="group"><desc>T6 then T2</desc><text>T6</text></svg><figcaption>See T6.</figcaption></figure>'
+    out = link_ids(line, KB, "guides/quickstart.md")
+    svg = out[out.index("<svg"):out.index("</svg>")]
+    assert svg == line[line.index("<svg"):line.index("</svg>")]
+    assert '<a href="../../threats/T6/"' in out[out.index("<figcaption>"):]
