@@ -32,9 +32,18 @@ def on_files(files, config):
         # The edit button of a generated page opens the data file it is made from.
         f.edit_uri = f"../data/{src.split('/')[0]}.yaml"
         files.append(f)
-    for src, text in workshop.workshop_pages(kb).items():
+    guide = files.get_file_from_path(workshop.STATIC[0])
+    if guide is None:
+        raise site.PluginError(f"docs/{workshop.STATIC[0]} is missing: the printed workshop pack includes it")
+    # The pack prints the guide inside a generated page, which the autolinker skips: link its IDs here, as on its own page.
+    body = workshop.pack.body_of(guide.content_string)
+    first = guide.content_string[: len(guide.content_string) - len(body)].count("\n") + 1
+    guide_md = autolink.link_ids(body, kb, guide.src_uri, first_line=first)
+    for src, text in workshop.workshop_pages(kb, guide_md).items():
+        if files.get_file_from_path(src) is not None:
+            raise site.PluginError(f"docs/{src} exists but that path is generated from data/; remove the file")
         f = File.generated(config, src, content=text)
-        f.edit_uri = "../data/templates.yaml"   # the worksheets are drawn from the template data
+        f.edit_uri = "../data/templates.yaml"   # the workshop pages are drawn from the knowledge base
         files.append(f)
     for path, text in exports.all_exports(kb, site.data_dir(config)).items():
         files.append(File.generated(config, path, content=text))

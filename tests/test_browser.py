@@ -257,8 +257,10 @@ def open_page(pg, server, url, palette):
     assert pg.evaluate("document.body.getAttribute('data-md-color-scheme')") == palette, (url, palette)
 
 
-# Beyond the ten pages: content tabs and task lists (quickstart), a worked example (architecture figure, wide tables).
-AXE_PAGES = A11Y_PAGES + ["/guides/quickstart/", "/examples/devops-deployment/"]
+# Beyond the ten pages: content tabs and task lists (quickstart), a worked example (architecture figure, wide tables),
+# and the workshop's forms (radio buttons, text areas, the script's buttons), card and worksheets.
+AXE_PAGES = A11Y_PAGES + ["/guides/quickstart/", "/examples/devops-deployment/", "/workshop/", "/workshop/checklists/",
+                          "/workshop/quick-reference/", "/workshop/threat-card/"]
 AXE_CASES = [pytest.param(url, scheme, palette, 1280, id=f"{url}-{palette}") for url in AXE_PAGES for scheme, palette in PALETTES] \
     + [pytest.param(url, "light", "default", 390, id=f"{url}-default-390") for url in A11Y_PAGES]  # scroll boxes, phone layout
 
@@ -511,18 +513,3 @@ def test_screenshots_for_review(browser, server, name, scheme, palette, width):
         print(f"screenshot: {target}")
     finally:
         ctx.close()
-
-
-@pytest.mark.parametrize("fmt", ["A4", "Letter"])
-def test_every_worksheet_prints_on_one_page(page, fmt):
-    """Each blank worksheet fits one sheet of A4 and of US Letter, without the site's navigation or the Print button."""
-    import re as _re
-    from conftest import KB
-    for key in KB.templates:
-        page.goto(f"{page.base}/workshop/{key}/", wait_until="networkidle")
-        pdf = page.pdf(format=fmt)
-        pages = len(_re.findall(rb"/Type\s*/Page[^s]", pdf))
-        assert pages == 1, f"{key} prints on {pages} {fmt} pages"
-        page.emulate_media(media="print")
-        assert not page.locator(".maestro-print").is_visible() and not page.locator(".md-header").is_visible(), key
-        page.emulate_media(media=None)   # back to the default: page.pdf() prints with print media only then

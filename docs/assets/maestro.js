@@ -368,3 +368,16 @@
   else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
   else { init(); }
 })();
+
+/* The workshop pack's cover shows the day it is printed (the build date stays in the HTML without script). */
+(function () {
+  "use strict";
+  function init() {
+    var today = new Date();
+    var iso = today.getFullYear() + "-" + String(today.getMonth() + 1).padStart(2, "0") + "-" + String(today.getDate()).padStart(2, "0");
+    document.querySelectorAll("[data-ws-today]").forEach(function (e) { e.textContent = iso; });
+  }
+  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
+  else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
+})();

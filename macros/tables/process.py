@@ -52,8 +52,9 @@ def depth_table(kb, L) -> str:
 
 
 def mvtm_checklist(kb) -> str:
-    items = "\n".join(f'<li id="mvtm-{i}"><input type="checkbox" aria-label="done"> {html.escape(t)}</li>' for i, t in enumerate(kb.depth["mvtm"], 1))
-    return f'<ol class="maestro-checklist maestro-checklist--numbered">\n{items}\n</ol>'
+    """The minimum viable threat model as the interactive form the workshop kit also uses (macros/workshop/checklists.py)."""
+    from macros.workshop.checklists import mvtm_form
+    return mvtm_form(kb, interactive=True)
 
 
 def phase_checklist(kb) -> str:

@@ -10,14 +10,15 @@ import html
 
 from maestro.kb import KB, LAYER_ORDER
 
-WORKSHOP = "workshop"
+from macros.render import Linker
+
+from .paper import BOX, front_matter, print_button, src
+
+WIDE_GRID = 7
+"""A grid with this many columns or more prints in landscape."""
 LONG_FIELDS = ("description", "impact", "prerequisites", "rationale", "evidence", "gaps", "notes", "justification", "scope",
                "recommendations", "summary", "vectors", "assets", "components", "mitigations", "triggers", "posture")
 """Words in a field name that call for several ruled lines instead of one."""
-
-
-def src_of_worksheet(key: str) -> str:
-    return f"{WORKSHOP}/{key}.md"
 
 
 def _lines(name: str) -> int:
@@ -36,12 +37,12 @@ def _choices(kb: KB, field: dict) -> list[str]:
     return []
 
 
-def _field_row(kb: KB, field: dict) -> str:
+def _field_row(kb: KB, L, field: dict) -> str:
     name = html.escape(field["name"])
-    hint = f'<span class="ws-hint">{html.escape(field["hint"])}</span>' if field.get("hint") else ""
+    hint = f'<span class="ws-hint">{L.html_prose(field["hint"])}</span>' if field.get("hint") else ""
     choices = _choices(kb, field)
     if choices:
-        boxes = "".join(f'<span class="ws-box" aria-hidden="true">\u2610</span> {html.escape(v)} ' for v in choices)
+        boxes = "".join(f'{BOX} {html.escape(v)} ' for v in choices)
         cell = f'<span class="ws-choices">{boxes}</span>'
     else:
         cell = '<span class="ws-line"></span>' * _lines(field["name"])
@@ -61,11 +62,17 @@ def _row_labels(kb: KB, rows: str) -> list[str]:
             "severity": [s["level"] for s in reversed(kb.scoring["severity"])]}.get(rows, [])
 
 
-def worksheet_body(kb: KB, t: dict) -> str:
+def is_wide(t: dict) -> bool:
+    """Whether a template's grid needs the page turned to landscape."""
+    widths = [len(t.get("columns", []))] + [len(x["columns"]) for x in t.get("tables", [])]
+    return max(widths) >= WIDE_GRID
+
+
+def worksheet_body(kb: KB, t: dict, L) -> str:
     """The form of one template as raw HTML: a field table, or the template's grid(s)."""
     parts = []
     if t.get("fields"):
-        parts.append('<table class="ws-fields"><tbody>' + "".join(_field_row(kb, f) for f in t["fields"]) + "</tbody></table>")
+        parts.append('<table class="ws-fields"><tbody>' + "".join(_field_row(kb, L, f) for f in t["fields"]) + "</tbody></table>")
     if t.get("columns"):
         parts.append(_grid(t["columns"], _row_labels(kb, t.get("rows", ""))))
     for table in t.get("tables", []):
@@ -79,34 +86,34 @@ def _footer(t: dict) -> str:
     return f'<p class="ws-footer">{html.escape(t["name"])} \u00b7 Phase {phases}{ids} \u00b7 MAESTRO Playbook</p>'
 
 
+def title_of(t: dict) -> str:
+    return t["name"].replace(" Template", "")
+
+
+def sheet(kb: KB, t: dict, L) -> str:
+    """One worksheet as it is printed: the form and its footer, in landscape if a grid is wide."""
+    cls = "ws-sheet ws-sheet--landscape" if is_wide(t) else "ws-sheet"
+    return f'<div class="{cls}" data-worksheet="{html.escape(t["key"])}">{worksheet_body(kb, t, L)}{_footer(t)}</div>'
+
+
+def in_phase_order(kb: KB) -> list[dict]:
+    """The templates in the order a workshop uses them: by first phase, then as the data lists them."""
+    order = list(kb.templates)
+    return sorted(kb.templates.values(), key=lambda t: (min(t.get("phases", [99])), order.index(t["key"])))
+
+
 def worksheet_page(kb: KB, key: str) -> str:
     """The Markdown source of one worksheet page."""
     t = kb.templates[key]
-    title = t["name"].replace(" Template", "")
+    title = title_of(t)
     return "\n".join([
-        "---", f'title: "Worksheet: {title}"', f'description: "{t["purpose"]}"', "maestro_kind: worksheet", "---", "",
+        *front_matter(f"Worksheet: {title}", t["purpose"]),
         f"# Worksheet: {title}", "",
         f'<p class="ws-purpose">{html.escape(t["purpose"])} Fill in one sheet per record; the field guidance is shown on screen only. '
         f'The filled-in version of this form is described in the <a href="../../playbook/07-templates/#{key}">templates chapter</a>.</p>', "",
-        '<p class="ws-actions"><button type="button" class="md-button maestro-print" onclick="window.print()">Print this worksheet</button></p>', "",
-        f'<div class="ws-sheet" data-worksheet="{html.escape(key)}">{worksheet_body(kb, t)}{_footer(t)}</div>', ""])
+        print_button("this worksheet"), "",
+        sheet(kb, t, Linker(kb, src(key))), ""])
 
 
-def workshop_index(kb: KB) -> str:
-    """The workshop section's first page: every worksheet in phase order."""
-    ordered = sorted(kb.templates.values(), key=lambda t: (min(t.get("phases", [99])), list(kb.templates).index(t["key"])))
-    rows = [f"| {', '.join(map(str, t.get('phases', [])))} | [{html.escape(t['name'].replace(' Template', ''))}]({t['key']}.md) | "
-            f"{html.escape(t['purpose'])} |" for t in ordered]
-    return "\n".join(["---", 'title: "Workshop worksheets"', "maestro_kind: worksheet", "---", "",
-                      "# Workshop worksheets", "",
-                      "One blank form per template, generated from the template data, each sized to print on a single page "
-                      "(A4 or US Letter). Tick boxes mark the fields that take one of a fixed set of values; the other fields get "
-                      "ruled space. Each page has a Print button; on paper the site's navigation, search and footer disappear.", "",
-                      "| Phase | Worksheet | What it records |", "|---|---|---|", *rows, ""])
-
-
-def workshop_pages(kb: KB) -> dict[str, str]:
-    """Docs path -> Markdown of every generated workshop page."""
-    out = {f"{WORKSHOP}/index.md": workshop_index(kb)}
-    out.update({src_of_worksheet(k): worksheet_page(kb, k) for k in kb.templates})
-    return out
+def worksheet_pages(kb: KB) -> dict[str, str]:
+    return {src(k): worksheet_page(kb, k) for k in kb.templates}
