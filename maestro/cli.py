@@ -1,4 +1,4 @@
-"""The `maestro` command: new, status, mark, check, score, export, verify, manifest.
+"""The `maestro` command: new, status, mark, check, diagram, score, export, import, migrate, verify, manifest.
 
 Every command reads the same validated knowledge base as the site and takes --json.
 Exit codes: 0 clean; 1 findings (or a failed verification); 2 unusable input or usage error.
@@ -204,6 +204,24 @@ def cmd_export(a, out: Out) -> int:
     return 1 if errors else 0
 
 
+def cmd_import(a, out: Out) -> int:
+    from . import checklist_answers
+    kb = _kb()
+    folder = _project_folder(a.name, a.dir)
+    r = checklist_answers.import_answers(kb, folder, Path(a.answers))
+    e = r.export
+    if not r.written:
+        text = f"{r.file}: unchanged, it already holds these {e.form} answers"
+    else:
+        text = (f"{'Replaced' if r.replaced else 'Added'} the answers of the {e.form} form ({len(e.answers)} item(s), knowledge base "
+                f"v{e.kb_version}) in {r.file}; previous version kept as {r.file.name}.bak")
+    text += "".join(f"\nNote: {n}" for n in r.notes)
+    out.emit({"ok": True, "project": folder.name, "file": str(r.file), "form": e.form, "kb_version": e.kb_version, "exported": e.exported,
+              "answers": len(e.answers), "answered": sum(1 for x in e.answers if x.result), "replaced": r.replaced,
+              "written": r.written, "notes": r.notes}, text)
+    return 0
+
+
 def cmd_migrate(a, out: Out) -> int:
     from . import migrate
     kb = _kb()
@@ -375,6 +393,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--complexity")
 
     s = command("export", cmd_export, "assemble threat-model.json from the phase files", project=True)
+
+    s = command("import", cmd_import, "write answers exported from a checklist form into the project's Phase 6 file", project=True)
+    s.add_argument("answers", help="the JSON file a checklist form's Export button downloaded")
 
     s = command("migrate", cmd_migrate, "upgrade a saved threat model to the current knowledge base and editions")
     s.add_argument("path", help="a project folder or a threat-model.json")
