@@ -175,7 +175,7 @@ def reserved_page(kb: KB, tid: str, L: Linker) -> str:
     t = kb.threats[tid]
     body = (L.prose(t["note"]) + "\n\nNo threat, mitigation or checklist item refers to it. "
             "If a future release assigns it, this page will describe that threat; the URL will stay the same.")
-    return templating.render("reserved.md.j2", L, id=tid, note=t["note"], citation=kb.citation(tid), body=Markup(body),
+    return templating.render("reserved.md.j2", L, id=tid, note=t["note"], cite_links=views.cite_view(kb, tid), body=Markup(body),
                              nav=browse(kb, L, views.nav_view(kb, "threat", tid)))
 
 

@@ -11,7 +11,7 @@ import posixpath
 import re
 
 from maestro import ids
-from maestro.kb import KB
+from maestro.kb import KB, LAYER_ORDER
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|-])")
 
@@ -85,8 +85,7 @@ class Linker:
         table = {"threat": self.kb.threats, "blindspot": self.kb.blindspots, "mitigation": self.kb.mitigations}.get(kind)
         if table is None or tok not in table:
             return None
-        name = table[tok].get("name", "Reserved")
-        return self.a(html.escape(tok), src_of(kind, tok), name) if in_html else self.id(tok)
+        return self.a(html.escape(tok), src_of(kind, tok), self.hover(tok)) if in_html else self.id(tok)
 
     def _linked(self, text: str, escape, in_html: bool) -> str:
         out, pos = [], 0
@@ -114,7 +113,13 @@ class Linker:
             raise KeyError(ident)
         nm = self.kb.name_of(ident) or ("Reserved" if ident in self.kb.threats else "")
         label = esc(ident) + (f" {esc(nm)}" if name and nm else "")
-        return self.link(label, src_of(kind, ident), nm or None)
+        return self.link(label, src_of(kind, ident), self.hover(ident) or None)
+
+    def hover(self, ident: str) -> str:
+        """What a reader sees hovering a link to an ID: its canonical name, and for a threat the layers it maps to."""
+        nm = self.kb.name_of(ident) or ("Reserved" if ident in self.kb.threats else "")
+        layers = [l for l in LAYER_ORDER if l in self.kb.threat_layers.get(ident, {})] if ident in self.kb.threats else []
+        return f"{nm} ({', '.join(layers)})" if nm and layers else nm
 
     def ids(self, idents, name=False, sep=", ") -> str:
         return sep.join(self.id(i, name=name) for i in idents) or "-"

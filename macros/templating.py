@@ -40,9 +40,22 @@ def front(title: str, description: str, kind: str, ident: str, redirect: str | N
              f"maestro_id: {json.dumps(ident)}", f"maestro_kind: {json.dumps(kind)}"]
     if redirect:
         lines.append(f"redirect: {json.dumps(redirect)}")
+    lines += _search(kind, redirect)
     if nav:
         lines.append(f"maestro_nav: {json.dumps(nav, ensure_ascii=True)}")
     return Markup("\n".join(lines + ["---", ""]))
+
+
+SEARCH_BOOST = 3
+"""How much more a page that defines an ID weighs in search than a page that mentions it (Material's ``search.boost``)."""
+
+
+def _search(kind: str, redirect: str | None) -> list[str]:
+    """Search settings of a generated page: the page defining an ID outranks the pages that mention it; a revoked ID's
+    page (a redirect) and the section indexes (their tables repeat the ID pages) stay out of the index."""
+    if redirect or kind == "index":
+        return ["search:", "  exclude: true"]
+    return ["search:", f"  boost: {SEARCH_BOOST}"]
 
 
 def h1(ident: str, name: str) -> Markup:
@@ -54,12 +67,17 @@ def badges(pairs) -> Markup:
     return Markup(f'<p class="maestro-badges" data-search-exclude>{spans}</p>')
 
 
-def cite(citation: str) -> Markup:
-    return Markup(f'<div class="maestro-cite" data-search-exclude markdown>\n'
-                  f'<span class="maestro-cite__label">Cite as</span> '
-                  f'<code class="maestro-cite__text">{html.escape(citation)}</code> '
-                  f'<button class="md-button maestro-cite__copy" type="button" data-copy="{attr(citation)}" '
-                  f'title="Copy citation">Copy</button>\n</div>')
+def cite(v: dict) -> Markup:
+    """The citation box of an ID page (v: maestro.views.cite_view): the versioned citation, the permanent URL and this
+    version's URL, each with a copy button (docs/assets/maestro.js)."""
+    def row(label: str, value: str, what: str) -> str:
+        return (f'<span class="maestro-cite__label">{label}</span> <code class="maestro-cite__text">{html.escape(value)}</code> '
+                f'<button class="md-button maestro-cite__copy" type="button" data-copy="{attr(value)}" '
+                f'title="Copy {what}" aria-label="Copy {what}">Copy</button>')
+    rows = [row("Cite as", v["citation"], "citation"), row("Permanent URL", v["permalink"], "permanent URL"),
+            row("This version", v["version_url"], "URL of this version")]
+    return Markup('<div class="maestro-cite" data-search-exclude>' + "".join(f'<div class="maestro-cite__row">{r}</div>' for r in rows)
+                  + "</div>")
 
 
 def _finalize(value):

@@ -27,3 +27,14 @@ def src_of(kind: str, ident) -> str:
 def url_of(kind: str, ident) -> str:
     """Root-relative public URL of the page of an ID, e.g. /threats/T12/."""
     return "/" + src_of(kind, ident)[: -len(".md")] + "/"
+
+
+def permanent_url(kind: str, ident) -> str:
+    """The URL that always shows the current meaning of an ID: https://.../threats/T12/."""
+    return SITE_URL + url_of(kind, ident)[1:]
+
+
+def versioned_url(kind: str, ident, version: str) -> str:
+    """The URL of an ID's page as published in one release (each release lives under its version, see
+    docs/reference/releasing.md): https://.../1.1.0/threats/T12/ keeps showing 1.1.0 after later releases."""
+    return f"{SITE_URL}{version}/" + url_of(kind, ident)[1:]

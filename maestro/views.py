@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import re
 
+from . import ids, urls
 from .kb import CROSS_LAYER, KB, LAYER_ORDER, TYPE_ORDER
 
 
 def _lifecycle(kb: KB, ident: str, entry: dict) -> dict:
     ext = kb.external_threats.get(ident)
     return {"status": kb.status_of(ident), "deprecated": entry.get("deprecated"), "revoked": entry.get("revoked"),
-            "external": dict(ext) if ext else None, "citation": kb.citation(ident)}
+            "external": dict(ext) if ext else None, **cite_view(kb, ident)}
+
+
+def cite_view(kb: KB, ident: str) -> dict:
+    """How to cite an ID: the citation with its version, the permanent URL and this version's URL."""
+    kind = ids.kind_of(ident)
+    return {"citation": kb.citation(ident), "permalink": urls.permanent_url(kind, ident),
+            "version_url": urls.versioned_url(kind, ident, kb.version)}
 
 
 def threat_view(kb: KB, tid: str) -> dict:
@@ -68,7 +76,7 @@ def layer_view(kb: KB, lid: str) -> dict:
     lt = kb.layer_threats(lid)
     lm = kb.layer_mitigations(lid)
     return {**{k: layer.get(k) for k in ("id", "name", "summary", "description", "components", "key_questions", "vertical")},
-            "citation": kb.citation(lid), "cross_layer": lid == CROSS_LAYER,
+            **cite_view(kb, lid), "cross_layer": lid == CROSS_LAYER,
             "primary": [t for t in lt["primary"] if kb.threats[t]["kind"] == "core"],
             "secondary": list(lt["secondary"]),
             "extended": [t for t in lt["primary"] if kb.threats[t]["kind"] == "extended"],

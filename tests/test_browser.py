@@ -65,7 +65,10 @@ def assert_local(pg):
 
 
 PAGES = ["/", "/threats/T12/", "/blindspots/BV-7/", "/mitigations/L3-D2/", "/layers/L6/", "/layers/cross-layer/",
-         "/playbook/03-mapping-matrix/", "/playbook/08-checklists/", "/playbook/09-mitigation-catalog/", "/threats/T26/"]
+         "/playbook/03-mapping-matrix/", "/playbook/08-checklists/", "/playbook/09-mitigation-catalog/", "/threats/T26/",
+         # one of every other page type: section index, guide, worked example, reference, agents, the workshop kit
+         "/threats/", "/guides/quickstart/", "/guides/risk-scoring/", "/examples/devops-deployment/", "/reference/glossary/",
+         "/reference/changelog/", "/agents/", "/workshop/", "/workshop/checklists/", "/workshop/threat-card/"]
 
 
 @pytest.mark.parametrize("url", PAGES)

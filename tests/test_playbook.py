@@ -10,6 +10,7 @@ import yaml
 
 from conftest import KB, ROOT, page
 from maestro import ids
+from maestro.kb import LAYER_ORDER
 
 pytestmark = pytest.mark.build
 
@@ -156,8 +157,11 @@ def test_id_links_carry_canonical_names(site, src):
         m = re.fullmatch(ids.CITABLE, text.strip())
         if m and "/" in href and not href.startswith("http"):
             assert title, f"{src}: link {text} has no hover text"
-            name = KB.name_of(text.strip()) or "Reserved"
-            assert title == name, f"{src}: {text} hover text {title!r} != {name!r}"
+            ident = text.strip()
+            name = KB.name_of(ident) or "Reserved"
+            layers = [l for l in LAYER_ORDER if l in KB.threat_layers.get(ident, {})] if ident in KB.threats else []
+            expected = f"{name} ({', '.join(layers)})" if layers and name != "Reserved" else name   # a threat's layers follow its name
+            assert title == expected, f"{src}: {text} hover text {title!r} != {expected!r}"
 
 
 DOC_SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md")) + ["AGENTS.md", "README.md", "CONTRIBUTING.md"]

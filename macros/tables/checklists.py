@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from macros.render import esc, src_of
+from macros.render import esc
 
 
 def checklist(kb, L, section: str) -> str:
@@ -13,7 +13,7 @@ def checklist(kb, L, section: str) -> str:
     for item in s["items"]:
         refs = ""
         if item["refs"] or item.get("llm_top10"):
-            parts = [L.a(html.escape(r), src_of("threat" if r.startswith("T") else "blindspot", r), kb.name_of(r)) for r in item["refs"]]
+            parts = [L.id_link(r, in_html=True) or html.escape(r) for r in item["refs"]]
             parts += [html.escape(x) for x in item.get("llm_top10", [])]
             refs = f' <span class="maestro-checklist__refs">({", ".join(parts)})</span>'
         iid = html.escape(item["id"])

@@ -13,8 +13,10 @@ def src(name: str) -> str:
     return f"{WORKSHOP}/{name}.md"
 
 
-def front_matter(title: str, description: str, search: bool = True) -> list[str]:
-    """Front matter of a generated workshop page; ``maestro_kind`` keeps the autolinker off (the page links its IDs)."""
+def front_matter(title: str, description: str, search: bool = False) -> list[str]:
+    """Front matter of a generated workshop page; ``maestro_kind`` keeps the autolinker off (the page links its IDs).
+    Workshop pages are paper copies of the chapters (templates, checklists, quick reference, matrices), so they stay out
+    of the search index unless asked: search finds the chapter, and the chapter links its sheet."""
     lines = ["---", f"title: {_yaml_str(title)}", f"description: {_yaml_str(description)}", "maestro_kind: worksheet"]
     if not search:
         lines += ["search:", "  exclude: true"]
