@@ -1,4 +1,4 @@
-"""The `maestro` command: new, status, mark, check, diagram, score, export, import, migrate, verify, manifest.
+"""The `maestro` command: new, status, mark, check, diagram, score, export, import, migrate, verify, manifest, mcp.
 
 Every command reads the same validated knowledge base as the site and takes --json.
 Exit codes: 0 clean; 1 findings (or a failed verification); 2 unusable input or usage error.
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import checks, diagrams, engagement, exports, ids, integrity, urls, kbcache, paths, project, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
 from .kb import KB, KBError
+from .findings import summary as findings_summary
 from .kbcache import load_kb  # kb.load_kb behind the validated-knowledge-base cache: same KB, same KBError
 
 ROOT = paths.root()  # the clone, or the data an installed wheel carries (maestro/paths.py)
@@ -38,12 +39,11 @@ class Out:
 
 
 def _findings_result(out: Out, findings, checked: list[str]) -> int:
-    count = {sev: sum(1 for f in findings if f.severity == sev) for sev in ("error", "warning", "pending")}
+    payload = findings_summary(findings, checked)
     text = "\n".join(str(f) for f in findings)
-    summary = f"{count['error']} error(s), {count['warning']} warning(s), {count['pending']} pending in {len(checked)} file(s)"
-    out.emit({"ok": not count["error"], "errors": count["error"], "warnings": count["warning"], "pending": count["pending"],
-              "checked": checked, "findings": [f.as_dict() for f in findings]}, (text + "\n" if text else "") + summary)
-    return 1 if count["error"] else 0
+    line = f"{payload['errors']} error(s), {payload['warnings']} warning(s), {payload['pending']} pending in {len(checked)} file(s)"
+    out.emit(payload, (text + "\n" if text else "") + line)
+    return 1 if payload["errors"] else 0
 
 
 def _project_folder(name: str, base: str | None) -> Path:
@@ -117,13 +117,7 @@ def cmd_mark(a, out: Out) -> int:
 
 def cmd_check(a, out: Out) -> int:
     kb = _kb()
-    path = Path(a.path)
-    if path.is_dir():
-        findings, checked = checks.check_project(kb, path)
-    elif path.suffix.lower() in (".md", ".markdown"):   # a page or report: the identifier and name rules only
-        findings, checked = checks.check_text(kb, path, str(path)), [str(path)]
-    else:
-        findings, checked = checks.check_file(kb, path), [str(path)]
+    findings, checked = checks.check_path(kb, Path(a.path))
     if a.format == "sarif":
         print(json.dumps(sarif.report(findings, kb.version), indent=2))
         return 1 if any(f.severity == "error" for f in findings) else 0
@@ -343,6 +337,22 @@ def cmd_diagram(a, out: Out) -> int:
     return 0
 
 
+def cmd_mcp(a, out: Out) -> int:
+    """Serve the knowledge base to an MCP client over stdio (maestro/mcp_server.py); stdout carries the protocol only."""
+    try:
+        import mcp  # noqa: F401 - the official Model Context Protocol SDK, from requirements.txt
+    except ImportError:
+        print("maestro: `maestro mcp` needs the `mcp` package; install the requirements: pip install -r requirements.txt",
+              file=sys.stderr)
+        return 2
+    from . import mcp_server
+    kb = _kb()
+    try:
+        return mcp_server.serve(kb)
+    except KeyboardInterrupt:
+        return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="maestro", description="MAESTRO threat-modeling CLI: engagements checked against the knowledge base.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -406,6 +416,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = command("manifest", cmd_manifest, "print (or --write) the manifest of the current data/")
     s.add_argument("--write", action="store_true")
+
+    s = command("mcp", cmd_mcp, "serve the knowledge base to MCP clients over stdio (read-only tools)")
     return p
 
 

@@ -25,3 +25,10 @@ class Finding:
 
     def as_dict(self):
         return asdict(self)
+
+
+def summary(findings: list[Finding], checked: list[str]) -> dict:
+    """The machine-readable result of a check, as `maestro check --json` prints it and the MCP tool returns it."""
+    count = {sev: sum(1 for f in findings if f.severity == sev) for sev in SEVERITIES}
+    return {"ok": not count["error"], "errors": count["error"], "warnings": count["warning"], "pending": count["pending"],
+            "checked": checked, "findings": [f.as_dict() for f in findings]}

@@ -43,3 +43,13 @@ def check_doc(kb: KB, doc: dict, fname: str) -> list:
 def check_text(kb: KB, path: Path, label: str) -> list:
     """Unknown, reserved and misnamed IDs in one Markdown file (playbook pages, AGENTS.md, README)."""
     return run(text_context(kb, path, label), TEXT_RULES)
+
+
+def check_path(kb: KB, path: Path) -> tuple[list, list[str]]:
+    """What `maestro check PATH` runs: a project folder, a Markdown page or report (identifier and name rules only),
+    or a threat-model.json."""
+    if path.is_dir():
+        return check_project(kb, path)
+    if path.suffix.lower() in (".md", ".markdown"):
+        return check_text(kb, path, str(path)), [str(path)]
+    return check_file(kb, path), [str(path)]

@@ -1,0 +1,534 @@
+"""`maestro mcp`: a Model Context Protocol server over stdio, read-only, over the local knowledge base.
+
+The tools answer from the same validated knowledge base as the CLI and the site (``load_kb`` of the data
+directory the CLI resolves) and reuse what the site and the CLI already compute: the page views
+(views.py), the URL contract (urls.py), the kept releases (releases.py), scoring (scoring.py) and the
+engagement checks (checks/). Nothing here opens a network connection or writes to the knowledge base or a
+threat model; like `maestro check`, the checks only refresh the maestro cache directory (kbcache.py).
+
+The query functions behind the six tools (``lookup``, ``search_ids``, ``list_entries``, ``resolve``, ``risk``,
+``check_path``) are plain functions of a KB that raise ``NotFound`` / ``ValueError`` and return
+JSON-serialisable dicts; ``build_server`` wraps them as MCP tools. Only ``build_server`` and ``serve``
+need the ``mcp`` package, so this module imports without it.
+"""
+
+import difflib
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from . import checks, engagement, ids, project, releases, scoring, views, yamlio
+from .findings import summary as findings_summary
+from .kb import KB, LAYER_ORDER, TYPE_ORDER
+from .urls import SITE_URL, url_of
+
+TYPES = ("threat", "blindspot", "mitigation", "layer", "checklist")
+CHECKLISTS_PATH = "/playbook/08-checklists/"  # the page every checklist item is anchored on (macros/render.py CHECKLISTS)
+_STOPWORDS = {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on", "or",
+              "that", "the", "this", "to", "with"}
+
+
+class NotFound(ValueError):
+    """An ID, citation or other name the knowledge base does not hold; the message says what and suggests near IDs."""
+
+
+# ===================================================================== index
+class Index:
+    """Every citable ID of one KB (layers, threats, blindspots, mitigations, checklist items) in a stable order."""
+
+    def __init__(self, kb: KB):
+        self.kb = kb
+        self.entries: dict[str, dict] = {}
+        for ident, info in kb.all_ids().items():
+            self.entries[ident] = {"id": ident, "type": info["type"], "name": info["name"], "status": info["status"]}
+        for iid, item in kb.items.items():
+            self.entries[iid] = {"id": iid, "type": "checklist", "name": item["text"], "status": "active"}
+        self.order = {ident: n for n, ident in enumerate(self.entries)}
+        self.by_upper = {ident.upper(): ident for ident in self.entries}
+        self.by_name = {" ".join(e["name"].lower().split()): ident for ident, e in self.entries.items()}
+        self.text = {ident: _words(" ".join([e["name"], _describe(kb, e["type"], ident) or ""])) for ident, e in self.entries.items()}
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower()))
+
+
+def _describe(kb: KB, kind: str, ident: str) -> str | None:
+    """The description of an ID (a layer's summary, a checklist item's question, a reserved threat's note)."""
+    if kind == "threat":
+        t = kb.threats[ident]
+        return t.get("description") or t.get("note")
+    if kind == "blindspot":
+        return kb.blindspots[ident]["description"]
+    if kind == "mitigation":
+        return kb.mitigations[ident]["description"]
+    if kind == "layer":
+        return kb.layers[ident].get("summary") or kb.layers[ident].get("description")
+    return kb.items[ident]["text"]
+
+
+def normalise(text: str) -> str:
+    """' maestro l3-d2 ' -> 'L3-D2': spaces trimmed, upper case, a leading 'MAESTRO ' dropped."""
+    s = " ".join(str(text).split()).upper()
+    return s[len("MAESTRO "):].strip() if s.startswith("MAESTRO ") else s
+
+
+def url(kind: str, ident: str) -> str:
+    """The canonical public URL of an ID's page (a checklist item: its anchor on the checklists page)."""
+    return SITE_URL.rstrip("/") + path_of(kind, ident)
+
+
+def path_of(kind: str, ident: str) -> str:
+    return f"{CHECKLISTS_PATH}#{ident}" if kind == "checklist" else url_of(kind, ident)
+
+
+def _ref(idx: Index, ident: str) -> dict:
+    e = idx.entries.get(ident)
+    return {"id": ident, "type": e["type"], "name": e["name"], "status": e["status"]} if e else {"id": ident}
+
+
+def _refs(idx: Index, idents) -> list[dict]:
+    return [_ref(idx, i) for i in idents]
+
+
+def _unknown(idx: Index, raw: str) -> NotFound:
+    """The error for an ID the knowledge base does not hold, with the nearest IDs and, for another publisher's ID, what it is."""
+    kb = idx.kb
+    key = normalise(raw)
+    shown = " ".join(str(raw).split()) or repr(raw)
+    msg = f"{shown} is not an ID in the MAESTRO knowledge base v{kb.version}."
+    m = re.fullmatch(r"OWASP\s+(T[0-9]+)", key)
+    if m and m.group(1) in kb.external_threats:
+        ext = kb.external_threats[m.group(1)]
+        near = ", ".join(f"{t} ({kb.name_of(t)})" for t in ext["nearest"])
+        return NotFound(f"{msg} OWASP {m.group(1)} is {ext['framework']} {ext['edition']}'s '{ext['name']}', not a MAESTRO ID; "
+                        f"the nearest MAESTRO threats are {near}.")
+    named = idx.by_name.get(" ".join(str(raw).lower().split()))
+    if named:
+        return NotFound(f"{msg} '{idx.entries[named]['name']}' is the name of {named}; look up {named}.")
+    near = difflib.get_close_matches(key, list(idx.by_upper), n=5, cutoff=0.6)
+    near = [idx.by_upper[n] for n in near]
+    named_near = ", ".join(f"{n} ({idx.entries[n]['name'][:60]})" for n in near)
+    hint = f" Did you mean: {named_near}?" if near else " Use search to find IDs."
+    return NotFound(msg + hint)
+
+
+def resolve_id(idx: Index, raw: str) -> str:
+    """The canonical spelling of an ID given in any case with surrounding spaces; NotFound if the KB does not hold it."""
+    hit = idx.by_upper.get(normalise(raw))
+    if hit is None:
+        raise _unknown(idx, raw)
+    return hit
+
+
+# ===================================================================== lookup_id
+def lookup(idx: Index, raw: str) -> dict:
+    kb = idx.kb
+    ident = resolve_id(idx, raw)
+    e = idx.entries[ident]
+    kind = e["type"]
+    out: dict[str, Any] = {"id": ident, "type": kind, "name": e["name"], "status": e["status"],
+                           "description": _describe(kb, kind, ident), "layers": [], "related": {},
+                           "url": url(kind, ident), "path": path_of(kind, ident), "citation": kb.citation(ident),
+                           "kb_version": kb.version}
+    out.update(_DETAILS[kind](idx, ident))
+    info = kb.all_ids().get(ident, {})
+    for k in ("deprecated", "revoked", "replaced_by"):
+        if k in info:
+            out[k] = info[k]
+    if e["status"] == "reserved":
+        out["note"] = "Reserved ID: never cite it. " + (kb.threats[ident].get("note") or "")
+    elif e["status"] == "revoked":
+        out["note"] = f"Revoked: cite {info.get('replaced_by')} instead."
+    elif e["status"] == "deprecated":
+        out["note"] = "Deprecated: kept for old threat models; do not cite it in new work."
+    return yamlio.plain(out)
+
+
+def _threat(idx: Index, tid: str) -> dict:
+    kb = idx.kb
+    v = views.threat_view(kb, tid)
+    cells = kb.threat_layers.get(tid, {})
+    out: dict[str, Any] = {"kind": v["kind"], "layers": [l for l in LAYER_ORDER if l in cells],
+                           "layer_strength": {l: cells[l] for l in LAYER_ORDER if l in cells}}
+    if v["kind"] == "reserved":
+        return out
+    t = kb.threats[tid]
+    out.update({k: v.get(k) for k in ("origin", "short_label", "manifestation", "indicators", "example", "stride",
+                                      "multi_agent_only", "mcp", "gap_note")})
+    out["external"] = v["external"]  # the OWASP entry with the same number, when its name differs
+    out["mappings"] = {f: list(t.get(f, [])) for f in ("llm_top10", "asi_top10", "cwe", "atlas", "atlas_case_studies")}
+    by_type = kb.mitigations_for(tid)
+    out["related"] = {
+        "mitigations": [dict(_ref(idx, m), layer=kb.mitigation_layer(m), control_type=kb.types[k]["key"], reason=row["reason"])
+                        for group in v["mitigations"] for k in [group["letter"]] for m, row in zip(group["ids"], group["rows"])],
+        "mitigations_by_type": {kb.types[k]["key"]: by_type[k] for k in TYPE_ORDER},
+        "partial_mitigations": _refs(idx, v.get("partial_mitigations") or []),
+        "coverage_missing": [kb.types[k]["key"] for k in v["coverage_missing"]],
+        "blindspots": _refs(idx, v["blindspots"]),
+        "checklist_items": _refs(idx, v["checklist_items"]),
+        "patterns": [{"n": n, "name": kb.patterns[n]["name"]} for n in v["patterns"]],
+        "considerations": [{"key": c, "name": kb.considerations[c]["name"]} for c in v["considerations"]],
+        "case_studies": [{"id": c, "name": kb.cases[c]["name"]} for c in v["cases"]],
+    }
+    out["further_reading"] = v["reading"]
+    return out
+
+
+def _blindspot(idx: Index, bid: str) -> dict:
+    kb = idx.kb
+    v = views.blindspot_view(kb, bid)
+    b = kb.blindspots[bid]
+    return {"layers": list(v["layers"]), **{k: v.get(k) for k in ("manifestation", "indicators", "example")},
+            "mappings": {f: list(b.get(f, [])) for f in ("llm_top10", "asi_top10", "cwe", "atlas", "atlas_case_studies")},
+            "related": {"threats": _refs(idx, v["related_threats"]), "suggested_mitigations": _refs(idx, v["suggested_mitigations"]),
+                        "checklist_items": _refs(idx, v["checklist_items"])},
+            "further_reading": v["reading"]}
+
+
+def _mitigation(idx: Index, mid: str) -> dict:
+    kb = idx.kb
+    v = views.mitigation_view(kb, mid)
+    return {"layers": [v["layer"]], "layer": v["layer"], "control_type": v["type"]["key"],
+            **{k: v.get(k) for k in ("implementation", "scope")},
+            "related": {"threats": [dict(_ref(idx, t["id"]), coverage=t["coverage"]) for t in v["threats"]],
+                        "siblings": _refs(idx, v["siblings"]),
+                        "suggested_by_blindspots": _refs(idx, [b for b, e in kb.blindspots.items() if mid in e["suggested_mitigations"]]),
+                        "patterns": list(v["patterns"]), "considerations": list(v["considerations"]),
+                        "atlas_mitigations": list(v["atlas_mitigations"])}}
+
+
+def _layer(idx: Index, lid: str) -> dict:
+    kb = idx.kb
+    v = views.layer_view(kb, lid)
+    lt = kb.layer_threats(lid)
+    return {"layers": [lid], "cross_layer": v["cross_layer"], "summary": v.get("summary"), "long_description": v.get("description"),
+            "components": v.get("components"), "key_questions": v.get("key_questions"),
+            "related": {"primary_threats": _refs(idx, lt["primary"]), "secondary_threats": _refs(idx, lt["secondary"]),
+                        "mitigations": {kb.types[g["letter"]]["key"]: list(g["ids"]) for g in v["mitigations"]},
+                        "blindspots": _refs(idx, kb.layer_blindspots(lid)),
+                        "checklist_items": list(v["checklist_items"]),
+                        "considerations": list(v["considerations"])}}
+
+
+def _checklist(idx: Index, iid: str) -> dict:
+    kb = idx.kb
+    item = kb.items[iid]
+    section = kb.sections[item["section"]]
+    return {"layers": [item["section"]] if item["section"] in LAYER_ORDER else [], "text": item["text"],
+            "section": {"id": section["id"], "title": section["title"]}, "no_refs": item.get("no_refs"),
+            "related": {"probes": _refs(idx, item["refs"]), "llm_top10": list(item.get("llm_top10", []))}}
+
+
+_DETAILS = {"threat": _threat, "blindspot": _blindspot, "mitigation": _mitigation, "layer": _layer, "checklist": _checklist}
+
+
+# ===================================================================== search
+MATCHES = ("id", "name", "name-prefix", "name-substring", "id-prefix", "description-all-words", "description-some-words")
+
+
+def search_ids(idx: Index, query: str, limit: int = 10) -> dict:
+    q = " ".join(str(query).split())
+    if not q:
+        raise ValueError("give a non-empty query: an ID, a name or some words")
+    key, low = normalise(q), q.lower()
+    words = sorted(w for w in _words(low) if w not in _STOPWORDS)
+    scored: list[tuple] = []
+    for ident, e in idx.entries.items():
+        name = " ".join(e["name"].lower().split())
+        if ident.upper() == key:
+            tier, n = 0, 0
+        elif name == low:
+            tier, n = 1, 0
+        elif name.startswith(low):
+            tier, n = 2, 0
+        elif low in name:
+            tier, n = 3, 0
+        elif " " not in key and ident.upper().startswith(key):
+            tier, n = 4, 0
+        else:
+            n = sum(1 for w in words if w in idx.text[ident])
+            if not n:
+                continue
+            tier = 5 if n == len(words) else 6
+        scored.append((tier, -n, idx.order[ident], ident))
+    scored.sort()
+    limit = max(1, min(int(limit), 100))
+    results = [{**idx.entries[i], "match": MATCHES[tier], "url": url(idx.entries[i]["type"], i)} for tier, _, _, i in scored[:limit]]
+    return {"query": q, "count": len(results), "total": len(scored), "results": results, "kb_version": idx.kb.version}
+
+
+# ===================================================================== list_ids
+def list_entries(idx: Index, type: str | None = None, layer: str | None = None) -> dict:
+    kb = idx.kb
+    if type is not None:
+        type = type.strip().lower()
+        if type not in TYPES:
+            raise ValueError(f"unknown type {type!r}; expected one of: {', '.join(TYPES)}")
+    if layer is not None:
+        layer = normalise(layer)
+        if layer not in LAYER_ORDER:
+            raise NotFound(f"unknown layer {layer!r}; expected one of: {', '.join(LAYER_ORDER)}")
+    rows = []
+    for ident, e in idx.entries.items():
+        if type and e["type"] != type:
+            continue
+        row = {**e, "url": url(e["type"], ident)}
+        if layer:
+            if e["type"] == "threat":
+                strength = kb.threat_layers.get(ident, {}).get(layer)
+                if not strength:
+                    continue
+                row["strength"] = strength
+            elif e["type"] == "blindspot" and layer not in kb.blindspots[ident]["layers"]:
+                continue
+            elif e["type"] == "mitigation" and kb.mitigation_layer(ident) != layer:
+                continue
+            elif e["type"] == "layer" and ident != layer:
+                continue
+            elif e["type"] == "checklist" and kb.items[ident]["section"] != layer:
+                continue
+        rows.append(row)
+    return {"type": type, "layer": layer, "count": len(rows), "ids": rows, "kb_version": kb.version}
+
+
+# ===================================================================== resolve_citation
+_VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.])", re.I)
+_ID_IN_TEXT = re.compile(rf"(?<![\w-])({ids.CHECK_ITEM}|{ids.MITIGATION}|{ids.BLINDSPOT}|{ids.THREAT}|{ids.LAYER})(?![\w-])", re.I)
+_PAGE_DIRS = {"threats": "threat", "blindspots": "blindspot", "mitigations": "mitigation", "layers": "layer"}
+
+
+def _vkey(version: str) -> tuple:
+    return tuple(int(x) for x in version.split("."))
+
+
+def _parse_url(text: str) -> tuple[str, str | None, str | None]:
+    """(ID, version segment if any, host) of an ID page URL such as https://.../threats/T12/ or /1.0.0/mitigations/L3-D2/."""
+    parts = urlsplit(text)
+    segs = [unquote(s) for s in parts.path.split("/") if s]
+    version = next((s.lstrip("vV") for s in segs if re.fullmatch(r"v?\d+\.\d+\.\d+", s, re.I)), None)
+    for i, s in enumerate(segs[:-1]):
+        if s in _PAGE_DIRS:
+            page = segs[i + 1]
+            return ("CL" if s == "layers" and page == "cross-layer" else page), version, parts.hostname
+    if parts.fragment and re.fullmatch(ids.CHECK_ITEM, parts.fragment.upper()):
+        return parts.fragment, version, parts.hostname
+    raise NotFound(f"{text}: not the URL of an ID page (expected .../threats/T12/, .../mitigations/L3-D2/, .../layers/L3/, "
+                   f".../blindspots/BV-1/ or the checklists page with #CK-...)")
+
+
+def resolve(idx: Index, text: str, history: dict[str, dict] | None = None) -> dict:
+    kb = idx.kb
+    raw = " ".join(str(text).split())
+    if not raw:
+        raise ValueError("give a citation such as 'MAESTRO T12 (v1.1.0)' or the URL of an ID page")
+    notes: list[str] = []
+    site = None
+    if "://" in raw or raw.startswith("/"):
+        token, version, host = _parse_url(raw)
+        site = {"host": host, "official": host in (None, urlsplit(SITE_URL).hostname)}
+        if host and not site["official"]:
+            notes.append(f"{host} is not the official site ({SITE_URL}); the ID is resolved against this knowledge base")
+    else:
+        m = re.search(r"\bOWASP\s+(T[0-9]+)\b", raw, re.I)
+        if m:
+            raise _unknown(idx, f"OWASP {m.group(1).upper()}")
+        m = _ID_IN_TEXT.search(raw)
+        if not m:
+            raise NotFound(f"{raw!r} holds no MAESTRO ID (expected a citation such as 'MAESTRO T12 (v{kb.version})')")
+        token = m.group(1)
+        v = _VERSION.search(raw[:m.start()] + " " + raw[m.end():])
+        version = v.group(1) if v else None
+    ident = resolve_id(idx, token)
+    e = idx.entries[ident]
+    out: dict[str, Any] = {"input": raw, "id": ident, "type": e["type"], "cited_version": version, "current_version": kb.version,
+                           "is_current_version": None if version is None else version == kb.version,
+                           "name": e["name"], "status": e["status"], "url": url(e["type"], ident),
+                           "citation": kb.citation(ident)}
+    if site:
+        out["site"] = site
+    if version is None:
+        notes.append(f"no version cited; the current knowledge base is v{kb.version}, cite it as {kb.citation(ident)}")
+    else:
+        hist = releases.history(kb) if history is None else history
+        kept = version in hist
+        rel: dict[str, Any] = {"version": version, "kept": kept}
+        if _vkey(version) > _vkey(kb.version):
+            notes.append(f"v{version} is newer than this knowledge base (v{kb.version})")
+        if not kept:
+            notes.append(f"v{version} is not a kept release ({', '.join(hist)} are); cannot check what {ident} meant in it")
+        elif e["type"] == "checklist":
+            rel.update(existed=None, same_name=None)
+            notes.append("releases keep the ids.json of each release, which lists no checklist items; cannot check this item in it")
+        else:
+            old = hist[version]["ids"].get(ident)
+            rel.update(existed=old is not None, name=old and old["name"], status=old and old["status"],
+                       same_name=None if old is None else old["name"] == e["name"])
+            if old is None:
+                notes.append(f"{ident} did not exist in v{version}: the citation cannot be from that release")
+            elif old["name"] != e["name"]:
+                notes.append(f"{ident} was named '{old['name']}' in v{version}; now '{e['name']}'")
+            elif version != kb.version:
+                notes.append(f"{ident} had the same name in v{version}; cite {kb.citation(ident)} in new work")
+        out["cited_release"] = rel
+    if e["status"] == "reserved":
+        notes.append(f"{ident} is reserved: it must never be cited")
+    elif e["status"] == "revoked":
+        notes.append(f"{ident} is revoked; cite {kb.all_ids()[ident].get('replaced_by')} instead")
+    elif e["status"] == "deprecated":
+        notes.append(f"{ident} is deprecated")
+    out["notes"] = notes
+    return out
+
+
+# ===================================================================== score_risk
+def risk(kb: KB, severity: str, likelihood: str, statuses: str | dict | None = None,
+               vector: str | None = None, complexity: str | None = None) -> dict:
+    """What `maestro score --json --severity S --likelihood L --status X [--vector V --complexity C]` prints."""
+    if isinstance(statuses, dict):
+        statuses = ",".join(f"{k}={v}" for k, v in statuses.items()) or "not"
+    s = scoring.score(kb, severity, likelihood, statuses or "not", vector, complexity)
+    return {**s.as_dict(), "required_controls": scoring.required_types(kb, s.level)}
+
+
+# ===================================================================== check_threat_model
+def check_path(kb: KB, path: str, cwd: Path | None = None) -> dict:
+    """What `maestro check --json PATH` prints: the same checks on a folder, a threat-model.json or a Markdown file."""
+    if not str(path).strip():
+        raise ValueError("give the path of a project folder or a threat-model.json")
+    p = Path(str(path).strip()).expanduser()
+    if cwd is not None and not p.is_absolute():
+        p = cwd / p
+    if not p.exists():
+        raise engagement.Unusable(f"{p}: no such project folder or file")
+    findings, checked = checks.check_path(kb, p)
+    rules: dict[str, int] = {}
+    for f in findings:
+        rules[f.rule] = rules.get(f.rule, 0) + 1
+    return {**findings_summary(findings, checked), "rules": dict(sorted(rules.items())), "path": str(p), "kb_version": kb.version}
+
+
+# ===================================================================== the MCP server
+def instructions(kb: KB) -> str:
+    return (f"This server is the MAESTRO Playbook's threat-modeling knowledge base, version {kb.version} "
+            f"(released {kb.meta.get('released')}), read offline from the local data directory; every answer reflects knowledge "
+            f"base v{kb.version} and nothing is written. Use lookup_id before citing any ID (threats T1.., blindspots BV-n, "
+            "mitigations such as L3-D2, layers L1-L7 and CL, checklist items CK-...): write its canonical name exactly as "
+            f"returned and cite it as '{kb.citation('T12')}'; never cite a reserved ID, and never invent one. Use search and "
+            "list_ids to find IDs, resolve_citation to check a citation or an ID page URL against the current and kept "
+            "releases, score_risk for the risk level and effective risk exactly as `maestro score` computes them, and "
+            "check_threat_model to run the checks of `maestro check` on a project folder or threat-model.json (paths "
+            "relative to the server's working directory).")
+
+
+def build_server(kb: KB, cwd: Path | None = None):
+    """The MCPServer with the six read-only tools over ``kb``."""
+    from typing import Annotated, Literal
+
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+    from mcp_types import ToolAnnotations
+    from pydantic import Field
+
+    idx = Index(kb)
+    cwd = Path.cwd() if cwd is None else cwd
+    server = MCPServer("maestro", title="MAESTRO Playbook knowledge base", version=kb.version,
+                       instructions=instructions(kb), website_url=SITE_URL, log_level="WARNING")
+    severities = ", ".join(s["level"] for s in kb.scoring["severity"])
+    likelihoods = ", ".join(s["level"] for s in kb.scoring["likelihood"])
+    status_keys = ", ".join(f"{s['key']} ({s['status']})" for s in kb.scoring["implementation_status"])
+    control_types = ", ".join(t["key"] for t in kb.docs["mitigations"]["types"])
+    vectors = ", ".join(v["value"] for v in kb.scoring["attack_vector"])
+    complexities = ", ".join(v["value"] for v in kb.scoring["attack_complexity"])
+
+    def tool(name: str, title: str):
+        """Register a read-only tool; its description is the function's docstring without the source indentation."""
+        hints = ToolAnnotations(title=title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+
+        def register(fn):
+            server.add_tool(fn, name=name, title=title, description=inspect.cleandoc(fn.__doc__), annotations=hints)
+            return fn
+        return register
+
+    def guarded(fn, *args, **kwargs) -> dict:
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, engagement.Unusable, project.ProjectError) as exc:  # NotFound is a ValueError
+            raise ToolError(str(exc)) from None
+
+    @tool("lookup_id", "Look up a MAESTRO ID")
+    def lookup_id(id: Annotated[str, Field(description="Any MAESTRO ID: threat T12, blindspot BV-3, mitigation L3-D2, layer L3 "
+                                                       "or CL, checklist item CK-L1-01. Case-insensitive; spaces and a leading "
+                                                       "'MAESTRO ' are ignored.")]) -> dict[str, Any]:
+        """Everything the knowledge base holds on one ID: its type, canonical name (write it next to the ID exactly as given),
+        status (active, reserved, deprecated, revoked), description, layers, related IDs (a threat's mitigations by
+        control type, blindspots and checklist items; a mitigation's threats; a layer's threats, mitigations and
+        blindspots; the threats a checklist item probes), framework mappings, its canonical URL and citation string.
+        An unknown ID is an error that names the nearest IDs."""
+        return guarded(lookup, idx, id)
+
+    @tool("search", "Search the MAESTRO knowledge base")
+    def search(query: Annotated[str, Field(description="An ID (T1, L3), a name or part of one, or words from a description.")],
+               limit: Annotated[int, Field(ge=1, le=100, description="Most results to return (1-100).")] = 10) -> dict[str, Any]:
+        """Find IDs by ID, name or description, ranked: the exact ID first, then an exact name, then names starting with
+        or containing the query, then IDs starting with it, then entries whose name or description holds all of the
+        query's words, then some of them. Ties keep the knowledge base's order (layers, threats, blindspots,
+        mitigations, checklist items). Each result has the ID, type, name, status, URL and how it matched."""
+        return guarded(search_ids, idx, query, limit)
+
+    @tool("list_ids", "List MAESTRO IDs")
+    def list_ids(type: Annotated[Literal["threat", "blindspot", "mitigation", "layer", "checklist"] | None,
+                                 Field(description="Only IDs of this type; all types when omitted.")] = None,
+                 layer: Annotated[str | None, Field(description="Only IDs at this layer (L1-L7 or CL): threats mapped to it "
+                                                                "(primary or secondary, given as strength), blindspots "
+                                                                "that name it, its mitigations, its checklist items.")] = None,
+                 ) -> dict[str, Any]:
+        """List IDs with their type, canonical name, status and URL, filtered by type and/or layer, in the knowledge
+        base's order. Reserved, deprecated and revoked IDs are included with their status: cite only active ones."""
+        return guarded(list_entries, idx, type, layer)
+
+    @tool("resolve_citation", "Resolve a MAESTRO citation")
+    def resolve_citation(text: Annotated[str, Field(description="A citation such as 'MAESTRO T12 (v1.1.0)' or 'MAESTRO L3-D2', "
+                                                                "or the URL of an ID page such as "
+                                                                f"{SITE_URL}threats/T12/.")]) -> dict[str, Any]:
+        """Parse a citation or an ID page URL: the ID, the version it cites, whether that is the current knowledge base
+        version, the ID's current canonical name, status and URL, and, when the cited version is a kept release, whether
+        the ID existed in it and under the same name. Notes explain anything a reader should act on."""
+        return guarded(resolve, idx, text)
+
+    @tool("score_risk", "Score a risk")
+    def score_risk(severity: Annotated[str, Field(description=f"Severity: {severities}.")],
+                   likelihood: Annotated[str, Field(description=f"Likelihood: {likelihoods}.")],
+                   statuses: Annotated[str | dict[str, str] | None,
+                                       Field(description=f"Implementation status of the controls: one of {status_keys} for "
+                                                         f"every control type, or per type ({control_types}) as "
+                                                         "'preventive=implemented,detective=partial' or an object "
+                                                         "{\"preventive\": \"implemented\"}; types not named count as not "
+                                                         "implemented. Default: not implemented.")] = None,
+                   vector: Annotated[str | None, Field(description=f"Attack vector, optional: {vectors}.")] = None,
+                   complexity: Annotated[str | None, Field(description=f"Attack complexity, optional: {complexities}.")] = None,
+                   ) -> dict[str, Any]:
+        """The risk level and value from the knowledge base's matrix, the required action and timeframe, the effective
+        risk after the controls' credit and its level, and the control types the level requires: the same fields and
+        numbers as `maestro score --json --severity ... --likelihood ... --status ...`."""
+        return guarded(risk, kb, severity, likelihood, statuses, vector, complexity)
+
+    @tool("check_threat_model", "Check a threat model")
+    def check_threat_model(path: Annotated[str, Field(description="A project folder (threat-models/NAME), a threat-model.json, "
+                                                                  "or a Markdown file; relative to the server's working "
+                                                                  "directory.")]) -> dict[str, Any]:
+        """Run the checks of `maestro check PATH` and return its findings (file, line, id, message, severity, rule code,
+        fix hint) with the counts of errors, warnings and pending items, the files checked and the count per rule.
+        ok is false when there is any error. It never changes the threat model; like `maestro check`, it
+        only refreshes the maestro cache directory (knowledge base, secret scans)."""
+        return guarded(check_path, kb, path, cwd)
+
+    return server
+
+
+def serve(kb: KB) -> int:
+    """Run the server over stdio until the client closes the connection."""
+    build_server(kb).run("stdio")
+    return 0

@@ -1,0 +1,337 @@
+"""`maestro mcp`: the MCP server over stdio, driven by the SDK's own client (stdio_client + ClientSession).
+
+One server process serves the whole module: a background thread runs an asyncio loop that holds the
+session, and each test sends its calls to that loop (no pytest-asyncio plugin needed).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+
+from conftest import CACHE_ENV, ROOT, maestro_cli
+from maestro import scoring, urls
+from maestro.kb import LAYER_ORDER
+
+mcp = pytest.importorskip("mcp", reason="the mcp package (requirements.txt) is not installed")
+from mcp import ClientSession, StdioServerParameters  # noqa: E402
+from mcp.client.stdio import stdio_client  # noqa: E402
+
+TOOLS = {"lookup_id": {"id"}, "search": {"query", "limit"}, "list_ids": {"type", "layer"}, "resolve_citation": {"text"},
+         "score_risk": {"severity", "likelihood", "statuses", "vector", "complexity"}, "check_threat_model": {"path"}}
+STARTUP_BUDGET = 5.0  # seconds from spawning the process to a finished initialize handshake
+
+
+class Server:
+    """A `python -m maestro mcp` subprocess and an initialized ClientSession on a loop in a background thread."""
+
+    def __init__(self):
+        self.errlog = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.ready = threading.Event()
+        self.session = self.init = self.stop = None
+        self.started = time.monotonic()
+        self.main = asyncio.run_coroutine_threadsafe(self._main(), self.loop)
+        while not self.ready.wait(0.05):
+            if self.main.done():
+                self.main.result()  # raises what went wrong
+                raise RuntimeError(f"the server exited before initializing; stderr:\n{self.stderr()}")
+            if time.monotonic() - self.started > 30:
+                raise TimeoutError(f"no initialize result within 30 s; stderr:\n{self.stderr()}")
+        self.startup = time.monotonic() - self.started
+
+    async def _main(self):
+        self.stop = asyncio.Event()
+        params = StdioServerParameters(command=sys.executable, args=["-m", "maestro", "mcp"], cwd=str(ROOT), env=dict(CACHE_ENV))
+        async with stdio_client(params, errlog=self.errlog) as (read, write):
+            async with ClientSession(read, write) as session:
+                self.init = await session.initialize()
+                self.session = session
+                self.ready.set()
+                await self.stop.wait()
+
+    def run(self, coro, timeout=60):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, name: str, **arguments):
+        return self.run(self.session.call_tool(name, arguments))
+
+    def data(self, name: str, **arguments) -> dict:
+        """The structured result of a tool call that must succeed; its text content is the same JSON."""
+        r = self.call(name, **arguments)
+        assert not r.is_error, f"{name}({arguments}) failed: {self.text(r)}"
+        assert json.loads(self.text(r)) == r.structured_content
+        return r.structured_content
+
+    @staticmethod
+    def text(result) -> str:
+        return "".join(c.text for c in result.content if getattr(c, "type", None) == "text")
+
+    def stderr(self) -> str:
+        self.errlog.seek(0)
+        return self.errlog.read()
+
+    def close(self):
+        if self.stop is not None:
+            self.loop.call_soon_threadsafe(self.stop.set)
+        try:
+            self.main.result(30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            self.errlog.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Server()
+    yield s
+    s.close()
+
+
+# ------------------------------------------------------------------ the server
+def test_starts_quickly_and_states_its_knowledge_base_version(server, kb):
+    assert server.startup < STARTUP_BUDGET, f"initialize took {server.startup:.1f} s"
+    info = server.init
+    assert info.server_info.name == "maestro" and info.server_info.version == kb.version
+    assert f"version {kb.version}" in info.instructions and "lookup_id" in info.instructions
+
+
+def test_tool_list_is_exactly_the_six_tools_with_input_schemas(server):
+    tools = {t.name: t for t in server.run(server.session.list_tools()).tools}
+    assert set(tools) == set(TOOLS)
+    for name, t in tools.items():
+        schema = t.input_schema
+        assert schema["type"] == "object" and set(schema["properties"]) == TOOLS[name], name
+        assert t.description and len(t.description) > 80, name
+        assert all(p.get("description") for p in schema["properties"].values()), name
+        assert t.annotations.read_only_hint is True and t.annotations.open_world_hint is False, name
+    assert tools["lookup_id"].input_schema["required"] == ["id"]
+    assert set(tools["score_risk"].input_schema["required"]) == {"severity", "likelihood"}
+    assert tools["list_ids"].input_schema["properties"]["type"]["anyOf"][0]["enum"] == \
+        ["threat", "blindspot", "mitigation", "layer", "checklist"]
+
+
+def test_stdout_carries_only_the_protocol():
+    """Raw stdio: every line the server writes to stdout is a JSON-RPC message, even the first."""
+    lines = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}},
+             {"jsonrpc": "2.0", "method": "notifications/initialized"},
+             {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}]
+    res = subprocess.run([sys.executable, "-m", "maestro", "mcp"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         input="".join(json.dumps(m) + "\n" for m in lines), env={**_env(), **CACHE_ENV})
+    assert res.returncode == 0, res.stderr
+    out = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [m.get("id") for m in out] == [1, 2] and all(m["jsonrpc"] == "2.0" for m in out), res.stdout
+    assert len(out[1]["result"]["tools"]) == len(TOOLS)
+
+
+def _env() -> dict:
+    return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "SYSTEMROOT")}
+
+
+def test_without_the_mcp_package_exits_2_with_one_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mcp", None)  # makes `import mcp` raise ImportError
+    code, out, err = maestro_cli("mcp")
+    lines = [l for l in err.splitlines() if "differ from the release manifest" not in l]
+    assert code == 2 and out == "" and len(lines) == 1 and "requirements" in lines[0], err
+
+
+# ------------------------------------------------------------------ lookup_id
+def _expected(kb, ident: str) -> tuple[str, str, str]:
+    """(type, canonical name, URL) of an ID, from the knowledge base and the URL contract."""
+    if ident in kb.items:
+        return "checklist", kb.items[ident]["text"], f"{urls.SITE_URL}playbook/08-checklists/#{ident}"
+    info = kb.all_ids()[ident]
+    return info["type"], info["name"], urls.SITE_URL.rstrip("/") + urls.url_of(info["type"], ident)
+
+
+@pytest.mark.parametrize("ident", ["T12", "T40", "T26", "BV-3", "L3-D2", "CL-R3", "L3", "CL", "CK-L1-01", "CK-BV-12"])
+def test_lookup_returns_the_canonical_name_url_and_citation(server, kb, ident):
+    kind, name, url = _expected(kb, ident)
+    r = server.data("lookup_id", id=ident)
+    assert (r["id"], r["type"], r["name"], r["url"]) == (ident, kind, name, url)
+    assert r["status"] == kb.status_of(ident) if kind != "checklist" else r["status"] == "active"
+    assert r["citation"] == kb.meta["citation"].format(id=ident, version=kb.version) and r["kb_version"] == kb.version
+    assert isinstance(r["layers"], list) and isinstance(r["related"], dict)
+
+
+def test_lookup_relates_a_threat_to_its_mitigations_and_a_mitigation_to_its_threats(server, kb):
+    t = server.data("lookup_id", id="T12")
+    assert [m["id"] for m in t["related"]["mitigations"]] == [m for k in "PDCR" for m in kb.mitigations_for("T12")[k]]
+    assert t["layers"] == [l for l in LAYER_ORDER if l in kb.threat_layers["T12"]]
+    assert t["layer_strength"] == kb.threat_layers["T12"]
+    m = server.data("lookup_id", id="L3-D2")
+    assert [x["id"] for x in m["related"]["threats"]] == kb.mitigations["L3-D2"]["addresses"]
+    assert m["layer"] == "L3" and m["control_type"] == "detective"
+    layer = server.data("lookup_id", id="L3")
+    assert [x["id"] for x in layer["related"]["primary_threats"]] == kb.layer_threats("L3")["primary"]
+    assert server.data("lookup_id", id="T26")["status"] == "reserved"
+
+
+def test_lookup_of_an_unknown_id_is_an_error_naming_it(server):
+    r = server.call("lookup_id", id="T99")
+    assert r.is_error and "T99" in server.text(r) and "not an ID" in server.text(r)
+    assert "T9 " in server.text(r)  # a near ID is suggested
+    r = server.call("lookup_id", id="OWASP T16")
+    assert r.is_error and "T30" in server.text(r)  # another publisher's ID: what it is and the nearest MAESTRO threats
+
+
+@pytest.mark.parametrize("raw,ident", [("t12", "T12"), (" bv-3 ", "BV-3"), ("l3-d2", "L3-D2"), ("cl", "CL"),
+                                       ("ck-l1-01", "CK-L1-01"), ("MAESTRO t6", "T6")])
+def test_lookup_is_case_insensitive_and_ignores_spaces(server, raw, ident):
+    assert server.data("lookup_id", id=raw)["id"] == ident
+
+
+# ------------------------------------------------------------------ search
+@pytest.mark.parametrize("query,first,kind", [("T1", "T1", "threat"), ("t1", "T1", "threat"), ("L3", "L3", "layer"),
+                                              ("BV-1", "BV-1", "blindspot"), ("L3-D2", "L3-D2", "mitigation")])
+def test_search_ranks_the_exact_id_first(server, query, first, kind):
+    r = server.data("search", query=query)
+    assert (r["results"][0]["id"], r["results"][0]["type"], r["results"][0]["match"]) == (first, kind, "id")
+
+
+def test_search_ranks_an_exact_threat_name_first(server, kb):
+    name = kb.threats["T6"]["name"]
+    for q in (name, name.lower(), f"  {name.upper()} "):
+        r = server.data("search", query=q)
+        assert (r["results"][0]["id"], r["results"][0]["match"]) == ("T6", "name"), q
+
+
+def test_search_is_deterministic_and_respects_the_limit(server):
+    a = server.data("search", query="memory poisoning", limit=7)
+    assert a == server.data("search", query="memory poisoning", limit=7)
+    assert a["count"] == len(a["results"]) == 7 and a["results"][0]["id"] == "T1"
+    tiers = [r["match"] for r in a["results"]]
+    from maestro.mcp_server import MATCHES
+    assert [MATCHES.index(t) for t in tiers] == sorted(MATCHES.index(t) for t in tiers)
+    assert server.call("search", query="  ").is_error
+    assert server.call("search", query="x", limit=0).is_error
+
+
+# ------------------------------------------------------------------ list_ids
+@pytest.mark.parametrize("layer", ["L1", "L3", "L7", "CL"])
+def test_list_by_layer_equals_the_knowledge_base_mapping(server, kb, layer):
+    threats = server.data("list_ids", type="threat", layer=layer)["ids"]
+    assert {r["id"]: r["strength"] for r in threats} == {t: c[layer] for t, c in kb.threat_layers.items() if layer in c}
+    mits = [r["id"] for r in server.data("list_ids", type="mitigation", layer=layer)["ids"]]
+    assert mits == sorted((m for g in kb.layer_mitigations(layer).values() for m in g), key=kb.mitigation_sort_key)
+    bvs = [r["id"] for r in server.data("list_ids", type="blindspot", layer=layer.lower())["ids"]]
+    assert bvs == kb.layer_blindspots(layer)
+    items = [r["id"] for r in server.data("list_ids", type="checklist", layer=layer)["ids"]]
+    assert items == [i["id"] for i in kb.sections[layer]["items"]]
+    every = server.data("list_ids", layer=layer)
+    assert {r["id"] for r in every["ids"]} == {layer, *(r["id"] for r in threats), *mits, *bvs, *items}
+
+
+def test_list_by_type_holds_every_id_with_its_name(server, kb):
+    all_ids = kb.all_ids()
+    for kind in ("threat", "blindspot", "mitigation", "layer"):
+        got = {r["id"]: r["name"] for r in server.data("list_ids", type=kind)["ids"]}
+        assert got == {i: v["name"] for i, v in all_ids.items() if v["type"] == kind}, kind
+    assert server.data("list_ids", type="checklist")["count"] == len(kb.items)
+    assert server.data("list_ids")["count"] == len(all_ids) + len(kb.items)
+    r = server.call("list_ids", layer="L9")
+    assert r.is_error and "L9" in server.text(r)
+    assert server.call("list_ids", type="threats").is_error
+
+
+# ------------------------------------------------------------------ resolve_citation
+def test_resolve_a_citation_of_the_current_version(server, kb):
+    r = server.data("resolve_citation", text=f"MAESTRO T12 (v{kb.version})")
+    assert (r["id"], r["cited_version"], r["is_current_version"], r["name"]) == ("T12", kb.version, True, kb.threats["T12"]["name"])
+    assert r["url"] == f"{urls.SITE_URL}threats/T12/" and r["cited_release"]["same_name"] is True
+
+
+def test_resolve_a_citation_of_an_old_release(server, kb):
+    r = server.data("resolve_citation", text="MAESTRO T12 (v1.0.0)")
+    assert r["is_current_version"] is False and r["current_version"] == kb.version
+    assert r["cited_release"] == {"version": "1.0.0", "kept": True, "existed": True, "name": kb.threats["T12"]["name"],
+                                  "status": "active", "same_name": True}
+    new = server.data("resolve_citation", text="MAESTRO T48 (v1.0.0)")  # added in 1.1.0
+    assert new["cited_release"]["existed"] is False and any("did not exist" in n for n in new["notes"])
+    gone = server.data("resolve_citation", text="MAESTRO T12 (v0.9.0)")
+    assert gone["cited_release"]["kept"] is False
+
+
+@pytest.mark.parametrize("text,ident,version", [("MAESTRO L3-D2", "L3-D2", None), ("see maestro bv-3 (v1.0.0).", "BV-3", "1.0.0"),
+                                                (f"{urls.SITE_URL}mitigations/L3-D2/", "L3-D2", None),
+                                                (f"{urls.SITE_URL}layers/cross-layer/", "CL", None),
+                                                ("/1.0.0/threats/T6/", "T6", "1.0.0")])
+def test_resolve_citation_forms_and_page_urls(server, text, ident, version):
+    r = server.data("resolve_citation", text=text)
+    assert (r["id"], r["cited_version"]) == (ident, version)
+    assert r["is_current_version"] is (None if version is None else False)
+
+
+def test_resolve_citation_refuses_what_is_not_a_maestro_id(server):
+    for text in ("MAESTRO T99 (v1.1.0)", "no id here", "OWASP T16", "https://maestro-playbook.example.org/guides/quickstart/"):
+        r = server.call("resolve_citation", text=text)
+        assert r.is_error, text
+
+
+# ------------------------------------------------------------------ score_risk
+CELLS = [("High", "Likely", None), ("critical", "very likely", "partial"), ("Low", "Unlikely", "implemented"),
+         ("Medium", "Possible", "preventive=implemented,detective=partial"), ("High", "Very Likely", {"preventive": "implemented"})]
+
+
+@pytest.mark.parametrize("severity,likelihood,statuses", CELLS)
+def test_score_risk_equals_maestro_scoring(server, kb, severity, likelihood, statuses):
+    args = {"severity": severity, "likelihood": likelihood} | ({"statuses": statuses} if statuses is not None else {})
+    got = server.data("score_risk", **args)
+    stat = ",".join(f"{k}={v}" for k, v in statuses.items()) if isinstance(statuses, dict) else statuses or "not"
+    s = scoring.score(kb, severity, likelihood, stat)
+    assert got == {**s.as_dict(), "required_controls": scoring.required_types(kb, s.level)}
+
+
+def test_score_risk_matches_the_cli_and_rejects_bad_values(server):
+    code, out, _ = maestro_cli("--json", "score", "--severity", "High", "--likelihood", "Possible", "--status", "partial",
+                               "--vector", "Network", "--complexity", "Low")
+    assert code == 0
+    assert server.data("score_risk", severity="High", likelihood="Possible", statuses="partial", vector="Network",
+                       complexity="Low") == json.loads(out)
+    r = server.call("score_risk", severity="Severe", likelihood="Likely")
+    assert r.is_error and "Severe" in server.text(r)
+
+
+# ------------------------------------------------------------------ check_threat_model
+@pytest.mark.parametrize("path", ["data/examples/rag-agent.json", "data/examples/devops-deployment.json",
+                                  "tests/fixtures/engagement/clinic-assistant"])
+def test_check_a_clean_threat_model(server, path):
+    r = server.data("check_threat_model", path=path)  # relative to the server's working directory, the checkout
+    assert r["ok"] is True and r["errors"] == 0 and r["warnings"] == 0, r["findings"]
+    assert r["checked"] and r["kb_version"]
+
+
+def test_check_a_broken_copy_reports_findings_with_rule_codes(server, tmp_path, kb):
+    doc = json.loads((ROOT / "data/examples/rag-agent.json").read_text(encoding="utf-8"))
+    doc["threats"][0]["maps_to"][0]["name"] = "Goal Hijack"        # not T6's canonical name
+    doc["threats"][1]["maps_to"][0]["id"] = "T99"                  # no such threat
+    broken = tmp_path / "threat-model.json"
+    broken.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    r = server.data("check_threat_model", path=str(broken))
+    assert r["ok"] is False and r["errors"] >= 2 and r["errors"] == sum(f["severity"] == "error" for f in r["findings"])
+    assert {"MC203", "MC201"} <= set(r["rules"]), r["rules"]  # a misnamed ID, an ID that does not exist
+    assert all(f["rule"].startswith("MC") and f["file"] and f["line"] for f in r["findings"])
+    code, out, _ = maestro_cli("--json", "check", str(broken))
+    assert code == 1 and json.loads(out)["findings"] == r["findings"]  # the same findings as `maestro check`
+
+
+def test_check_a_path_that_does_not_exist_is_an_error(server):
+    r = server.call("check_threat_model", path="threat-models/no-such-project")
+    assert r.is_error and "no-such-project" in server.text(r)
+
+
+def test_nothing_reaches_stderr_but_the_manifest_warning(server):
+    """The server logs quietly: tool errors above are results, not log noise (the manifest warning is the CLI's)."""
+    lines = [l for l in server.stderr().splitlines() if l.strip() and "differ from the release manifest" not in l]
+    assert not lines, "\n".join(lines)
