@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 AXE    := node_modules/axe-core/axe.min.js
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test test-fast browser bench bench-cli clean manifest release
+.PHONY: serve build test test-fast browser bench bench-cli clean manifest release offline release-site
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,12 +56,21 @@ bench: $(STAMP) bench-cli
 bench-cli: $(STAMP)
 	$(BIN)/python bench/bench_cli.py
 
+## offline: build/maestro-playbook-offline-v<version>.zip, the whole site for reading from disk (file://), search included
+offline: $(STAMP)
+	$(BIN)/mkdocs build --strict --config-file mkdocs.offline.yml
+
 clean:
 	rm -rf site .pytest_cache
 
 ## release: keep this version's ids.json in releases/<version>/ (refuses to rewrite a kept release)
 release: $(STAMP)
 	$(BIN)/python -c "from maestro import releases; from maestro.kb import load_kb; print(releases.snapshot(load_kb('data')))"
+
+## release-site: publish this release's site with mike into the local gh-pages branch, under its version, as `latest`
+## and at the root (VERSION=x.y.z, default and must be data/meta.yaml's; never pushes; see docs/reference/releasing.md)
+release-site: $(STAMP)
+	$(BIN)/python -m macros.publish $(if $(VERSION),--version $(VERSION))
 
 ## manifest: rewrite manifest.json after changing data/ (maestro verify checks against it)
 manifest: $(STAMP)

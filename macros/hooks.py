@@ -1,4 +1,4 @@
-"""MkDocs hooks: validate the knowledge base first, add one page per ID and the exports.
+"""MkDocs hooks: validate the knowledge base first, add one page per ID, the exports and the short ID URLs.
 
 Loaded through ``hooks:`` in mkdocs.yml. The knowledge base is validated in on_config,
 before MkDocs cleans or writes the site directory, so invalid data never produces output.
@@ -10,7 +10,7 @@ from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
 from maestro import exports  # noqa: E402
-from macros import autolink, pages, site, workshop  # noqa: E402
+from macros import autolink, pages, redirects, site, workshop  # noqa: E402
 
 
 _KB = None  # the knowledge base of the current build, loaded once in on_config
@@ -45,9 +45,32 @@ def on_files(files, config):
         f = File.generated(config, src, content=text)
         f.edit_uri = "../data/templates.yaml"   # the workshop pages are drawn from the knowledge base
         files.append(f)
-    for path, text in exports.all_exports(kb, site.data_dir(config)).items():
+    for path, text in exports.all_exports(kb, site.data_dir(config), site_url=config.site_url, chapters=chapters(config.nav)).items():
         files.append(File.generated(config, path, content=text))
+    # Last, so the check that no short form (/T12/, /CL/) is already a path sees every other file of the site.
+    redirects.add_short_forms(files, config, kb)
     return files
+
+
+def chapters(nav) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The sections of mkdocs.yml's nav as (title, [(page title, directory-style path)]), for llms.txt."""
+    def path(src: str) -> str:
+        stem = src[: -len(".md")]
+        return "" if stem == "index" else (stem[: -len("index")] if stem.endswith("/index") else stem + "/")
+
+    def flat(items):
+        for entry in items or []:
+            for title, value in (entry.items() if isinstance(entry, dict) else [(None, entry)]):
+                if isinstance(value, list):
+                    yield from flat(value)
+                elif isinstance(value, str) and value.endswith(".md"):
+                    yield title or value, path(value)
+    out = []
+    for entry in nav or []:
+        for title, value in (entry.items() if isinstance(entry, dict) else []):
+            if isinstance(value, list):
+                out.append((title, list(flat(value))))
+    return out
 
 
 @event_priority(50)  # before mkdocs-macros expands anything, so line numbers are the source's own

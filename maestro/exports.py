@@ -1,4 +1,4 @@
-"""Machine-readable exports of the knowledge base: ids.json, kb.json, CSV files, schemas, manifest.
+"""Machine-readable exports of the knowledge base: ids.json, kb.json, CSV files, schemas, manifest, llms.txt.
 
 Pure functions from a loaded KB to (path, text) pairs; the site build publishes them and the
 CLI can write them. Output is deterministic (sorted keys where order is not meaningful).
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import integrity, schemas, yamlio
 from .kb import KB, LAYER_ORDER
-from .urls import url_of
+from .urls import SITE_URL, url_of
 
 
 def _json(obj) -> str:
@@ -111,8 +111,155 @@ def schema_files(kb: KB) -> dict[str, str]:
     return out
 
 
-def all_exports(kb: KB, data_dir: Path) -> dict[str, str]:
-    """Every export file: site-relative path -> text."""
+# ===================================================================== llms.txt
+# The llms.txt convention: one Markdown file at the site root with an H1 (the site's name), a blockquote that
+# sums it up, a few paragraphs, then H2 sections that are lists of links; a section called "Optional" holds
+# what a reader short of room may skip. llms-full.txt carries the knowledge base itself as text.
+
+CSV_NOTES = {
+    "threats.csv": "one row per threat: kind, primary and secondary layers, external mappings, mitigations, URL",
+    "mitigations.csv": "one row per control: layer, type, the threats it addresses, URL",
+    "blindspots.csv": "one row per blindspot: layers, related threats, suggested controls, URL",
+    "mapping.csv": "the threat-by-layer matrix as threat_id, layer, strength (primary or secondary)",
+    "edges.csv": "every relation between IDs as source, relation, target",
+}
+
+
+def _base(site_url: str | None) -> str:
+    """The address links are made absolute with: the build's site_url (mike adds the version to it), with a final slash."""
+    if not site_url:
+        return ""
+    return site_url if site_url.endswith("/") else site_url + "/"
+
+
+def _namespaced(kb: KB) -> dict[str, dict]:
+    """Our IDs whose number another publisher also uses: {ID: that publisher's entry}."""
+    return {i: e for i, e in kb.external_threats.items() if i in kb.threats}
+
+
+def _layers_of(kb: KB, kind: str, ident: str) -> str:
+    if kind == "threat":
+        cells = kb.threat_layers.get(ident, {})
+        prim = [l for l in LAYER_ORDER if cells.get(l) == "primary"]
+        sec = [l for l in LAYER_ORDER if cells.get(l) == "secondary"]
+        parts = ([f"primary {', '.join(prim)}"] if prim else []) + ([f"secondary {', '.join(sec)}"] if sec else [])
+        return "; ".join(parts) or "none"
+    if kind == "blindspot":
+        return ", ".join(kb.blindspots[ident]["layers"])
+    if kind == "mitigation":
+        return kb.mitigation_layer(ident)
+    return ident
+
+
+def llms_txt(kb: KB, site_url: str | None = SITE_URL, chapters=None) -> str:
+    """/llms.txt: what the site is, where its data and schemas are, how to cite an ID, and its chapters.
+
+    ``chapters`` is [(section title, [(page title, path)])] from the site's navigation; without it the
+    chapter sections are left out.
+    """
+    base = _base(site_url)
+    ids = kb.all_ids()
+    count = {k: sum(1 for v in ids.values() if v["type"] == k) for k in ("threat", "blindspot", "mitigation", "layer")}
+    ns = sorted(_namespaced(kb), key=lambda i: int(i[1:]))
+    cite = kb.citation("T12")
+    lines = [
+        f"# {kb.meta['title']}",
+        "",
+        f"> A playbook for threat modeling agentic AI and multi-agent systems with MAESTRO, the seven-layer method, "
+        f"built on a versioned knowledge base of {count['threat']} threats, {count['blindspot']} blindspots, "
+        f"{count['mitigation']} mitigations and {count['layer']} layers (seven plus cross-layer). "
+        f"This file describes knowledge-base version {kb.version}.",
+        "",
+        "Every ID has exactly one page, and every table, export and list on the site is generated from the same data, "
+        "so the machine-readable files below say what the pages say. IDs keep their meaning forever: a deprecated ID keeps "
+        "its page with a notice, a revoked one points to its replacement, and a reserved one is never cited.",
+        "",
+        "How to cite: write `MAESTRO`, the ID as the data spells it, and the knowledge-base version in brackets, "
+        f"for example `{cite}`, next to the canonical name. Link the ID's page; its address has the form "
+        f"{base}threats/T12/ (blindspots/BV-7/, mitigations/L3-D2/, layers/L3/, layers/cross-layer/), and the short form "
+        f"{base}T12/ leads there too. " + (
+            f"These addresses belong to release {kb.version} and keep showing it after later releases; the newest "
+            f"release is at {SITE_URL}." if base == f"{SITE_URL}{kb.version}/" else
+            f"A published release also stays online under its version number, for example "
+            f"{SITE_URL}{kb.version}/threats/T12/, which keeps showing that release after later ones."),
+    ]
+    if ns:
+        lines += ["", f"{' and '.join(ns)} are numbers another publisher also uses for different entries, so write them "
+                      f"with the namespace (`MAESTRO {ns[0]}`); their OWASP counterparts are `OWASP {ns[0]}`. "
+                      "Resolve a citation with ids.json: its `aliases` and `external` keys cover both forms."]
+    lines += ["", "## Data and schemas", "",
+              f"- [ids.json]({base}ids.json): every ID with its type, canonical name, status and page URL, plus the namespaced aliases and the external framework editions; resolve citations with it",
+              f"- [kb.json]({base}kb.json): the whole knowledge base in one file, with its version and the derived indexes (threat layers, mitigations per threat)",
+              f"- [llms-full.txt]({base}llms-full.txt): every ID with its type, layers, description and URL as plain Markdown",
+              f"- [manifest.json]({base}manifest.json): SHA-256 of each file of the release, which `maestro verify` checks a copy against",
+              f"- [Knowledge-base file schemas]({base}schemas/data/threats.schema.json): one JSON Schema per data file at schemas/data/<name>.schema.json ({', '.join(schemas.DATA)})",
+              f"- [Threat-model schema]({base}schemas/threat-model.schema.json): the JSON Schema of an engagement's threat-model.json",
+              f"- [State schema]({base}schemas/state.schema.json): the JSON Schema of an engagement's phase-state file"]
+    lines += ["", "## For AI assistants", "",
+              f"- [AI-assisted threat modeling]({base}agents/): how an AI agent runs an engagement with this playbook; the same rules are in AGENTS.md at the repository root"]
+    for title, pages_ in chapters or []:
+        if pages_:
+            lines += ["", f"## {title}", ""] + [f"- [{t}]({base}{p})" for t, p in pages_]
+    lines += ["", "## Optional", ""] + [f"- [csv/{name}]({base}csv/{name}): {note}" for name, note in CSV_NOTES.items()]
+    return "\n".join(lines) + "\n"
+
+
+def llms_full_txt(kb: KB, site_url: str | None = SITE_URL) -> str:
+    """/llms-full.txt: every ID of the knowledge base with its name, type, status, layers, description, citation and URL."""
+    base = _base(site_url)
+    ns = _namespaced(kb)
+    heads = {"layer": "Layers", "threat": "Threats", "blindspot": "Blindspots", "mitigation": "Mitigations"}
+    groups: dict[str, list[str]] = {k: [] for k in heads}
+    for ident, info in kb.all_ids().items():
+        groups[info["type"]].append(ident)
+    out = [f"# {kb.meta['title']}: the knowledge base in full (version {kb.version})", "",
+           f"> Every ID of knowledge-base version {kb.version}, generated from its data files, with the name, type, "
+           f"layers and description of each and the address of its page. Cite an ID as `{kb.citation('<ID>')}`.", ""]
+    for kind, head in heads.items():
+        out += [f"## {head}", ""]
+        for ident in groups[kind]:
+            out += _full_entry(kb, kind, ident, base, ns)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _full_entry(kb: KB, kind: str, ident: str, base: str, ns: dict) -> list[str]:
+    status = kb.status_of(ident)
+    name = kb.name_of(ident) or "Reserved"
+    if kind == "threat":
+        entry = kb.threats[ident]
+        what = f"threat ({entry['kind']})"
+    elif kind == "mitigation":
+        entry = kb.mitigations[ident]
+        what = f"mitigation ({kb.types[kb.mitigation_type(ident)]['key']})"
+    elif kind == "blindspot":
+        entry, what = kb.blindspots[ident], "blindspot"
+    else:
+        entry, what = kb.layers[ident], "layer"
+    rows = [f"### {ident}: {name}", "",
+            f"- Type: {what}",
+            f"- Status: {status}"]
+    if kind != "layer":
+        rows.append(f"- Layers: {_layers_of(kb, kind, ident)}")
+    if kind == "mitigation":
+        rows.append(f"- Addresses: {', '.join(entry['addresses'])}")
+    if kind == "blindspot":
+        rows.append(f"- Related threats: {', '.join(entry['related_threats'])}")
+    if status == "revoked":
+        rows.append(f"- Replaced by: {entry['revoked']['replaced_by']}")
+    if ident in ns:
+        e = ns[ident]
+        rows.append(f"- Namespace: write MAESTRO {ident}; OWASP {ident} is another entry ({e['name']}, {e['framework']} {e['edition']})")
+    if status != "reserved":
+        rows.append(f"- Cite as: {kb.citation(ident)}")
+    rows.append(f"- URL: {base}{url_of(kind, ident)[1:]}")
+    text = entry.get("description") or entry.get("note") or ""
+    if kind == "layer" and entry.get("summary"):
+        text = f"{entry['summary']}\n\n{text}" if text else entry["summary"]
+    return rows + ([""] + [text.strip()] if text.strip() else []) + [""]
+
+
+def all_exports(kb: KB, data_dir: Path, site_url: str | None = SITE_URL, chapters=None) -> dict[str, str]:
+    """Every export file: site-relative path -> text. ``site_url`` and ``chapters`` only shape llms.txt and llms-full.txt."""
     # The published manifest covers the same files as the release's manifest.json (integrity.py):
     # data/ recursively, AGENTS.md, CLAUDE.md and maestro/**/*.py of the checkout being built.
     data_dir = Path(data_dir)
@@ -120,5 +267,7 @@ def all_exports(kb: KB, data_dir: Path) -> dict[str, str]:
     out = {"ids.json": _json(ids_json(kb)), "kb.json": _json(kb_json(kb)), "manifest.json": integrity.manifest_text(release)}
     out.update({f"csv/{k}": v for k, v in csv_files(kb).items()})
     out.update({f"schemas/{k}": v for k, v in schema_files(kb).items()})
+    out["llms.txt"] = llms_txt(kb, site_url, chapters)
+    out["llms-full.txt"] = llms_full_txt(kb, site_url)
     return out
 

@@ -67,11 +67,5 @@
     document.querySelectorAll("form[data-filter-for]").forEach(bind);
   }
 
-  if (typeof window.document$ !== "undefined") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.maestroOnEveryPage(init);
 })();

@@ -39,13 +39,7 @@
     });
   }
 
-  if (typeof window.document$ !== "undefined") {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.maestroOnEveryPage(init);
 })();
 
 /* ID jump: Material's search splits words on hyphens and adds a trailing wildcard, so a
@@ -121,11 +115,7 @@
     }, true);
   }
 
-  if (typeof window.document$ !== "undefined") {
-    window.document$.subscribe(bind);
-  } else {
-    document.addEventListener("DOMContentLoaded", bind);
-  }
+  window.maestroOnEveryPage(bind);
 })();
 
 /* Risk calculator on the risk-scoring page. All numbers come from the scoring data the
@@ -231,8 +221,7 @@
     form.addEventListener("change", update);
     update();
   }
-  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
-  else { document.addEventListener("DOMContentLoaded", init); }
+  window.maestroOnEveryPage(init);
 })();
 
 /* Wide tables scroll inside their own box. Material wraps tables without a class in
@@ -342,9 +331,7 @@
       document.querySelectorAll(BOXES).forEach(update);
     });
   });
-  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
-  else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
-  else { init(); }
+  window.maestroOnEveryPage(init);
 })();
 
 /* Names the theme and Markdown extensions leave out. pymdownx.tasklist draws each task's checkbox
@@ -364,9 +351,7 @@
       if (text) { box.setAttribute("aria-label", text); }
     });
   }
-  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
-  else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
-  else { init(); }
+  window.maestroOnEveryPage(init);
 })();
 
 /* The workshop pack's cover shows the day it is printed (the build date stays in the HTML without script). */
@@ -377,7 +362,5 @@
     var iso = today.getFullYear() + "-" + String(today.getMonth() + 1).padStart(2, "0") + "-" + String(today.getDate()).padStart(2, "0");
     document.querySelectorAll("[data-ws-today]").forEach(function (e) { e.textContent = iso; });
   }
-  if (typeof window.document$ !== "undefined") { window.document$.subscribe(init); }
-  else if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
-  else { init(); }
+  window.maestroOnEveryPage(init);
 })();
