@@ -11,7 +11,7 @@ import posixpath
 import re
 
 from maestro import ids
-from maestro.kb import KB, LAYER_ORDER
+from maestro.kb import KB
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|-])")
 
@@ -117,9 +117,7 @@ class Linker:
 
     def hover(self, ident: str) -> str:
         """What a reader sees hovering a link to an ID: its canonical name, and for a threat the layers it maps to."""
-        nm = self.kb.name_of(ident) or ("Reserved" if ident in self.kb.threats else "")
-        layers = [l for l in LAYER_ORDER if l in self.kb.threat_layers.get(ident, {})] if ident in self.kb.threats else []
-        return f"{nm} ({', '.join(layers)})" if nm and layers else nm
+        return self.kb.hover_text(ident)
 
     def ids(self, idents, name=False, sep=", ") -> str:
         return sep.join(self.id(i, name=name) for i in idents) or "-"

@@ -224,7 +224,7 @@ def pattern_chain(kb: KB, n: int, href: Href) -> str:
                          kb.layers[lid]["name"]))
         body += [box(x, 36, w, h - 36, "dg-step"), lines(x + 10, 56, step["text"], 30, "dg-small", 14, "start", 5)]
         for j, tid in enumerate(here):
-            body.append(link(href, tid, text(x + 10 + j * 44, h - 10, tid, "dg-id", "start"), kb.threats[tid]["name"]))
+            body.append(link(href, tid, text(x + 10 + j * 44, h - 10, tid, "dg-id", "start"), kb.hover_text(tid)))
         if i:
             body.append(arrow(x - gx + 2, 36 + (h - 36) / 2, x - 4, 36 + (h - 36) / 2))
     desc = (f"Pattern {n}, {p['name']}: " + " Then ".join(f"at {s['layer']}, {s['text']}" for s in p["steps"])

@@ -293,6 +293,12 @@ class KB:
         by = self.mitigations_for(tid)
         return [k for k in ("P", "D", "C") if not by[k]]
 
+    def hover_text(self, ident: str) -> str:
+        """What a reader sees hovering a link to an ID: its canonical name, and for a threat the layers it maps to."""
+        name = self.name_of(ident) or ("Reserved" if ident in self.threats else "")
+        layers = [l for l in LAYER_ORDER if l in self.threat_layers.get(ident, {})] if ident in self.threats else []
+        return f"{name} ({', '.join(layers)})" if name and layers else name
+
     def name_of(self, ident: str) -> str | None:
         """Canonical name of any citable ID (threat, blindspot, mitigation, layer)."""
         for table in (self.threats, self.blindspots, self.mitigations, self.layers):

@@ -39,7 +39,7 @@ def test_prose_links_ids_and_escapes():
 
 def test_autolink_links_ids_with_names():
     out = link_ids("See T12, BV-7 and CL-P1.", KB, "playbook/02-threat-taxonomy.md")
-    assert '[T12](../threats/T12.md "Agent Communication Poisoning")' in out
+    assert '[T12](../threats/T12.md "Agent Communication Poisoning (L2, CL)")' in out   # a threat's hover text adds its layers
     assert '[BV\\-7](../blindspots/BV-7.md "Agent Memory Injection via A2A")' in out   # the label is escaped like any data text
     assert '[CL\\-P1](../mitigations/CL-P1.md "Defense in Depth")' in out
 
@@ -62,7 +62,7 @@ def test_autolink_leaves_code_links_headings_and_html_alone():
 
 def test_autolink_html_block_gets_html_link():
     out = link_ids("<p>See T12</p>", KB, "playbook/a.md")
-    assert '<a href="../../threats/T12/" title="Agent Communication Poisoning">T12</a>' in out
+    assert '<a href="../../threats/T12/" title="Agent Communication Poisoning (L2, CL)">T12</a>' in out
 
 
 @pytest.mark.parametrize("bad", ["T99", "BV-13", "L3-D9", "T0", "CL-P9"])

@@ -33,7 +33,7 @@ def mapping_matrix(kb, L, kind: str = "core") -> str:
             tds.append(f'<td class="maestro-matrix__{s}">{L.a(label, src_of("threat", tid) + "#layers", title)}</td>')
         marks = [f"{l}:{cells[l]}" for l in LAYER_ORDER if l in cells]
         rows.append(f'<tbody {row_attrs(cells=marks)}>'
-                    f'<tr><th scope="row">{L.a(html.escape(tid), src_of("threat", tid), t["name"])} '
+                    f'<tr><th scope="row">{L.id_link(tid, in_html=True)} '
                     f'<span class="maestro-matrix__name">{html.escape(t["name"])}</span></th>{"".join(tds)}</tr></tbody>')
     group = f"matrix-{kind}"
     return (matrix_filter(kb, group, kind, len(rows)) + "\n\n"
