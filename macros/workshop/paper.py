@@ -17,7 +17,8 @@ def front_matter(title: str, description: str, search: bool = False) -> list[str
     """Front matter of a generated workshop page; ``maestro_kind`` keeps the autolinker off (the page links its IDs).
     Workshop pages are paper copies of the chapters (templates, checklists, quick reference, matrices), so they stay out
     of the search index unless asked: search finds the chapter, and the chapter links its sheet."""
-    lines = ["---", f"title: {_yaml_str(title)}", f"description: {_yaml_str(description)}", "maestro_kind: worksheet"]
+    lines = ["---", f"title: {_yaml_str(title)}", f"description: {_yaml_str(description)}", "maestro_kind: worksheet",
+             "render_macros: false"]   # generated HTML: nothing for mkdocs-macros to expand
     if not search:
         lines += ["search:", "  exclude: true"]
     return lines + ["---", ""]

@@ -1,0 +1,31 @@
+"""The secret scan (MC602) of every worked example: the site build skips it to stay fast (BUILD_SKIPS in
+macros/tables/examples.py), so it runs here, on the same files the build renders."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import KB, ROOT
+from macros.tables.examples import BUILD_SKIPS
+from maestro import checks
+
+EXAMPLES = sorted(p.stem for p in (ROOT / "data" / "examples").glob("*.json"))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_worked_example_holds_no_secret(name):
+    path = ROOT / "data" / "examples" / f"{name}.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    found = [f for f in checks.check_doc(KB.load(), doc, str(path)) if f.rule in BUILD_SKIPS]
+    assert not found, [str(f) for f in found]
+
+
+def test_the_scan_the_build_skips_still_finds_a_secret(tmp_path):
+    planted = tmp_path / "quickstart.json"
+    shutil.copy(ROOT / "data" / "examples" / "quickstart.json", planted)
+    key = '{"aws_note": "AKIAIOSFODNN7EXAMPLE aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",'
+    planted.write_text(planted.read_text(encoding="utf-8").replace("{", key, 1), encoding="utf-8")
+    doc = json.loads(planted.read_text(encoding="utf-8"))
+    assert any(f.rule == "MC602" for f in checks.check_doc(KB.load(), doc, str(planted)))
