@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import cpu_model, uname  # noqa: E402  (bench/machine.py)
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- bench_cli:start -->", "<!-- bench_cli:end -->"
 
@@ -47,23 +49,6 @@ def run_once(argv, env, cwd) -> tuple[float, int]:
     t = time.perf_counter()
     res = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t, res.returncode
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def uname() -> str:
-    try:
-        return subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return " ".join(platform.uname())
 
 
 def main(argv=None) -> int:
