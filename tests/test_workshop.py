@@ -114,13 +114,17 @@ def test_mvtm_items_are_numbered_in_data_order():
 
 
 # ---------------------------------------------------------------- card and matrices
+def _cells(table_html: str, ident: str) -> list[str]:
+    """The data cells of the row whose header links ``ident``."""
+    row = re.search(rf'<tr><th scope="row"><a [^>]*>{re.escape(ident)}</a>.*?</tr>', table_html)
+    assert row, ident
+    return re.findall(r"<td>(.*?)</td>", row.group(0))
+
+
 @pytest.mark.parametrize("layer", LAYERS)
 def test_card_lists_every_primary_threat_of_each_layer(layer):
     kb = _kb()
-    block = card.layers_block(kb, _L("quick-reference"))
-    row = re.search(rf'<tr><th scope="row"><a [^>]*>{layer}</a>.*?</tr>', block)
-    assert row, layer
-    cells = re.findall(r"<td>(.*?)</td>", row.group(0))
+    cells = _cells(card.layers_block(kb, _L("quick-reference")), layer)
     assert re.findall(r">(T\d+)</a>", cells[0]) == kb.layer_threats(layer)["primary"]
 
 
@@ -151,10 +155,7 @@ def test_risk_matrix_sheet_follows_the_scoring_data():
 @pytest.mark.parametrize("tid", THREATS)
 def test_matrix_sheet_marks_every_cell_of_every_threat(tid):
     kb = _kb()
-    sheet = card.mapping_sheet(kb, _L("matrix"))
-    row = re.search(rf'<tr><th scope="row"><a [^>]*>{tid}</a>.*?</tr>', sheet)
-    assert row, tid
-    cells = re.findall(r'<td>(.*?)</td>', row.group(0))
+    cells = _cells(card.mapping_sheet(kb, _L("matrix")), tid)
     marks = {l: re.search(r'maestro-sr">(\w+)<', c).group(1) for l, c in zip(LAYER_ORDER, cells)}
     assert {l: m for l, m in marks.items() if m != "none"} == kb.threat_layers[tid]
 
