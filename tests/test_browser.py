@@ -128,14 +128,20 @@ def test_matrix_fits_1280_and_every_mark_links(page):
     page.wait_for_url("**/threats/T11/#layers")
 
 
-def test_citation_copy_button(browser, server):
+@pytest.mark.parametrize("button,expected", [
+    ("Copy citation", "MAESTRO CL-P1 (v{version})"),
+    ("Copy permanent URL", "https://maestro-playbook.example.org/mitigations/CL-P1/"),
+    ("Copy URL of this version", "https://maestro-playbook.example.org/{version}/mitigations/CL-P1/")])
+def test_citation_copy_buttons(browser, server, button, expected):
+    from conftest import KB
     ctx = browser.new_context()
     ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     pg = ctx.new_page()
     pg.goto(server + "/mitigations/CL-P1/", wait_until="networkidle")
-    pg.locator("button.maestro-cite__copy").click()
-    pg.wait_for_function("document.querySelector('button.maestro-cite__copy').dataset.copied === 'true'", timeout=5000)
-    assert pg.evaluate("navigator.clipboard.readText()").startswith("MAESTRO CL-P1 (v")
+    b = pg.get_by_role("button", name=button)
+    b.click()
+    pg.wait_for_function("(n) => document.querySelector(`button[aria-label='${n}']`).dataset.copied === 'true'", arg=button, timeout=5000)
+    assert pg.evaluate("navigator.clipboard.readText()") == expected.format(version=KB.version)
     ctx.close()
 
 

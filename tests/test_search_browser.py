@@ -93,3 +93,16 @@ def test_a_shared_search_link_opens_with_results(browser, server):
     pg.locator(".md-search-result__item").first.wait_for(timeout=10000)
     assert urlsplit(pg.locator(".md-search-result__item a").first.get_attribute("href")).path == "/blindspots/BV-7/"
     ctx.close()
+
+
+def test_typing_in_a_form_does_not_fetch_the_index(browser, server):
+    """The search shortcut keys (s, f, /) count as an intent to search only outside text fields."""
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    seen = []
+    pg.on("request", lambda r: seen.append(urlsplit(r.url).path))
+    pg.goto(server + "/workshop/checklists/", wait_until="networkidle")
+    pg.locator("textarea").first.type("safe, fast and signed", delay=5)
+    pg.wait_for_timeout(300)
+    assert "/search/search_index.json" not in seen
+    ctx.close()

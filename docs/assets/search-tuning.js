@@ -44,8 +44,9 @@
   document.addEventListener("pointerdown", function (e) {
     if (e.target && e.target.closest && e.target.closest('label[for="__search"], .md-search')) { want(); }
   }, true);
-  document.addEventListener("keydown", function (e) {
-    if (e.key === "/" || e.key === "s" || e.key === "f" || e.key === "S" || e.key === "F") { want(); }
+  document.addEventListener("keydown", function (e) {      // Material's search shortcuts, outside text fields
+    var t = e.target, typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName || ""));
+    if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey && /^[/sSfF]$/.test(e.key)) { want(); }
   }, true);
   if (/[?&]q=/.test(window.location.search)) { want(); }      // a shared search link opens with results
 
@@ -64,13 +65,20 @@
     "self.addEventListener('message', function (e) {" +
     "  if (e.data && e.data.type === 0 && self.lunr && e.data.data && e.data.data.config && e.data.data.config.separator) {" +
     "    self.lunr.QueryLexer.termSeparator = new RegExp(e.data.data.config.separator); } });";
+  var nativeWorker = /\[native code\]/.test(Function.prototype.toString.call(NativeWorker));
+  function plain(url, options) {
+    return options === undefined ? new NativeWorker(url) : new NativeWorker(url, options);
+  }
   function start(url, options) {
+    // A browser worker may not import a file:// script. The offline copy brings its own Worker
+    // (macros/offline_worker.js), which can; a site opened from disk without it has no search to tune.
+    if (window.location.protocol === "file:" && nativeWorker) { return plain(url, options); }
     try {
       var absolute = new URL(String(url), document.baseURI).href;
       var blob = new Blob([PRELUDE.replace("%URL%", JSON.stringify(absolute))], { type: "text/javascript" });
       return new NativeWorker(URL.createObjectURL(blob), options);
     } catch (e) {
-      return options === undefined ? new NativeWorker(url) : new NativeWorker(url, options);
+      return plain(url, options);     // no Blob URLs (a strict content security policy): Material's worker as it is
     }
   }
   var asked = [];     // queries sent and not yet answered, oldest first
