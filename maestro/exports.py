@@ -160,13 +160,16 @@ def llms_txt(kb: KB, site_url: str | None = SITE_URL, chapters=None) -> str:
     base = _base(site_url)
     ids = kb.all_ids()
     count = {k: sum(1 for v in ids.values() if v["type"] == k) for k in ("threat", "blindspot", "mitigation", "layer")}
+    reserved = sum(1 for t in kb.threats if kb.status_of(t) == "reserved")
+    last = max(int(t[1:]) for t in kb.threats)
     ns = sorted(_namespaced(kb), key=lambda i: int(i[1:]))
     cite = kb.citation("T12")
     lines = [
         f"# {kb.meta['title']}",
         "",
         f"> A playbook for threat modeling agentic AI and multi-agent systems with MAESTRO, the seven-layer method, "
-        f"built on a versioned knowledge base of {count['threat']} threats, {count['blindspot']} blindspots, "
+        f"built on a versioned knowledge base of {count['threat'] - reserved} threats (T1 to T{last}; "
+        f"{reserved} IDs in that range are reserved), {count['blindspot']} blindspots, "
         f"{count['mitigation']} mitigations and {count['layer']} layers (seven plus cross-layer). "
         f"This file describes knowledge-base version {kb.version}.",
         "",

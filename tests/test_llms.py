@@ -20,6 +20,8 @@ def test_llms_txt_follows_the_convention(site):
     assert lines[0] == "# MAESTRO Playbook"                 # one H1, the site's name, first
     assert sum(1 for l in lines if l.startswith("# ")) == 1
     assert lines[2].startswith("> ") and KB.version in lines[2]  # then the blockquote summary
+    active = sum(1 for t in KB.threats if KB.status_of(t) == "active")
+    assert f" {active} threats " in lines[2], lines[2]                 # reserved IDs are not counted as threats
     heads = [l[3:] for l in lines if l.startswith("## ")]
     assert heads[0] == "Data and schemas" and heads[-1] == "Optional"
     assert {"For AI assistants", "Playbook", "Guides", "Knowledge base", "Reference"} <= set(heads)
