@@ -61,7 +61,7 @@ sys.path.insert(0, str(BENCH))
 from maestro import load_kb  # noqa: E402
 
 import synthetic_kb  # noqa: E402  (bench/synthetic_kb.py)
-from machine import cpu_model, uname  # noqa: E402  (bench/machine.py)
+from machine import cpu_model, uname, write_section  # noqa: E402  (bench/machine.py)
 
 CHAPTER = "docs/playbook/02-threat-taxonomy.md"
 CHAPTER_URL = "playbook/02-threat-taxonomy/"
@@ -664,12 +664,7 @@ def main(argv=None) -> int:
             *verdict,
             END,
         ])
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\nWritten by the benchmark scripts with `--write`; numbers are from the machine named in each section.\n"
-        if START in old and END in old:
-            new = old[:old.index(START)] + section + old[old.index(END) + len(END):]
-        else:
-            new = old.rstrip("\n") + "\n\n" + section + "\n"
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(RESULTS, START, END, section)
         print(f"wrote {RESULTS}")
     return 0
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import cpu_model, uname  # noqa: E402  (bench/machine.py)
+from machine import cpu_model, uname, write_section  # noqa: E402  (bench/machine.py)
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- bench_cli:start -->", "<!-- bench_cli:end -->"
 
@@ -148,12 +148,7 @@ def main(argv=None) -> int:
             f"Worst warm ratio: {worst:.2f}x the baseline (target: at most 4x).",
             END,
         ])
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\nWritten by the benchmark scripts with `--write`; numbers are from the machine named in each section.\n"
-        if START in old and END in old:
-            new = old[:old.index(START)] + section + old[old.index(END) + len(END):]
-        else:
-            new = old.rstrip("\n") + "\n\n" + section + "\n"
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(RESULTS, START, END, section)
         print(f"wrote {RESULTS}")
     return 0
 

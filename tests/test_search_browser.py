@@ -70,39 +70,47 @@ def test_searching_stays_on_the_site(search):
     assert_local(search.page)
 
 
-def test_the_index_is_fetched_only_when_a_reader_starts_to_search(browser, server):
-    ctx = browser.new_context()
-    pg = ctx.new_page()
-    seen = []
-    pg.on("request", lambda r: seen.append(urlsplit(r.url).path))
-    pg.goto(server + "/threats/T12/", wait_until="networkidle")
+INDEX = "/search/search_index.json"
+
+
+@pytest.fixture
+def fresh(browser, server):
+    """fresh(url) -> a page of its own, with the paths of every request it made in ``page.seen``."""
+    ctxs = []
+
+    def open_(url):
+        ctx = browser.new_context()
+        ctxs.append(ctx)
+        pg = ctx.new_page()
+        pg.seen = []
+        pg.on("request", lambda r: pg.seen.append(urlsplit(r.url).path))
+        pg.goto(server + url, wait_until="networkidle")
+        return pg
+    yield open_
+    for c in ctxs:
+        c.close()
+
+
+def test_the_index_is_fetched_only_when_a_reader_starts_to_search(fresh):
+    pg = fresh("/threats/T12/")
     pg.wait_for_timeout(500)
-    assert "/search/search_index.json" not in seen, "a page that nobody searches on fetches the index"
+    assert INDEX not in pg.seen, "a page that nobody searches on fetches the index"
     pg.keyboard.press("s")
     pg.locator(".md-search__input").fill("T12")
     pg.locator(".md-search__input").dispatch_event("keyup")
     pg.locator(".md-search-result__item").first.wait_for(timeout=10000)
-    assert seen.count("/search/search_index.json") == 1
-    ctx.close()
+    assert pg.seen.count(INDEX) == 1
 
 
-def test_a_shared_search_link_opens_with_results(browser, server):
-    ctx = browser.new_context()
-    pg = ctx.new_page()
-    pg.goto(server + "/threats/T12/?q=BV-7", wait_until="networkidle")
+def test_a_shared_search_link_opens_with_results(fresh):
+    pg = fresh("/threats/T12/?q=BV-7")
     pg.locator(".md-search-result__item").first.wait_for(timeout=10000)
     assert urlsplit(pg.locator(".md-search-result__item a").first.get_attribute("href")).path == "/blindspots/BV-7/"
-    ctx.close()
 
 
-def test_typing_in_a_form_does_not_fetch_the_index(browser, server):
+def test_typing_in_a_form_does_not_fetch_the_index(fresh):
     """The search shortcut keys (s, f, /) count as an intent to search only outside text fields."""
-    ctx = browser.new_context()
-    pg = ctx.new_page()
-    seen = []
-    pg.on("request", lambda r: seen.append(urlsplit(r.url).path))
-    pg.goto(server + "/workshop/checklists/", wait_until="networkidle")
+    pg = fresh("/workshop/checklists/")
     pg.locator("textarea").first.type("safe, fast and signed", delay=5)
     pg.wait_for_timeout(300)
-    assert "/search/search_index.json" not in seen
-    ctx.close()
+    assert INDEX not in pg.seen
