@@ -25,9 +25,9 @@ from maestro.urls import src_of
 RESERVED = {"latest", "versions.json", ".nojekyll"}
 
 
-def short_forms(kb: KB) -> dict[str, tuple[str, str]]:
-    """{short form: (kind, ID)} for every citable ID, in the knowledge base's order."""
-    return {ident: (info["type"], ident) for ident, info in kb.all_ids().items()}
+def short_forms(kb: KB) -> dict[str, str]:
+    """{ID: kind} for every citable ID, in the knowledge base's order; the short form of an ID is the ID itself."""
+    return {ident: info["type"] for ident, info in kb.all_ids().items()}
 
 
 def page_html(ident: str, name: str, href: str) -> str:
@@ -71,11 +71,11 @@ def add_short_forms(files: Files, config, kb: KB) -> list[File]:
     if clashes:
         raise PluginError("short ID URLs collide with existing paths; rename the page or the folder: " + ", ".join(clashes))
     added = []
-    for short, (kind, ident) in forms.items():
+    for ident, kind in forms.items():
         target = files.get_file_from_path(src_of(kind, ident))
         if target is None:
-            raise PluginError(f"/{short}/ would redirect to docs/{src_of(kind, ident)}, which the build does not have")
-        f = File.generated(config, f"{short}/index.html", content="")
+            raise PluginError(f"/{ident}/ would redirect to docs/{src_of(kind, ident)}, which the build does not have")
+        f = File.generated(config, f"{ident}/index.html", content="")
         f.content_string = page_html(ident, kb.name_of(ident) or "Reserved", target.url_relative_to(f))
         files.append(f)
         added.append(f)

@@ -142,5 +142,9 @@ def risk_page(kb) -> str:
         "# Risk matrix", "",
         '<p class="ws-purpose">Read the inherent risk from severity and likelihood, then reduce it by the credit of verified controls. '
         'The <a href="../../guides/risk-scoring/">risk-scoring guide</a> has the scales and a calculator.</p>', "",
-        print_button("the risk matrix"), "",
-        f'<div class="ws-risk">{risk_matrix_table(kb)}{risk_rules(kb)}{actions_table(kb)}</div>', ""])
+        print_button("the risk matrix"), "", risk_sheet(kb), ""])
+
+
+def risk_sheet(kb) -> str:
+    """The risk matrix sheet: the matrix, the effective-risk rule and the action each level requires."""
+    return f'<div class="ws-risk">{risk_matrix_table(kb)}{risk_rules(kb)}{actions_table(kb)}</div>'

@@ -17,10 +17,10 @@ from .paper import front_matter, print_button
 FACILITATOR = "facilitator"
 
 
-def _piece(title: str, body: str, cls: str = "") -> str:
+def _piece(title: str, body: str) -> str:
     """One piece of the pack, starting on a new sheet. Its title is not a heading: the page is excluded from search
     and the printed part is hidden on screen, so headings would only add empty entries to the outline."""
-    return f'<div class="{" ".join(["ws-piece", cls]).strip()}"><p class="ws-piece__title">{html.escape(title)}</p>{body}</div>'
+    return f'<div class="ws-piece"><p class="ws-piece__title">{html.escape(title)}</p>{body}</div>'
 
 
 def pieces(kb: KB, L) -> list[tuple[str, str, str]]:
@@ -30,7 +30,7 @@ def pieces(kb: KB, L) -> list[tuple[str, str, str]]:
             ("Minimum viable threat model", "checklists/#mvtm", checklists.mvtm_form(kb, interactive=False)),
             ("Quick-reference card", "quick-reference/", card.card(kb, L)),
             ("Mapping matrix", "matrix/", card.mapping_sheet(kb, L)),
-            ("Risk matrix", "risk-matrix/", f'<div class="ws-risk">{card.risk_matrix_table(kb)}{card.risk_rules(kb)}{card.actions_table(kb)}</div>')]
+            ("Risk matrix", "risk-matrix/", card.risk_sheet(kb))]
     return out
 
 
