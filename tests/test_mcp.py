@@ -127,11 +127,24 @@ def test_stdout_carries_only_the_protocol():
               "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}},
              {"jsonrpc": "2.0", "method": "notifications/initialized"},
              {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}]
-    res = subprocess.run([sys.executable, "-m", "maestro", "mcp"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                         input="".join(json.dumps(m) + "\n" for m in lines), env={**_env(), **CACHE_ENV})
-    assert res.returncode == 0, res.stderr
-    out = [json.loads(line) for line in res.stdout.splitlines()]
-    assert [m.get("id") for m in out] == [1, 2] and all(m["jsonrpc"] == "2.0" for m in out), res.stdout
+    # stdin stays open until the last answer is in: a server may stop at end of input before it has answered
+    proc = subprocess.Popen([sys.executable, "-m", "maestro", "mcp"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**_env(), **CACHE_ENV})
+    watchdog = threading.Timer(60, proc.kill)       # a server that never answers fails the test instead of hanging it
+    watchdog.start()
+    try:
+        proc.stdin.write("".join(json.dumps(m) + "\n" for m in lines))
+        proc.stdin.flush()
+        raw = [proc.stdout.readline(), proc.stdout.readline()]      # one line per answer (initialize, tools/list)
+        proc.stdin.close()
+        raw += proc.stdout.read().splitlines()                      # anything else it writes before it exits
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+    out = [json.loads(line) for line in raw if line.strip()]
+    assert [m.get("id") for m in out] == [1, 2] and all(m["jsonrpc"] == "2.0" for m in out), raw
     assert len(out[1]["result"]["tools"]) == len(TOOLS)
 
 
