@@ -1,4 +1,4 @@
-"""MkDocs hooks: validate the knowledge base first, add one page per ID, the exports and the short ID URLs.
+"""MkDocs hooks: validate the knowledge base first, add one page per ID (as finished HTML), the exports and the short ID URLs.
 
 Loaded through ``hooks:`` in mkdocs.yml. The knowledge base is validated in on_config,
 before MkDocs cleans or writes the site directory, so invalid data never produces output.
@@ -11,6 +11,7 @@ from mkdocs.structure.files import File  # noqa: E402
 
 from maestro import exports  # noqa: E402
 from macros import autolink, pages, redirects, site, workshop  # noqa: E402
+from macros.html_page import HtmlPage  # noqa: E402
 
 
 _KB = None  # the knowledge base of the current build, loaded once in on_config
@@ -25,13 +26,15 @@ def on_config(config):
 
 def on_files(files, config):
     kb = _KB
-    for src, text in pages.all_pages(kb).items():
+    titles = dict(nav_titles(config.nav))
+    for src, generated in pages.all_pages(kb).items():
         if files.get_file_from_path(src) is not None:
             raise site.PluginError(f"docs/{src} exists but that path is generated from data/; remove the file")
-        f = File.generated(config, src, content=text)
+        f = File.generated(config, src, content=generated.html)
         # The edit button of a generated page opens the data file it is made from.
         f.edit_uri = f"../data/{src.split('/')[0]}.yaml"
         files.append(f)
+        HtmlPage(f, config, generated, titles.get(src))  # finished HTML: MkDocs uses this page instead of reading Markdown
     guide = files.get_file_from_path(workshop.STATIC[0])
     if guide is None:
         raise site.PluginError(f"docs/{workshop.STATIC[0]} is missing: the printed workshop pack includes it")
@@ -50,6 +53,16 @@ def on_files(files, config):
     # Last, so the check that no short form (/T12/, /CL/) is already a path sees every other file of the site.
     redirects.add_short_forms(files, config, kb)
     return files
+
+
+def nav_titles(items):
+    """(source path, title) of every page mkdocs.yml's nav names with a title."""
+    for entry in items or []:
+        for title, value in (entry.items() if isinstance(entry, dict) else []):
+            if isinstance(value, list):
+                yield from nav_titles(value)
+            elif isinstance(value, str):
+                yield value, title
 
 
 def chapters(nav) -> list[tuple[str, list[tuple[str, str]]]]:

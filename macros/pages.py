@@ -1,7 +1,8 @@
 """One generated page per ID: threats, blindspots, mitigations, layers, plus their index pages.
 
-Each function returns the full Markdown source of a page (front matter included). The pages
-are added to the build by hooks.on_files; they are never stored as files in docs/.
+Each function returns a GeneratedPage (macros/html_page.py): the page's metadata and its content as HTML,
+rendered from its template (macros/templates/<type>.html.j2) without Markdown. The pages are added to the
+build by hooks.on_files; they are never stored as files in docs/.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from maestro.kb import KB, LAYER_ORDER
 from . import templating
 from .tables import diagrams
 
-from .render import (CATALOG, TAXONOMY, Linker, admonition, esc, src_of, table)
+from .html_page import GeneratedPage
+from .render import CATALOG, TAXONOMY, src_of
+from .render_html import HtmlLinker as Linker, admonition, esc, table
 
 LAYERS_CHAPTER = "playbook/01-layers.md"
 
@@ -74,29 +77,38 @@ def _notices(kb: KB, ident: str, L: Linker) -> list[str]:
     entry = kb.threats.get(ident) or kb.blindspots.get(ident) or kb.mitigations.get(ident) or {}
     if kb.status_of(ident) == "deprecated":
         d = entry["deprecated"]
-        out.append(admonition("warning", f"Deprecated in v{esc(d['version'])}", L.prose(d["reason"]) +
+        out.append(admonition("warning", f"Deprecated in v{d['version']}", L.prose(d["reason"]) +
                               "\n\nThe ID keeps this page and its meaning, and is never reused; it no longer appears in lists, checklists or the matrix."))
     ext = kb.external_threats.get(ident)
     if ext:
-        out.append(admonition("danger", f"MAESTRO {esc(ident)} is not OWASP {esc(ident)}",
-                              f"In {esc(ext['framework'])} v{esc(ext['edition'])}, {esc(ident)} is **{esc(ext['name'])}**, an OWASP entry. "
+        out.append(admonition("danger", f"MAESTRO {ident} is not OWASP {ident}",
+                              f"In {esc(ext['framework'])} v{esc(ext['edition'])}, {esc(ident)} is <strong>{esc(ext['name'])}</strong>, an OWASP entry. "
                               f"This page is MAESTRO {esc(ident)}, {esc(entry.get('name', ''))}, a playbook ID whose meaning never changes. "
                               f"The MAESTRO threats nearest to OWASP {esc(ident)} are {L.ids(ext['nearest'], name=True)}. "
-                              f"Cite this one as `MAESTRO {esc(ident)}` ([ruling R05](../reference/changelog.md#r05))."))
+                              f"Cite this one as <code>MAESTRO {esc(ident)}</code> ({L.link('ruling R05', 'reference/changelog.md#r05')})."))
     return out
 
 
-def revoked_page(kb: KB, kind: str, ident: str) -> str:
+def revoked_page(kb: KB, kind: str, ident: str) -> GeneratedPage:
     """The page of a revoked ID: it sends the reader to the ID that replaced it."""
     e = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind][ident]
     r = e["revoked"]
     L = Linker(kb, src_of(kind, ident))
     body = L.prose(r["reason"]) + f"\n\nThis ID now points to {L.id(r['replaced_by'], name=True)}."
-    return templating.render("revoked.md.j2", L, id=ident, kind=kind, name=e.get("name", ident), revoked=r, body=Markup(body),
-                             target=src_of(kind, r["replaced_by"])[: -len(".md")] + "/")
+    target = src_of(kind, r["replaced_by"])[: -len(".md")] + "/"
+    return _page(L, "revoked.html.j2", templating.meta(f"{ident} (revoked): see {r['replaced_by']}",
+                                                        f"{ident} was revoked in v{r['version']}; {r['replaced_by']} replaces it.",
+                                                        kind, ident, redirect=target),
+                 id=ident, name=e.get("name", ident), revoked=r, body=Markup(body))
 
 
-def threat_page(kb: KB, tid: str) -> str:
+def _page(L: Linker, template: str, meta: dict, **context) -> GeneratedPage:
+    """One generated page: its template rendered with the Linker that made its links, which knows their targets."""
+    html = templating.render(template, L, **context)
+    return GeneratedPage(meta=meta, html=html, targets=L.targets)
+
+
+def threat_page(kb: KB, tid: str) -> GeneratedPage:
     """A threat's page: maestro.views.threat_view rendered through templates/threat.md.j2."""
     t = kb.threats[tid]
     L = Linker(kb, src_of("threat", tid))
@@ -114,11 +126,12 @@ def threat_page(kb: KB, tid: str) -> str:
            + ("\n\nControls that help partly: " + L.ids(v["partial_mitigations"], name=True) + "." if v["partial_mitigations"] else ""))
     partial = ("The catalog has no " + " or ".join(kb.types[k]["name"].lower() for k in v["coverage_missing"]) + " control for this threat. "
                "A Critical or High instance of it needs a project-specific one (see the Phase 7 rule).")
-    return templating.render(
-        "threat.md.j2", L, t=v, notices=[Markup(n) for n in _notices(kb, tid, L)], marks=marks,
+    return _page(
+        L, "threat.html.j2", templating.meta(f"{tid}: {v['name']}", v["description"], "threat", tid, nav=browse(kb, L, v["nav"])),
+        t=v, e=v, notices=[Markup(n) for n in _notices(kb, tid, L)], marks=marks,
         layer_rows=[[L.id(l["id"], name=True), "primary" if l["strength"] == "primary" else "secondary"] for l in v["layers"]],
         gap_body=Markup(gap), partial_body=Markup(partial), named=lambda i: Markup(L.id(i, name=True)),
-        nav=browse(kb, L, v["nav"]), mitigation_rows=lambda group: _safe_rows(_mitigation_rows(group, L)),
+        mitigation_rows=lambda group: _safe_rows(_mitigation_rows(group, L)),
         item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
         crosswalk_table=Markup(crosswalk_table(kb, t, L, [["STRIDE", ", ".join(esc(s) for s in t["stride"]) or "-"]])))
 
@@ -148,7 +161,7 @@ def coverage_cell(kb: KB, c: dict) -> str:
     missing = " or ".join(kb.types[k]["name"].lower() for k in c["missing"])
     rest = f"still no {missing} control" if missing else "all three types covered"
     if c["completes"]:
-        return f"**Completes it**: the only {name} control, and the threat has all three types"
+        return f"<strong>Completes it</strong>: the only {name} control, and the threat has all three types"
     if c["type"] not in ("P", "D", "C"):
         return f"{name.capitalize()}, outside the three types; {rest}"
     mine = f"the only {name} control" if c["sole"] else f"one of {c['same_type']} {name} controls"
@@ -163,7 +176,7 @@ def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
         return text or (f"none: {L.prose(why[field])}" if field in why else "none")
     asi = kb.frameworks["asi_top10"]
     rows = [*first,
-            *([esc(kb.llm_title(ed)), cell("llm_top10", ", ".join(f"`{esc(x)}` {esc(kb.llm[x]['name'])}" for x in cited))]
+            *([esc(kb.llm_title(ed)), cell("llm_top10", ", ".join(f"<code>{esc(x)}</code> {esc(kb.llm[x]['name'])}" for x in cited))]
               for ed, cited in kb.llm_editions(e["llm_top10"]).items()),
             [f"{esc(asi['name'])} {esc(asi['current'])}", cell("asi_top10", ", ".join(f"{esc(x)} {esc(kb.asi[x]['name'])}" for x in e["asi_top10"]))],
             ["CWE", cell("cwe", ", ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in e["cwe"]))],
@@ -171,30 +184,32 @@ def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
     return table(["Framework", "Mapping"], rows)
 
 
-def reserved_page(kb: KB, tid: str, L: Linker) -> str:
+def reserved_page(kb: KB, tid: str, L: Linker) -> GeneratedPage:
     t = kb.threats[tid]
     body = (L.prose(t["note"]) + "\n\nNo threat, mitigation or checklist item refers to it. "
             "If a future release assigns it, this page will describe that threat; the URL will stay the same.")
-    return templating.render("reserved.md.j2", L, id=tid, note=t["note"], cite_links=views.cite_view(kb, tid), body=Markup(body),
-                             nav=browse(kb, L, views.nav_view(kb, "threat", tid)))
+    return _page(L, "reserved.html.j2", templating.meta(f"{tid}: Reserved", t["note"], "threat", tid,
+                                                         nav=browse(kb, L, views.nav_view(kb, "threat", tid))),
+                 id=tid, cite_links=views.cite_view(kb, tid), body=Markup(body))
 
 
 # ===================================================================== blindspots
-def blindspot_page(kb: KB, bid: str) -> str:
+def blindspot_page(kb: KB, bid: str) -> GeneratedPage:
     """A blindspot's page: maestro.views.blindspot_view rendered through templates/blindspot.md.j2."""
     if kb.status_of(bid) == "revoked":
         return revoked_page(kb, "blindspot", bid)
     L = Linker(kb, src_of("blindspot", bid))
     v = views.blindspot_view(kb, bid)
-    return templating.render(
-        "blindspot.md.j2", L, b=v, notices=[Markup(n) for n in _notices(kb, bid, L)], layer_mark=lambda l: ("layer", l),
+    return _page(
+        L, "blindspot.html.j2", templating.meta(f"{bid}: {v['name']}", v["description"], "blindspot", bid, nav=browse(kb, L, v["nav"])),
+        b=v, e=v, notices=[Markup(n) for n in _notices(kb, bid, L)], layer_mark=lambda l: ("layer", l),
         named=lambda i: Markup(L.id(i, name=True)), item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
-        crosswalk_table=Markup(crosswalk_table(kb, kb.blindspots[bid], L)), nav=browse(kb, L, v["nav"]),
+        crosswalk_table=Markup(crosswalk_table(kb, kb.blindspots[bid], L)),
         related_rows=_safe_rows([[L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L)] for r in v["related"]]))
 
 
 # ===================================================================== mitigations
-def mitigation_page(kb: KB, mid: str) -> str:
+def mitigation_page(kb: KB, mid: str) -> GeneratedPage:
     """A mitigation's page: maestro.views.mitigation_view rendered through templates/mitigation.md.j2."""
     if kb.status_of(mid) == "revoked":
         return revoked_page(kb, "mitigation", mid)
@@ -203,10 +218,11 @@ def mitigation_page(kb: KB, mid: str) -> str:
     facts = [["Layer", L.id(v["layer"], name=True)], ["Type", f"{esc(v['type']['name'])}: {esc(v['type']['purpose'])}"],
              [f"MITRE ATLAS {esc(v['atlas_edition'])} mitigations", "; ".join(L.atlas_mitigation(a) for a in v["atlas_mitigations"])
               or "no corresponding ATLAS mitigation"]]
-    return templating.render(
-        "mitigation.md.j2", L, m=v, notices=[Markup(n) for n in _notices(kb, mid, L)], layer_name=kb.layers[v["layer"]]["name"],
+    return _page(
+        L, "mitigation.html.j2", templating.meta(f"{mid}: {v['name']}", v["description"], "mitigation", mid, nav=browse(kb, L, v["nav"])),
+        m=v, notices=[Markup(n) for n in _notices(kb, mid, L)], layer_name=kb.layers[v["layer"]]["name"],
         facts=[[Markup(c) for c in row] for row in facts], addressed=[Markup(x) for x in _addressed(kb, v, L)],
-        sibling_rows=_safe_rows(_sibling_rows(kb, v, L)), nav=browse(kb, L, v["nav"]),
+        sibling_rows=_safe_rows(_sibling_rows(kb, v, L)),
         threat_rows=_safe_rows([[L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L), coverage_cell(kb, r["coverage"])]
                                 for r in v["threats"]]))
 
@@ -228,22 +244,22 @@ def _sibling_rows(kb: KB, v: dict, L: Linker) -> list[list[str]]:
 
 
 # ===================================================================== layers
-def layer_page(kb: KB, lid: str) -> str:
+def layer_page(kb: KB, lid: str) -> GeneratedPage:
     """A layer's page: maestro.views.layer_view rendered through templates/layer.md.j2."""
     L = Linker(kb, src_of("layer", lid))
     v = views.layer_view(kb, lid)
-    return templating.render(
-        "layer.md.j2", L, l=v, nav=browse(kb, L, v["nav"]), strip=Markup(diagrams.layer_strip_diagram(kb, L, lid)),
+    return _page(
+        L, "layer.html.j2", templating.meta(f"{lid}: {v['name']}", v["summary"], "layer", lid, nav=browse(kb, L, v["nav"])),
+        l=v, strip=Markup(diagrams.layer_strip_diagram(kb, L, lid)),
         named=lambda i: Markup(L.id(i, name=True)),
         item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
-        step_line=lambda s: Markup(f"**{L.id(s['layer'])}**: {L.prose(s['text'])}"))
+        step_line=lambda s: Markup(f"<strong>{L.id(s['layer'])}</strong>: {L.prose(s['text'])}"))
 
 
 # ===================================================================== index pages
-def _index(key: str, title: str, description: str, head: list, rows: list, intro: str = "") -> str:
-    L = Linker(kb=None, here=f"{key}/index.md")
-    return templating.render("index.md.j2", L, key=key, title=title, description=description, head=head,
-                             rows=[[Markup(c) for c in r] for r in rows], intro=Markup(intro))
+def _index(L: Linker, key: str, title: str, description: str, head: list, rows: list, intro: str = "") -> GeneratedPage:
+    return _page(L, "index.html.j2", templating.meta(title, description, "index", key), title=title, slug=title.lower().replace(" ", "-"),
+                 head=head, rows=[[Markup(c) for c in r] for r in rows], intro=Markup(intro))
 
 
 # The index pages are registries: every ID of a type with its name and status, nothing more. The tables that
@@ -251,31 +267,31 @@ def _index(key: str, title: str, description: str, head: list, rows: list, intro
 def _registry(kb: KB, key: str, title: str, description: str, idents, chapter: str, chapter_label: str) -> str:
     L = Linker(kb, f"{key}/index.md")
     rows = [[L.id(i), esc(kb.name_of(i) or "Reserved"), kb.status_of(i)] for i in idents]
-    return _index(key, title, description, ["ID", "Name", "Status"], rows,
+    return _index(L, key, title, description, ["ID", "Name", "Status"], rows,
                   f"Every {title.lower().rstrip('s')} ID and its status; the {L.link(chapter_label, chapter)} explains them.")
 
 
-def threats_index(kb: KB) -> str:
+def threats_index(kb: KB) -> GeneratedPage:
     return _registry(kb, "threats", "Threats", "Every threat ID with its page.", kb.threats, TAXONOMY, "threat taxonomy")
 
 
-def blindspots_index(kb: KB) -> str:
+def blindspots_index(kb: KB) -> GeneratedPage:
     return _registry(kb, "blindspots", "Blindspot vectors", "Every blindspot vector with its page.", kb.blindspots,
                      TAXONOMY + "#blindspots", "threat taxonomy")
 
 
-def mitigations_index(kb: KB) -> str:
+def mitigations_index(kb: KB) -> GeneratedPage:
     return _registry(kb, "mitigations", "Mitigations", "Every mitigation ID with its page.",
                      sorted(kb.mitigations, key=kb.mitigation_sort_key), CATALOG, "mitigation catalog")
 
 
-def layers_index(kb: KB) -> str:
+def layers_index(kb: KB) -> GeneratedPage:
     return _registry(kb, "layers", "Layers", "The seven MAESTRO layers and the cross-layer dimension.", LAYER_ORDER,
                      "playbook/01-layers.md", "layers chapter")
 
 
-def all_pages(kb: KB) -> dict[str, str]:
-    """Every generated page: docs-relative source path -> Markdown."""
+def all_pages(kb: KB) -> dict[str, GeneratedPage]:
+    """Every generated page: docs-relative source path -> GeneratedPage."""
     pages = {"threats/index.md": threats_index(kb), "blindspots/index.md": blindspots_index(kb),
              "mitigations/index.md": mitigations_index(kb), "layers/index.md": layers_index(kb)}
     for tid in kb.threats:

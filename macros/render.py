@@ -44,7 +44,11 @@ CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 
 
 class Linker:
-    """Builds links from one page (``here``, a docs-relative source path) to others."""
+    """Builds Markdown links from one page (``here``, a docs-relative source path) to others.
+
+    Labels are escaped with ``self.esc``; macros/render_html.py's HtmlLinker writes the same links as HTML."""
+
+    esc = staticmethod(esc)
 
     def __init__(self, kb: KB, here: str):
         self.kb = kb
@@ -112,7 +116,7 @@ class Linker:
         if kind is None:
             raise KeyError(ident)
         nm = self.kb.name_of(ident) or ("Reserved" if ident in self.kb.threats else "")
-        label = esc(ident) + (f" {esc(nm)}" if name and nm else "")
+        label = self.esc(ident) + (f" {self.esc(nm)}" if name and nm else "")
         return self.link(label, src_of(kind, ident), self.hover(ident) or None)
 
     def hover(self, ident: str) -> str:
@@ -123,21 +127,25 @@ class Linker:
         return sep.join(self.id(i, name=name) for i in idents) or "-"
 
     def item(self, item_id: str) -> str:
-        return self.link(esc(item_id), f"{CHECKLISTS}#{item_id}", self.kb.items[item_id]["text"])
+        return self.link(self.esc(item_id), f"{CHECKLISTS}#{item_id}", self.kb.items[item_id]["text"])
 
     def pattern(self, n: int, name=True) -> str:
         p = self.kb.patterns[n]
-        label = f"Pattern {n}" + (f": {esc(p['name'])}" if name else "")
+        label = f"Pattern {n}" + (f": {self.esc(p['name'])}" if name else "")
         return self.link(label, f"{PATTERNS}#pattern-{n}", p["name"])
 
     def case(self, cid: str) -> str:
         c = self.kb.cases[cid]
-        return self.link(f"Case {esc(cid)}: {esc(c['name'])}", f"{CASES}#case-{cid.lower()}")
+        return self.link(f"Case {self.esc(cid)}: {self.esc(c['name'])}", f"{CASES}#case-{cid.lower()}")
+
+    def external(self, ident: str, url: str, name: str | None = None, title: str | None = None) -> str:
+        """A link to an external framework's page for ``ident``, labelled with the ID (and ``name``)."""
+        label = self.esc(ident) + (f" {self.esc(name)}" if name else "")
+        return self.url_link(label, url, title)
 
     @staticmethod
-    def external(ident: str, url: str, name: str | None = None, title: str | None = None) -> str:
-        """A link to an external framework's page for ``ident``, labelled with the ID (and ``name``)."""
-        label = esc(ident) + (f" {esc(name)}" if name else "")
+    def url_link(label: str, url: str, title: str | None = None) -> str:
+        """A link to an absolute URL; ``label`` is already escaped."""
         return f"[{label}]({url}" + (f' "{attr(title)}"' if title else "") + ")"
 
     def atlas(self, aid: str, name=True) -> str:
@@ -155,7 +163,7 @@ class Linker:
 
     def consideration(self, key: str) -> str:
         c = self.kb.considerations[key]
-        return self.link(esc(c["name"]), f"{TAXONOMY}#{key}")
+        return self.link(self.esc(c["name"]), f"{TAXONOMY}#{key}")
 
     # prose ---------------------------------------------------------------
     def prose(self, text: str) -> str:

@@ -1,19 +1,21 @@
-"""Jinja templates for the generated ID pages (macros/templates/<type>.md.j2).
+"""Jinja templates for the generated ID pages (macros/templates/<type>.html.j2).
 
-Templates produce Markdown. Every value they print is escaped for Markdown and HTML (``finalize``),
-except what a helper built and marked safe: links from the Linker, tables, lists and notices. So a
-data string cannot inject markup, and no template escapes anything by hand.
+Templates produce the page's content as HTML (macros/html_page.py hands it to MkDocs without Markdown). Every value
+a template prints is escaped as HTML text (``finalize``), except what a helper built and marked safe: links from the
+Linker, tables, lists and notices, which escape the data they contain themselves. So a data string cannot inject
+markup, and no template escapes anything by hand; the one attribute a template fills from data uses ``| attr``.
+The page's metadata (what front matter would hold) is ``meta``.
 """
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from .render import CATALOG, MATRIX, TAXONOMY, Linker, admonition, attr, bullet, esc, table
+from .render import CATALOG, MATRIX, TAXONOMY, attr
+from .render_html import HtmlLinker, admonition, bullet, esc, heading, paragraphs, table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -25,41 +27,41 @@ def _safe(fn):
 
 
 class SafeLinker:
-    """A Linker whose results are marked safe for the templates (they are escaped Markdown already)."""
+    """A Linker whose results are marked safe for the templates (they are escaped HTML already)."""
 
-    def __init__(self, linker: Linker):
+    def __init__(self, linker: HtmlLinker):
         self._l = linker
 
     def __getattr__(self, name):
         return _safe(getattr(self._l, name))
 
 
-def front(title: str, description: str, kind: str, ident: str, redirect: str | None = None, nav: dict | None = None) -> Markup:
-    """The page's front matter; ``nav`` (pages.browse) feeds the sidebar, breadcrumb and pager of overrides/main.html."""
-    lines = ["---", f"title: {json.dumps(title)}", f"description: {json.dumps(description[:160])}", "render_macros: false",
-             f"maestro_id: {json.dumps(ident)}", f"maestro_kind: {json.dumps(kind)}"]
-    if redirect:
-        lines.append(f"redirect: {json.dumps(redirect)}")
-    lines += _search(kind, redirect)
-    if nav:
-        lines.append(f"maestro_nav: {json.dumps(nav, ensure_ascii=True)}")
-    return Markup("\n".join(lines + ["---", ""]))
-
-
 SEARCH_BOOST = 3
 """How much more a page that defines an ID weighs in search than a page that mentions it (Material's ``search.boost``)."""
 
 
-def _search(kind: str, redirect: str | None) -> list[str]:
-    """Search settings of a generated page: the page defining an ID outranks the pages that mention it; a revoked ID's
-    page (a redirect) and the section indexes (their tables repeat the ID pages) stay out of the index."""
-    if redirect or kind == "index":
-        return ["search:", "  exclude: true"]
-    return ["search:", f"  boost: {SEARCH_BOOST}"]
+def meta(title: str, description: str, kind: str, ident: str, redirect: str | None = None, nav: dict | None = None) -> dict:
+    """A generated page's metadata; ``nav`` (pages.browse) feeds the sidebar, breadcrumb and pager of overrides/main.html.
+
+    Search: the page defining an ID outranks the pages that mention it; a revoked ID's page (a redirect) and the
+    section indexes (their tables repeat the ID pages) stay out of the index."""
+    out = {"title": title, "description": description[:160], "render_macros": False, "maestro_id": ident, "maestro_kind": kind}
+    if redirect:
+        out["redirect"] = redirect
+    out["search"] = {"exclude": True} if redirect or kind == "index" else {"boost": SEARCH_BOOST}
+    if nav:
+        out["maestro_nav"] = nav
+    return out
 
 
 def h1(ident: str, name: str) -> Markup:
-    return Markup(f"# {esc(ident)}: {esc(name)} {{ #top }}")
+    return Markup(heading(1, f"{esc(ident)}: {esc(name)}", "top"))
+
+
+def h(level: int, text, anchor: str, search: bool = True) -> Markup:
+    """A section heading (text escaped unless it is Markup) with its permalink; ``search=False`` keeps the section out
+    of the search index."""
+    return Markup(heading(level, _finalize(text), anchor, search))
 
 
 def badges(pairs) -> Markup:
@@ -80,25 +82,27 @@ def cite(v: dict) -> Markup:
                   + "</div>")
 
 
-def _finalize(value):
+def _finalize(value) -> Markup:
     if value is None:
-        return ""
+        return Markup("")
     return value if isinstance(value, Markup) else Markup(esc(value))
 
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, finalize=_finalize,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    env.globals.update(front=front, h1=h1, badges=badges, cite=cite, table=_safe(table), bullet=_safe(bullet),
-                       admonition=_safe(admonition), MATRIX=MATRIX, CATALOG=CATALOG, TAXONOMY=TAXONOMY, esc=_safe(esc),
+    env.globals.update(h1=h1, h=h, badges=badges, cite=cite, table=_safe(table), bullet=_safe(bullet), paragraphs=_safe(paragraphs),
+                       admonition=_safe(admonition), MATRIX=MATRIX, CATALOG=CATALOG, TAXONOMY=TAXONOMY,
                        each=lambda fn, items: [fn(x) for x in items], joined=lambda parts, sep=", ": Markup(sep.join(parts)))
+    env.filters["attr"] = lambda v: Markup(attr(v))
     return env
 
 
 _ENV = None
 
 
-def render(template: str, linker: Linker, **context) -> str:
+def render(template: str, linker: HtmlLinker, **context) -> str:
+    """The content HTML of one generated page."""
     global _ENV
     _ENV = _ENV or environment()
     return _ENV.get_template(template).render(L=SafeLinker(linker), **context)

@@ -232,3 +232,28 @@ def test_pages_in_the_navigation_keep_materials_sidebar(site, url):
     assert not b.sidebar and not b.steps and not b.crumbs
     text = (site / url.strip("/") / "index.html").read_text(encoding="utf-8")
     assert "md-nav--primary" in text and "maestro-browse" not in text
+
+
+_PARSED: dict = {}
+
+
+def _parsed(site, url):
+    if url not in _PARSED:
+        _PARSED[url] = page(site, url)
+    return _PARSED[url]
+
+
+@pytest.mark.parametrize("kind,ident", ALL)
+def test_every_link_on_an_id_page_opens_a_built_page_and_anchor(site, kind, ident):
+    """ID pages skip Markdown (macros/html_page.py); this reads their links back from the built site: each opens a page
+    that was built, at an element that exists."""
+    url = url_of(kind, ident)
+    me = _parsed(site, url)
+    for href in me.hrefs():
+        if href.startswith(("http:", "https:", "mailto:")):
+            continue
+        target = resolve(url, href)
+        assert (site / target.strip("/") / "index.html").is_file(), f"{href} opens nothing"
+        fragment = href.partition("#")[2]
+        if fragment:
+            assert fragment in _parsed(site, target).ids, f"{href}: no element with id {fragment!r}"

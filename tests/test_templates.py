@@ -8,15 +8,16 @@ import pytest
 
 from conftest import KB, kb_ids
 from macros import pages, templating
-from macros.render import Linker, esc
+from macros.render_html import HtmlLinker, esc
 from maestro import views
 from maestro.urls import src_of
 
 
 @pytest.mark.parametrize("kind,ident", [("threat", "T12"), ("blindspot", "BV-7"), ("mitigation", "L3-D2"), ("layer", "CL"), ("threat", "T26")])
 def test_every_page_type_has_a_template_and_a_view(kind, ident):
-    text = pages.all_pages(KB)[src_of(kind, ident)]
-    assert text.startswith("---\n") and f'maestro_id: "{ident}"' in text
+    page = pages.all_pages(KB)[src_of(kind, ident)]
+    assert page.meta["maestro_id"] == ident and page.meta["maestro_kind"] == kind
+    assert page.html.startswith(f'<h1 id="top">{ident}: '), page.html[:80]
 
 
 def test_views_are_plain_data():
@@ -28,14 +29,23 @@ def test_views_are_plain_data():
 def test_data_strings_are_escaped_by_the_template():
     kb = copy.copy(KB)
     kb.threats = dict(KB.threats, T6=dict(KB.threats["T6"], example="<script>alert(1)</script> and **bold** | pipe"))
-    text = pages.threat_page(kb, "T6")
-    assert "<script>" not in text and "&lt;script&gt;" in text and "\\*\\*bold\\*\\*" in text and "\\| pipe" in text
+    text = pages.threat_page(kb, "T6").html
+    assert "<script>" not in text and "&lt;script&gt;" in text and "**bold** | pipe" in text
+
+
+def test_data_strings_in_headings_and_attributes_are_escaped():
+    kb = copy.copy(KB)
+    kb.threats = dict(KB.threats, T6=dict(KB.threats["T6"], name='A <b>"x"</b> & y'))
+    text = pages.threat_page(kb, "T6").html
+    assert text.startswith('<h1 id="top">T6: A &lt;b&gt;"x"&lt;/b&gt; &amp; y<a class="headerlink"'), text[:120]
+    link = HtmlLinker(KB, "threats/T1.md").a("T6", "threats/T6.md", 'A <b>"x"</b> & y')
+    assert link == '<a href="../T6/" title="A &lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; y">T6</a>'
 
 
 def test_helpers_output_is_not_escaped_twice():
-    out = templating.render("index.md.j2", Linker(KB, "threats/index.md"), key="threats", title="A & B", description="d",
-                            head=["ID"], rows=[[templating.Markup("[T1](T1.md)")]], intro="")
-    assert "# A &amp; B" in out and "| [T1](T1.md) |" in out
+    out = templating.render("index.html.j2", HtmlLinker(KB, "threats/index.md"), title="A & B", slug="a-b",
+                            head=["ID"], rows=[[templating.Markup('<a href="T1/">T1</a>')]], intro="")
+    assert '<h1 id="a-b">A &amp; B<a' in out and '<td><a href="T1/">T1</a></td>' in out
 
 
 @pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.active_threats()]))
@@ -52,8 +62,13 @@ def test_further_reading_names_each_cited_source(tid):
         assert x in listed, (tid, x)
     origin = [r for r in reading if r["document"].startswith(KB.frameworks["agentic_threats"]["name"])]
     assert bool(origin) == (t["kind"] == "core"), tid
-    page = pages.threat_page(KB, tid)
-    assert "## Further reading { #further-reading data-search-exclude }" in page and all(esc(r["document"].split(" (")[0]) in page for r in reading)
+    page = pages.threat_page(KB, tid).html
+    assert '<h2 data-search-exclude id="further-reading">' in page and all(esc(r["document"].split(" (")[0]) in page for r in reading)
+
+
+def header_row(*cells) -> str:
+    """A table's header row as the generated pages write it."""
+    return "<thead>\n<tr>\n" + "".join(f"<th>{c}</th>\n" for c in cells) + "</tr>\n</thead>"
 
 
 # ===================================================================== browsing: siblings, previous / next, breadcrumb
@@ -172,7 +187,7 @@ def test_a_deprecated_id_is_listed_on_its_own_page_only(kb, kind, ident, other, 
     before = views.nav_view(kb, kind, ident)
     assert [s["id"] for s in own["siblings"]] == [s["id"] for s in before["siblings"]]
     assert (own["prev"], own["next"]) == (before["prev"], before["next"])
-    front = pages.browse(kb2, Linker(kb2, src_of(kind, ident)), own)
+    front = pages.browse(kb2, HtmlLinker(kb2, src_of(kind, ident)), own)
     assert [i["note"] for s in front["sections"] for i in s["items"] if i["current"]] == ["deprecated"]
 
 
@@ -181,17 +196,14 @@ def test_a_revoked_id_is_in_no_list_and_its_page_has_no_sidebar(kb, kind, ident,
     kb2 = _with_status(kb, kind, table, ident, "revoked", other)
     assert views.nav_view(kb2, kind, ident) is None
     assert ident not in [s["id"] for s in views.nav_view(kb2, kind, other)["siblings"]]
-    assert "maestro_nav" not in pages.revoked_page(kb2, kind, ident)
+    assert "maestro_nav" not in pages.revoked_page(kb2, kind, ident).meta
 
 
 @pytest.mark.parametrize("kind,ident", [("threat", "T12"), ("threat", "T26"), ("mitigation", "L3-D2"), ("blindspot", "BV-7"), ("layer", "CL")])
-def test_front_matter_carries_the_sidebar_with_hrefs_from_the_linker(kb, kind, ident):
-    import yaml
-    text = _page(kb, kind, ident)
-    meta = yaml.safe_load(text.split("---\n")[1])
-    nav = meta["maestro_nav"]
+def test_metadata_carries_the_sidebar_with_hrefs_from_the_linker(kb, kind, ident):
+    nav = _page(kb, kind, ident).meta["maestro_nav"]
     items = [i for s in nav["sections"] for i in s["items"]]
-    L = Linker(kb, src_of(kind, ident))
+    L = HtmlLinker(kb, src_of(kind, ident))
     assert [i["id"] for i in items] == [s["id"] for s in views.nav_view(kb, kind, ident)["siblings"]]
     for i in items:
         assert i["href"] == (L.href(src_of(kind, i["id"]) + "#top") if i["current"] else L.href(src_of(kind, i["id"])))
@@ -207,7 +219,7 @@ def _page(kb, kind, ident):
 
 
 def test_mitigation_siblings_are_grouped_by_type(kb):
-    nav = pages.browse(kb, Linker(kb, src_of("mitigation", "L3-D2")), views.nav_view(kb, "mitigation", "L3-D2"))
+    nav = pages.browse(kb, HtmlLinker(kb, src_of("mitigation", "L3-D2")), views.nav_view(kb, "mitigation", "L3-D2"))
     assert [s["title"] for s in nav["sections"]] == [kb.types[k]["name"] for k in ("P", "D", "C", "R") if kb.layer_mitigations("L3")[k]]
     assert [s["current"] for s in nav["sections"]] == [s["title"] == "Detective" for s in nav["sections"]]
 
@@ -224,15 +236,15 @@ def test_sidebar_data_is_escaped_by_the_theme(kb):
 # ===================================================================== related items in context
 @pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.active_threats() if kb.threat_mitigations[t["id"]]]))
 def test_threat_mitigations_are_tables_by_type_with_the_reason(kb, tid):
-    text = pages.threat_page(kb, tid)
+    text = pages.threat_page(kb, tid).html
     for group in views.threat_view(kb, tid)["mitigations"]:
-        assert f"### {group['name']} {{ #mitigations-{group['name'].lower()} data-search-exclude }}" in text
+        assert f'<h3 data-search-exclude id="mitigations-{group["name"].lower()}">{group["name"]}<a' in text
         for row in group["rows"]:
             assert row["id"] in kb.mitigations_for(tid)[group["letter"]]
             assert row["reason"] in kb.mitigations[row["id"]]["description"].replace("\n", " ")
             if row["names_threat"]:
                 assert tid in row["reason"]
-    assert "| ID | Name | Layer | Why it applies here |" in text
+    assert header_row("ID", "Name", "Layer", "Why it applies here") in text
 
 
 def test_reason_is_the_sentence_naming_the_threat_with_what_that_refers_to(kb):
@@ -254,12 +266,12 @@ def test_mitigation_threats_carry_layers_and_coverage(kb, mid):
         c, same = r["coverage"], kb.mitigations_for(r["id"])[letter]
         assert c["same_type"] == len(same) and c["sole"] == (same == [mid]) and c["missing"] == kb.coverage_missing(r["id"])
         assert c["completes"] == (letter != "R" and same == [mid] and not c["missing"])
-    text = pages.mitigation_page(kb, mid)
-    assert "| ID | Name | Layers | Coverage |" in text and "## Threats addressed { #threats data-search-exclude }" in text
+    text = pages.mitigation_page(kb, mid).html
+    assert header_row("ID", "Name", "Layers", "Coverage") in text and '<h2 data-search-exclude id="threats">Threats addressed<a' in text
 
 
 @pytest.mark.parametrize("role,text", [
-    ({"type": "D", "same_type": 1, "sole": True, "missing": [], "completes": True}, "**Completes it**: the only detective control"),
+    ({"type": "D", "same_type": 1, "sole": True, "missing": [], "completes": True}, "<strong>Completes it</strong>: the only detective control"),
     ({"type": "D", "same_type": 1, "sole": True, "missing": ["C"], "completes": False}, "The only detective control; still no corrective control"),
     ({"type": "P", "same_type": 3, "sole": False, "missing": [], "completes": False}, "One of 3 preventive controls; all three types covered"),
     ({"type": "P", "same_type": 2, "sole": False, "missing": ["D", "C"], "completes": False}, "One of 2 preventive controls; still no detective or corrective control"),
@@ -272,10 +284,10 @@ def test_coverage_cell_says_what_the_control_adds(kb, role, text):
 def test_blindspot_related_threats_carry_their_layers(kb, bid):
     v = views.blindspot_view(kb, bid)
     assert [r["id"] for r in v["related"]] == kb.blindspots[bid]["related_threats"]
-    text = pages.blindspot_page(kb, bid)
-    assert "## Related threats { #related-threats data-search-exclude }" in text and "| ID | Name | Layers |" in text
+    text = pages.blindspot_page(kb, bid).html
+    assert '<h2 data-search-exclude id="related-threats">Related threats<a' in text and header_row("ID", "Name", "Layers") in text
     for r in v["related"]:
-        assert pages.layers_cell(r["layers"], Linker(kb, src_of("blindspot", bid))) in text
+        assert pages.layers_cell(r["layers"], HtmlLinker(kb, src_of("blindspot", bid))) in text
 
 
 @pytest.mark.parametrize("kind,ident,anchors", [
@@ -284,6 +296,6 @@ def test_blindspot_related_threats_carry_their_layers(kb, bid):
     ("mitigation", "L3-D2", ["description", "implementation", "classification", "threats", "siblings"]),
     ("blindspot", "BV-7", ["layers", "related-threats", "checklist", "mitigations", "frameworks", "further-reading"])])
 def test_section_anchors_stay(kb, kind, ident, anchors):
-    text = _page(kb, kind, ident)
+    text = _page(kb, kind, ident).html
     for a in anchors:   # the anchor stays whether or not the section is left out of the search index
-        assert re.search(rf"\{{ #{re.escape(a)}( data-search-exclude)? \}}", text), a
+        assert re.search(rf'<h[23]( data-search-exclude)? id="{re.escape(a)}">', text), a
