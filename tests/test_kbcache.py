@@ -376,3 +376,17 @@ def test_documents_json_cannot_hold_exactly_are_not_cached(cache, odd):
     docs = {k: (dict(v, extra=odd) if k == "meta" else v) for k, v in KB.docs.items()}
     assert kbcache.write(DATA, "k", docs, "fp") is False
     assert kb_files(cache) == []
+
+
+def test_generated_code_leaves_out_annotations_but_not_properties_named_like_them():
+    """Descriptions do not change what a schema accepts, so the generator drops them (and the schema quotes in its
+    error messages); a property that happens to be called "description" is still checked."""
+    schema = {"type": "object", "description": "A thing. " * 50, "required": ["description"], "additionalProperties": False,
+              "properties": {"description": {"type": "string", "minLength": 1, "title": "Its description"}}}
+    code = validation._generate(schema)
+    assert "A thing." not in code and "Its description" not in code and "definition=" not in code
+    fast = validation._fast_validator(schema)
+    fast({"description": "x"})
+    for bad in ({}, {"description": ""}, {"description": 1}, {"description": "x", "other": 1}):
+        with pytest.raises(ValueError):
+            fast(bad)
