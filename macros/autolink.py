@@ -52,6 +52,9 @@ def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1, origin: str 
             out.append(line)  # headings and link reference definitions stay literal
             continue
 
+        if not ids.ID_SHAPED.search(line):
+            out.append(line)  # most lines name no ID: nothing for the full scan below to change
+            continue
         html_line = line.lstrip().startswith("<")
 
         def sub(mm, html_line=html_line, lineno=lineno):
