@@ -109,7 +109,7 @@ def _page(L: Linker, template: str, meta: dict, **context) -> GeneratedPage:
 
 
 def threat_page(kb: KB, tid: str) -> GeneratedPage:
-    """A threat's page: maestro.views.threat_view rendered through templates/threat.md.j2."""
+    """A threat's page: maestro.views.threat_view rendered through templates/threat.html.j2."""
     t = kb.threats[tid]
     L = Linker(kb, src_of("threat", tid))
     if t["kind"] == "reserved":
@@ -195,7 +195,7 @@ def reserved_page(kb: KB, tid: str, L: Linker) -> GeneratedPage:
 
 # ===================================================================== blindspots
 def blindspot_page(kb: KB, bid: str) -> GeneratedPage:
-    """A blindspot's page: maestro.views.blindspot_view rendered through templates/blindspot.md.j2."""
+    """A blindspot's page: maestro.views.blindspot_view rendered through templates/blindspot.html.j2."""
     if kb.status_of(bid) == "revoked":
         return revoked_page(kb, "blindspot", bid)
     L = Linker(kb, src_of("blindspot", bid))
@@ -210,7 +210,7 @@ def blindspot_page(kb: KB, bid: str) -> GeneratedPage:
 
 # ===================================================================== mitigations
 def mitigation_page(kb: KB, mid: str) -> GeneratedPage:
-    """A mitigation's page: maestro.views.mitigation_view rendered through templates/mitigation.md.j2."""
+    """A mitigation's page: maestro.views.mitigation_view rendered through templates/mitigation.html.j2."""
     if kb.status_of(mid) == "revoked":
         return revoked_page(kb, "mitigation", mid)
     L = Linker(kb, src_of("mitigation", mid))
@@ -245,7 +245,7 @@ def _sibling_rows(kb: KB, v: dict, L: Linker) -> list[list[str]]:
 
 # ===================================================================== layers
 def layer_page(kb: KB, lid: str) -> GeneratedPage:
-    """A layer's page: maestro.views.layer_view rendered through templates/layer.md.j2."""
+    """A layer's page: maestro.views.layer_view rendered through templates/layer.html.j2."""
     L = Linker(kb, src_of("layer", lid))
     v = views.layer_view(kb, lid)
     return _page(
