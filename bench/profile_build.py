@@ -1,9 +1,9 @@
 """Where a `mkdocs build` spends its time: one in-process build with wall-clock timers on its phases.
 
 Runs `mkdocs build --strict -q` in this process with timers wrapped around every plugin and hook event
-handler (by event and handler), the Markdown conversion, the page template rendering, the knowledge-base
-load, the generated pages, the exports, the autolinker, every macro (by name) and the worked-example checks
-with their secret scan. The timers cost a few microseconds per call, unlike cProfile, which inflates
+handler (by event and handler), the Markdown conversion, the generated ID pages' hand-over of their HTML,
+the page template rendering, the knowledge-base load, the generated pages, the exports, the autolinker,
+every macro (by name) and the worked-example checks with their secret scan. The timers cost a few microseconds per call, unlike cProfile, which inflates
 Python-heavy code (the build runs about 2.5x slower under it); ``--cprofile FILE`` writes a cProfile dump
 as well, for pstats.
 
@@ -99,7 +99,9 @@ def instrument(project: Path) -> None:
         print(f"(no maestro instrumentation: {exc})", file=sys.stderr)
         return
     patch(kb, "load_kb", "maestro: kb.load_kb (YAML + schema + cross-checks)")
-    patch(pages, "all_pages", "maestro: pages.all_pages (ID page Markdown)")
+    patch(pages, "all_pages", "maestro: pages.all_pages (ID page HTML)")
+    import macros.html_page as html_page
+    patch(html_page.HtmlPage, "render", "page: HtmlPage.render (generated ID pages: no Markdown)")
     patch(templating, "render", "maestro: templating.render (ID page templates)")
     patch(workshop, "workshop_pages", "maestro: workshop.workshop_pages")
     patch(exports, "all_exports", "maestro: exports.all_exports")
