@@ -79,9 +79,7 @@ class Linker:
 
     def a(self, label_html: str, target: str, title: str | None = None, cls: str | None = None) -> str:
         """A raw HTML link; ``label_html`` must already be escaped."""
-        t = f' title="{attr(title)}"' if title else ""
-        c = f' class="{cls}"' if cls else ""
-        return f'<a href="{attr(self.href(target))}"{t}{c}>{label_html}</a>'
+        return anchor_tag(self.href(target), label_html, title, cls)
 
     def id_link(self, tok: str, in_html: bool = False) -> str | None:
         """The one place an ID becomes a link: Markdown, or raw HTML where Markdown is not parsed; None if unknown."""
@@ -169,6 +167,13 @@ class Linker:
     def prose(self, text: str) -> str:
         """Escape data text and turn every citable ID in it into a link."""
         return self._linked(text, esc, in_html=False)
+
+
+def anchor_tag(href: str, label_html: str, title: str | None = None, cls: str | None = None) -> str:
+    """An HTML link to ``href``; ``label_html`` must already be escaped."""
+    t = f' title="{attr(title)}"' if title else ""
+    c = f' class="{cls}"' if cls else ""
+    return f'<a href="{attr(href)}"{t}{c}>{label_html}</a>'
 
 
 def table(head: list[str], rows: list[list[str]], cls: str | None = None) -> str:

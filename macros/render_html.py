@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from .render import Linker, attr
+from .render import Linker, anchor_tag, attr
 
 
 def esc(text) -> str:
@@ -34,17 +34,14 @@ class HtmlLinker(Linker):
         if target != self.here:
             return super().a(label_html, target, title, cls)
         self.targets.append(target)  # a link to the page itself, written as MkDocs writes a Markdown link to its own file
-        t = f' title="{attr(title)}"' if title else ""
-        c = f' class="{cls}"' if cls else ""
-        return f'<a href="./"{t}{c}>{label_html}</a>'
+        return anchor_tag("./", label_html, title, cls)
 
     def link(self, label: str, target: str, title: str | None = None) -> str:
         return self.a(label, target, title)
 
     @staticmethod
     def url_link(label: str, url: str, title: str | None = None) -> str:
-        t = f' title="{attr(title)}"' if title else ""
-        return f'<a href="{attr(url)}"{t}>{label}</a>'
+        return anchor_tag(url, label, title)
 
     def prose(self, text: str) -> str:
         """Escape data text for HTML and link every citable ID in it."""
