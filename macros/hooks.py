@@ -6,12 +6,12 @@ before MkDocs cleans or writes the site directory, so invalid data never produce
 from __future__ import annotations
 
 # `macros` and `maestro` are importable through the venv's install (`pip install -e .`, see Makefile)
-from mkdocs.plugins import event_priority  # noqa: E402
+from mkdocs.plugins import CombinedEvent, event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
 from maestro import exports  # noqa: E402
 from macros import autolink, pages, redirects, site, workshop  # noqa: E402
-from macros.html_page import HtmlPage  # noqa: E402
+from macros.html_page import HtmlPage, searchable  # noqa: E402
 
 
 _KB = None  # the knowledge base of the current build, loaded once in on_config
@@ -53,6 +53,25 @@ def on_files(files, config):
     # Last, so the check that no short form (/T12/, /CL/) is already a path sees every other file of the site.
     redirects.add_short_forms(files, config, kb)
     return files
+
+
+@event_priority(10)  # just before Material's search plugin indexes the page
+def _show_search_what_it_indexes(context, page, config, nav):
+    if isinstance(page, HtmlPage):
+        page.content = searchable(page.generated.html)
+    return context
+
+
+@event_priority(-10)  # after it: the page is rendered whole
+def _render_the_whole_page(context, page, config, nav):
+    if isinstance(page, HtmlPage):
+        page.content = page.generated.html
+    return context
+
+
+on_page_context = CombinedEvent(_show_search_what_it_indexes, _render_the_whole_page)
+"""A generated ID page's related-ID tables are most of its HTML and all of it is left out of the search index; the
+search plugin reads only the sections it keeps (html_page.searchable), and the theme then renders the whole page."""
 
 
 def nav_titles(items):

@@ -3,12 +3,13 @@ define, and the links they make are what MkDocs would have taken from Markdown, 
 from __future__ import annotations
 
 import functools
+import re
 
 import pytest
 
 from conftest import KB, kb_ids, mkdocs
 from macros import pages
-from macros.html_page import anchors, toc_tokens
+from macros.html_page import anchors, searchable, toc_tokens
 from maestro.urls import src_of
 
 
@@ -67,3 +68,23 @@ def test_a_broken_link_on_a_generated_page_stops_the_strict_build(project_copy, 
     res = mkdocs("build", "--strict", "-d", str(project_copy / "site"), cwd=project_copy, check=False)
     assert res.returncode != 0
     assert "Doc file 'threats/T16.md' contains a link" in res.stderr and message in res.stderr, res.stderr[-2000:]
+
+
+def test_search_reads_only_the_sections_it_indexes():
+    content = "\n".join([_h(1, "top", "T1: X"), '<p class="b" data-search-exclude>badge</p>', _h(2, "a", "A"), "<p>kept a</p>",
+                         _h(2, "rel", "Related", search=False), "<table><tr><td>dropped</td></tr></table>",
+                         _h(3, "rel-1", "More", search=False), "<p>dropped too</p>", _h(2, "b", "B"), "<p>kept b</p>"])
+    out = searchable(content)
+    assert "kept a" in out and "kept b" in out and "badge" in out, "only whole excluded sections go"
+    assert "dropped" not in out and 'id="rel"' not in out and 'id="rel-1"' not in out
+    assert out.index('id="a"') < out.index("kept a") < out.index('id="b"') < out.index("kept b")
+
+
+@pytest.mark.parametrize("kind,ident", ID_PAGES)
+def test_the_built_id_page_is_whole_although_search_read_part_of_it(site, kind, ident):
+    """hooks.on_page_context shows the search plugin html_page.searchable(...) and gives the theme the whole page back."""
+    from maestro.urls import url_of
+    built = (site / url_of(kind, ident).strip("/") / "index.html").read_text(encoding="utf-8")
+    excluded = re.findall(r'<h[2-6] data-search-exclude id="([^"]+)"', generated()[src_of(kind, ident)].html)
+    for anchor in excluded:
+        assert f'id="{anchor}"' in built, anchor
