@@ -24,14 +24,14 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 _SECTION = re.compile(r"(?=<h[1-6][ >])")
+_LEFT_OUT = re.compile(r"<h[1-6] data-search-exclude")  # how render_html.heading marks a section search leaves out
 
 
 def searchable(content: str) -> str:
     """``content`` without the sections Material's search leaves out of its index (a heading marked
     ``data-search-exclude`` up to the next heading, as its parser splits sections): what the search plugin reads of
     a generated page, so it does not parse the related-ID tables only to drop them (hooks.on_page_context)."""
-    return "".join(part for part in _SECTION.split(content) if not part.startswith(("<h1 data-search-exclude", "<h2 data-search-exclude",
-                                                                                  "<h3 data-search-exclude", "<h4 data-search-exclude")))
+    return "".join(part for part in _SECTION.split(content) if not _LEFT_OUT.match(part))
 
 
 @dataclass
