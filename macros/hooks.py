@@ -58,14 +58,14 @@ def on_files(files, config):
 @event_priority(10)  # just before Material's search plugin indexes the page
 def _show_search_what_it_indexes(context, page, config, nav):
     if isinstance(page, HtmlPage):
-        page.content = searchable(page.generated.html)
+        page.whole_content, page.content = page.content, searchable(page.content)
     return context
 
 
-@event_priority(-10)  # after it: the page is rendered whole
+@event_priority(-10)  # after it: the page is rendered whole, as it was before the search plugin read it
 def _render_the_whole_page(context, page, config, nav):
     if isinstance(page, HtmlPage):
-        page.content = page.generated.html
+        page.content = page.whole_content
     return context
 
 

@@ -21,8 +21,6 @@ log = logging.getLogger("mkdocs.plugins.maestro")
 _HEADING = re.compile(r'<h([1-6])(?: data-search-exclude)? id="([^"]+)">(.*?)<a class="headerlink"')
 _ANCHOR = re.compile(r'\sid="([^"]+)"')
 _TAG = re.compile(r"<[^>]+>")
-
-
 _SECTION = re.compile(r"(?=<h[1-6][ >])")
 _LEFT_OUT = re.compile(r"<h[1-6] data-search-exclude")  # how render_html.heading marks a section search leaves out
 
@@ -68,6 +66,7 @@ class HtmlPage(Page):
         """``title``: the page's title in mkdocs.yml's nav, if it is there (MkDocs would have passed it)."""
         super().__init__(title, file, config)
         self.generated = generated
+        self.whole_content: str | None = None  # the content while the search plugin reads only part of it (hooks.py)
 
     def read_source(self, config) -> None:
         self.markdown, self.meta = "", dict(self.generated.meta)

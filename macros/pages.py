@@ -17,7 +17,7 @@ from .tables import diagrams
 
 from .html_page import GeneratedPage
 from .render import CATALOG, TAXONOMY, src_of
-from .render_html import HtmlLinker as Linker, admonition, esc, table
+from .render_html import HtmlLinker, admonition, esc, table
 
 LAYERS_CHAPTER = "playbook/01-layers.md"
 
@@ -50,9 +50,9 @@ def sections(items: list[dict], titles: list) -> list[dict]:
     return out
 
 
-def browse(kb: KB, L: Linker, nav: dict | None) -> dict | None:
+def browse(kb: KB, L: HtmlLinker, nav: dict | None) -> dict | None:
     """maestro.views.nav_view with its links resolved for this page: what overrides/main.html draws as the sidebar
-    of siblings, the breadcrumb and the previous / next links. Every ID link comes from the Linker."""
+    of siblings, the breadcrumb and the previous / next links. Every ID link comes from the HtmlLinker."""
     if nav is None:
         return None
     kind = nav["kind"]
@@ -71,7 +71,7 @@ def browse(kb: KB, L: Linker, nav: dict | None) -> dict | None:
                        for c in nav["breadcrumb"]]}
 
 
-def _notices(kb: KB, ident: str, L: Linker) -> list[str]:
+def _notices(kb: KB, ident: str, L: HtmlLinker) -> list[str]:
     """Banners a reader must see first: a deprecated ID, and an ID whose number another publisher also uses."""
     out = []
     entry = kb.threats.get(ident) or kb.blindspots.get(ident) or kb.mitigations.get(ident) or {}
@@ -93,7 +93,7 @@ def revoked_page(kb: KB, kind: str, ident: str) -> GeneratedPage:
     """The page of a revoked ID: it sends the reader to the ID that replaced it."""
     e = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind][ident]
     r = e["revoked"]
-    L = Linker(kb, src_of(kind, ident))
+    L = HtmlLinker(kb, src_of(kind, ident))
     body = L.prose(r["reason"]) + f"\n\nThis ID now points to {L.id(r['replaced_by'], name=True)}."
     target = src_of(kind, r["replaced_by"])[: -len(".md")] + "/"
     return _page(L, "revoked.html.j2", templating.meta(f"{ident} (revoked): see {r['replaced_by']}",
@@ -102,8 +102,8 @@ def revoked_page(kb: KB, kind: str, ident: str) -> GeneratedPage:
                  id=ident, name=e.get("name", ident), revoked=r, body=Markup(body))
 
 
-def _page(L: Linker, template: str, meta: dict, **context) -> GeneratedPage:
-    """One generated page: its template rendered with the Linker that made its links, which knows their targets."""
+def _page(L: HtmlLinker, template: str, meta: dict, **context) -> GeneratedPage:
+    """One generated page: its template rendered with the HtmlLinker that made its links, which knows their targets."""
     html = templating.render(template, L, **context)
     return GeneratedPage(meta=meta, html=html, targets=L.targets)
 
@@ -111,7 +111,7 @@ def _page(L: Linker, template: str, meta: dict, **context) -> GeneratedPage:
 def threat_page(kb: KB, tid: str) -> GeneratedPage:
     """A threat's page: maestro.views.threat_view rendered through templates/threat.html.j2."""
     t = kb.threats[tid]
-    L = Linker(kb, src_of("threat", tid))
+    L = HtmlLinker(kb, src_of("threat", tid))
     if t["kind"] == "reserved":
         return reserved_page(kb, tid, L)
     if kb.status_of(tid) == "revoked":
@@ -140,12 +140,12 @@ def _safe_rows(rows: list[list[str]]) -> list[list[Markup]]:
     return [[Markup(c) for c in row] for row in rows]
 
 
-def _mitigation_rows(group: dict, L: Linker) -> list[list[str]]:
+def _mitigation_rows(group: dict, L: HtmlLinker) -> list[list[str]]:
     """A threat's mitigations of one type: ID, name, layer, and why each applies (views.mitigation_for_threat)."""
     return [[L.id(r["id"]), esc(r["name"]), L.id(r["layer"], name=True), L.prose(r["reason"])] for r in group["rows"]]
 
 
-def layers_cell(layers: list[dict], L: Linker) -> str:
+def layers_cell(layers: list[dict], L: HtmlLinker) -> str:
     """A threat's layers, primary first: "L3 primary; L2, L5 secondary"."""
     parts = []
     for strength in ("primary", "secondary"):
@@ -168,7 +168,7 @@ def coverage_cell(kb: KB, c: dict) -> str:
     return f"{mine[0].upper()}{mine[1:]}; {rest}"
 
 
-def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
+def crosswalk_table(kb: KB, e: dict, L: HtmlLinker, first=()) -> str:
     """The external mappings of a threat or blindspot, each framework with its edition; an empty one says why."""
     why = e.get("no_mapping", {})
 
@@ -184,7 +184,7 @@ def crosswalk_table(kb: KB, e: dict, L: Linker, first=()) -> str:
     return table(["Framework", "Mapping"], rows)
 
 
-def reserved_page(kb: KB, tid: str, L: Linker) -> GeneratedPage:
+def reserved_page(kb: KB, tid: str, L: HtmlLinker) -> GeneratedPage:
     t = kb.threats[tid]
     body = (L.prose(t["note"]) + "\n\nNo threat, mitigation or checklist item refers to it. "
             "If a future release assigns it, this page will describe that threat; the URL will stay the same.")
@@ -198,7 +198,7 @@ def blindspot_page(kb: KB, bid: str) -> GeneratedPage:
     """A blindspot's page: maestro.views.blindspot_view rendered through templates/blindspot.html.j2."""
     if kb.status_of(bid) == "revoked":
         return revoked_page(kb, "blindspot", bid)
-    L = Linker(kb, src_of("blindspot", bid))
+    L = HtmlLinker(kb, src_of("blindspot", bid))
     v = views.blindspot_view(kb, bid)
     return _page(
         L, "blindspot.html.j2", templating.meta(f"{bid}: {v['name']}", v["description"], "blindspot", bid, nav=browse(kb, L, v["nav"])),
@@ -213,7 +213,7 @@ def mitigation_page(kb: KB, mid: str) -> GeneratedPage:
     """A mitigation's page: maestro.views.mitigation_view rendered through templates/mitigation.html.j2."""
     if kb.status_of(mid) == "revoked":
         return revoked_page(kb, "mitigation", mid)
-    L = Linker(kb, src_of("mitigation", mid))
+    L = HtmlLinker(kb, src_of("mitigation", mid))
     v = views.mitigation_view(kb, mid)
     facts = [["Layer", L.id(v["layer"], name=True)], ["Type", f"{esc(v['type']['name'])}: {esc(v['type']['purpose'])}"],
              [f"MITRE ATLAS {esc(v['atlas_edition'])} mitigations", "; ".join(L.atlas_mitigation(a) for a in v["atlas_mitigations"])
@@ -227,7 +227,7 @@ def mitigation_page(kb: KB, mid: str) -> GeneratedPage:
                                 for r in v["threats"]]))
 
 
-def _addressed(kb: KB, v: dict, L: Linker) -> list[str]:
+def _addressed(kb: KB, v: dict, L: HtmlLinker) -> list[str]:
     """What a control addresses beyond single threats (those are in the table): every threat, chains, patterns."""
     lines = []
     if v["scope"] == "all":
@@ -238,7 +238,7 @@ def _addressed(kb: KB, v: dict, L: Linker) -> list[str]:
     return lines + [L.consideration(k) + " (unnumbered consideration)" for k in v["considerations"]]
 
 
-def _sibling_rows(kb: KB, v: dict, L: Linker) -> list[list[str]]:
+def _sibling_rows(kb: KB, v: dict, L: HtmlLinker) -> list[list[str]]:
     return [[L.id(s), esc(kb.mitigations[s]["name"]), esc(kb.types[kb.mitigation_type(s)]["name"]),
              ", ".join(L.id(t) for t in kb.mitigations[s]["addresses"] if t in v["addresses"])] for s in v["siblings"]]
 
@@ -246,7 +246,7 @@ def _sibling_rows(kb: KB, v: dict, L: Linker) -> list[list[str]]:
 # ===================================================================== layers
 def layer_page(kb: KB, lid: str) -> GeneratedPage:
     """A layer's page: maestro.views.layer_view rendered through templates/layer.html.j2."""
-    L = Linker(kb, src_of("layer", lid))
+    L = HtmlLinker(kb, src_of("layer", lid))
     v = views.layer_view(kb, lid)
     return _page(
         L, "layer.html.j2", templating.meta(f"{lid}: {v['name']}", v["summary"], "layer", lid, nav=browse(kb, L, v["nav"])),
@@ -257,7 +257,7 @@ def layer_page(kb: KB, lid: str) -> GeneratedPage:
 
 
 # ===================================================================== index pages
-def _index(L: Linker, key: str, title: str, description: str, head: list, rows: list, intro: str = "") -> GeneratedPage:
+def _index(L: HtmlLinker, key: str, title: str, description: str, head: list, rows: list, intro: str = "") -> GeneratedPage:
     return _page(L, "index.html.j2", templating.meta(title, description, "index", key), title=title, slug=title.lower().replace(" ", "-"),
                  head=head, rows=[[Markup(c) for c in r] for r in rows], intro=Markup(intro))
 
@@ -265,7 +265,7 @@ def _index(L: Linker, key: str, title: str, description: str, head: list, rows: 
 # The index pages are registries: every ID of a type with its name and status, nothing more. The tables that
 # explain the IDs (layers, kinds, controls per layer) live once, in the chapter each index links to.
 def _registry(kb: KB, key: str, title: str, description: str, idents, chapter: str, chapter_label: str) -> str:
-    L = Linker(kb, f"{key}/index.md")
+    L = HtmlLinker(kb, f"{key}/index.md")
     rows = [[L.id(i), esc(kb.name_of(i) or "Reserved"), kb.status_of(i)] for i in idents]
     return _index(L, key, title, description, ["ID", "Name", "Status"], rows,
                   f"Every {title.lower().rstrip('s')} ID and its status; the {L.link(chapter_label, chapter)} explains them.")
