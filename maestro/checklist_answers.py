@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engagement, project
+from . import engagement, phasefile, project, safeio
 from .kb import KB
 
 FORMAT = "maestro-checklist-answers"
@@ -100,6 +100,8 @@ def read_export(path: Path) -> dict:
         raise AnswersError(str(exc)) from None
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise AnswersError(f"{path}: nested too deeply to be a checklist-answers export") from None
     except ValueError as exc:
         where = f" (line {exc.lineno}, column {exc.colno}: {exc.msg})" if hasattr(exc, "lineno") else ""
         raise AnswersError(f"{path}: not valid JSON{where}; export the answers again with the form's Export button") from None
@@ -231,7 +233,10 @@ def phase6_file(kb: KB, folder: Path) -> Path:
         state = project.read_state(kb, folder)
     except project.ProjectError as exc:
         raise AnswersError(str(exc)) from None
-    path = folder / state["phases"]["6"]["output_file"]
+    try:
+        path = project.project_file(folder, state["phases"]["6"]["output_file"])
+    except project.ProjectError as exc:
+        raise AnswersError(str(exc)) from None
     if not path.is_file():
         raise AnswersError(f"{path}: the project's Phase 6 file is missing; restore it (or {path.name}.bak) before importing answers")
     return path
@@ -275,18 +280,55 @@ def insert_at(text: str, label: str) -> int:
 
 
 def with_block(text: str, block: str, form: str, label: str) -> tuple[str, bool]:
-    """``text`` with this form's block replaced (True) or inserted before the structured record (False)."""
+    """``text`` with this form's block replaced (True) or inserted before the structured record (False).
+
+    Refused (AnswersError) when a marker sits inside a fenced block, when the result would change the
+    record block in any way (a marker placed inside or below it would delete records), or when the
+    result would be over the size limit of a phase file.
+    """
     nl = "\r\n" if "\r\n" in text else "\n"
     block = block.replace("\n", nl)
     span = block_span(text, form, label)
     if span:
-        return text[:span[0]] + block + text[span[1]:], True
-    at = insert_at(text, label)
-    return text[:at] + block + nl + nl + text[at:], False
+        _outside_fences(text, span, form, label)
+        new, replaced = text[:span[0]] + block + text[span[1]:], True
+    else:
+        at = insert_at(text, label)
+        new, replaced = text[:at] + block + nl + nl + text[at:], False
+    _keeps_records(text, new, label)
+    if len(new.encode("utf-8")) > engagement.MAX_FILE_BYTES:
+        raise AnswersError(f"{label}: with these answers the file would be over the {engagement.MAX_FILE_BYTES // (1024 * 1024)} MiB "
+                           "limit for an engagement file; import fewer answers or trim the file first")
+    return new, replaced
+
+
+def _outside_fences(text: str, span: tuple[int, int], form: str, label: str) -> None:
+    """AnswersError when either end of the block's span lies inside a fenced block."""
+    first, last = text.count("\n", 0, span[0]) + 1, text.count("\n", 0, span[1]) + 1
+    for a, b in phasefile.fenced_lines(text):
+        for line in (first, last):
+            if a <= line <= b:
+                raise AnswersError(f"{label}:{line}: the {form} checklist-answers marker is inside a fenced block "
+                                   f"(lines {a}-{b}); move the markers out of it or delete them, then import again")
+
+
+def _keeps_records(old: str, new: str, label: str) -> None:
+    """AnswersError unless ``new`` holds exactly the record blocks of ``old``."""
+    before, after = phasefile.parse(old).blocks, phasefile.parse(new).blocks
+    if [b.body for b in before] != [b.body for b in after]:
+        at = before[0].line if before else 1
+        raise AnswersError(f"{label}:{at}: importing here would change the structured record block (a marker sits inside "
+                           "or below it); nothing was written; put the markers back above \"## Structured record\"")
 
 
 def import_answers(kb: KB, folder: Path, answers_file: Path) -> Outcome:
-    """Validate ``answers_file`` and write its block into the project's Phase 6 file (atomically, with a .bak)."""
+    """Validate ``answers_file`` and write its block into the project's Phase 6 file (atomically, with a .bak),
+    holding the project's lock."""
+    with safeio.locked(folder):
+        return _import(kb, folder, answers_file)
+
+
+def _import(kb: KB, folder: Path, answers_file: Path) -> Outcome:
     path = phase6_file(kb, folder)
     export = load_export(kb, answers_file)
     try:

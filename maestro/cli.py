@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import checks, diagrams, engagement, exports, ids, integrity, urls, kbcache, paths, project, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
+from . import checks, diagrams, engagement, exports, ids, integrity, urls, kbcache, paths, project, safeio, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
 from .kb import KB, KBError
 from .findings import summary as findings_summary
 from .kbcache import load_kb  # kb.load_kb behind the validated-knowledge-base cache: same KB, same KBError
@@ -46,13 +46,6 @@ def _findings_result(out: Out, findings, checked: list[str]) -> int:
     return 1 if payload["errors"] else 0
 
 
-def _project_folder(name: str, base: str | None) -> Path:
-    p = Path(name)
-    if p.is_dir() and (p / "state.json").exists():
-        return p
-    return Path(base or "threat-models") / name
-
-
 # ------------------------------------------------------------------ commands
 def cmd_new(a, out: Out) -> int:
     kb = _kb()
@@ -84,7 +77,7 @@ def _stale_export(folder: Path) -> str | None:
 
 def cmd_status(a, out: Out) -> int:
     kb = _kb()
-    folder = _project_folder(a.name, a.dir)
+    folder = project.project_folder(a.name, a.dir)
     state = project.read_state(kb, folder)
     doc, _ = project.export(kb, folder)
     threats, mitigations = project.count_records(doc)
@@ -109,7 +102,7 @@ def cmd_status(a, out: Out) -> int:
 
 def cmd_mark(a, out: Out) -> int:
     kb = _kb()
-    folder = _project_folder(a.name, a.dir)
+    folder = project.project_folder(a.name, a.dir)
     state = project.mark(kb, folder, a.phase, a.status, a.reason)
     out.emit({"project": state["project"], "phase": a.phase, "status": a.status}, f"Phase {a.phase}: {a.status}")
     return 0
@@ -172,12 +165,17 @@ def _score_project(kb: KB, a, out: Out) -> int:
 
 def cmd_export(a, out: Out) -> int:
     kb = _kb()
-    folder = _project_folder(a.name, a.dir)
+    folder = project.project_folder(a.name, a.dir)
+    with safeio.locked(folder):
+        return _export(kb, folder, out)
+
+
+def _export(kb: KB, folder: Path, out: Out) -> int:
     state = project.read_state(kb, folder)
     findings, _ = checks.check_project(kb, folder)
     doc, _ = project.export(kb, folder)
     blocking = [f for f in findings if f.severity == "error" and f.rule in EXPORT_BLOCKERS]
-    target = folder / "threat-model.json"
+    target = project.project_file(folder, "threat-model.json")
     if blocking:
         text = "\n".join(str(f) for f in blocking) + f"\nNot written: {target} was left as it was; fix the records above and export again."
         out.emit({"file": None, "written": False, "findings": [f.as_dict() for f in blocking]}, text)
@@ -188,7 +186,7 @@ def cmd_export(a, out: Out) -> int:
     state["threat_count"], state["mitigation_count"] = t, m
     state["phases"]["10j"]["status"] = "complete"
     state["phases"]["10j"]["updated"] = state["updated"] = project.now()
-    project.write_json_atomic(folder / "state.json", state)
+    project.write_json_atomic(project.project_file(folder, "state.json"), state)
     rest = [f for f in findings if f.severity != "pending" and f.rule not in ("MC111", "MC112")]
     errors = [f for f in rest if f.severity == "error"]
     text = f"Wrote {target} ({t} threats, {m} mitigations; previous version kept as threat-model.json.bak)"
@@ -201,7 +199,7 @@ def cmd_export(a, out: Out) -> int:
 def cmd_import(a, out: Out) -> int:
     from . import checklist_answers
     kb = _kb()
-    folder = _project_folder(a.name, a.dir)
+    folder = project.project_folder(a.name, a.dir)
     r = checklist_answers.import_answers(kb, folder, Path(a.answers))
     e = r.export
     if not r.written:
@@ -331,7 +329,8 @@ def cmd_diagram(a, out: Out) -> int:
     if a.output == "-":
         sys.stdout.write(picture)
         return 0
-    target = Path(a.output) if a.output else (path if path.is_dir() else path.parent) / "architecture.svg"
+    target = Path(a.output) if a.output else (project.project_file(path, "architecture.svg") if path.is_dir()
+                                              else path.parent / "architecture.svg")
     project.write_atomic(target, picture, True)
     out.emit({"file": str(target)}, f"Wrote {target} (previous version, if any, kept as {target.name}.bak)")
     return 0

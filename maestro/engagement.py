@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import ids, schemas, urls, yamlio
+from . import ids, safeio, schemas, urls, yamlio
 from .findings import Finding  # noqa: F401 - re-exported for callers of the engagement API
 from .kb import KB
 
@@ -225,27 +225,13 @@ def state_schema(kb: KB) -> dict:
 
 
 # ============================================================== loading
-class Unusable(Exception):
-    """The input cannot be read at all (missing, not JSON/YAML, wrong top-level type)."""
-
-
-MAX_FILE_BYTES = 4 * 1024 * 1024  # per engagement file; documented in AGENTS.md and the check-rules page
+Unusable = safeio.Unusable  # the input cannot be read at all (missing, not a regular file, too large, not JSON/YAML)
+MAX_FILE_BYTES = safeio.MAX_FILE_BYTES  # per engagement file; documented in AGENTS.md and the check-rules page
 
 
 def read_text(path: Path) -> str:
-    """A user file as text: Unusable (one clear line) when missing, too large or not UTF-8."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise Unusable(f"{path}: {size} bytes is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit for an engagement file; split or trim it")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise Unusable(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise Unusable(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8") from None
+    """A user file as text: Unusable (one clear line) when missing, not a regular file, too large or not UTF-8."""
+    return safeio.read_text(path, MAX_FILE_BYTES)
 
 
 def read_doc(path: Path):
@@ -254,10 +240,12 @@ def read_doc(path: Path):
     try:
         if path.suffix == ".json":
             json.loads(text)  # strict JSON first: a trailing comma is an error, not YAML
-        doc = yamlio.load_text(text)
+        doc = yamlio.load_text(text)  # screens out anchors, aliases and deep nesting first
+    except RecursionError:
+        raise Unusable(f"{path}:1: nested too deeply to read") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         line = getattr(exc, "lineno", None) or (getattr(getattr(exc, "problem_mark", None), "line", 0) + 1)
-        raise Unusable(f"{path}:{line}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {getattr(exc, 'msg', None) or exc}") from None
+        raise Unusable(f"{path}:{line}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {getattr(exc, 'msg', None) or getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(doc, dict):
         raise Unusable(f"{path}:1: expected an object at the top level")
     return doc

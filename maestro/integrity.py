@@ -23,7 +23,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import paths
+from . import paths, safeio
 
 ALGORITHM = "sha256"
 INSTRUCTION_FILES = ("AGENTS.md", "CLAUDE.md")
@@ -66,9 +66,12 @@ def covered_files(root, data_dir=None) -> list[str]:
     return list(_paths(root, data_dir))
 
 
+COVERED_FILE_BYTES = 64 * 1024 * 1024  # no covered file comes near this; a larger one is refused, not hashed
+
+
 def sha256_file(path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
+    """Digest of a covered file; safeio.Unusable when it is not a regular file or is over the limit."""
+    return hashlib.sha256(safeio.read_bytes(path, COVERED_FILE_BYTES, what="covered file")).hexdigest()
 
 
 def digest(root, data_dir=None) -> dict[str, str]:
@@ -128,8 +131,7 @@ def compare(manifest: dict, root, data_dir=None, digests: dict | None = None) ->
 
 def read_manifest(path) -> dict:
     """The manifest in a local file: OSError when it cannot be read, ManifestError when corrupt."""
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    raw = safeio.read_bytes(path, COVERED_FILE_BYTES, what="manifest")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -151,10 +153,12 @@ def warn_if_modified(root, data_dir=None, manifest_path=None, stream=None) -> di
     except OSError as exc:
         print(f"maestro: warning: cannot read {getattr(exc, 'filename', None) or 'a covered file'} ({exc.strerror or exc}); run `maestro verify`", file=stream)
         return None
+    except safeio.Unusable:
+        return None  # the command's own read of that file fails with the reason; one line is enough
     try:
         changed, missing, extra = compare(read_manifest(path), root, digests=digests)
-    except OSError as exc:
-        print(f"maestro: warning: cannot read the release manifest {path} ({exc.strerror or exc}); run `maestro verify`", file=stream)
+    except (OSError, safeio.Unusable) as exc:
+        print(f"maestro: warning: cannot read the release manifest {path} ({getattr(exc, 'strerror', None) or exc}); run `maestro verify`", file=stream)
         return digests
     except ManifestError as exc:
         print(f"maestro: warning: the release manifest {path} is corrupt ({exc}); run `maestro verify`", file=stream)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from . import ids, jsonschema_check, schemas, yamlio
+from . import ids, integrity, jsonschema_check, safeio, schemas, yamlio
 
 FILES = list(schemas.DATA)  # one data file per entry, data/<name>.yaml
+DATA_FILE_BYTES = 16 * 1024 * 1024  # per data file; the largest today is under 200 kB (a 10x knowledge base fits)
 CROSS_LAYER = "CL"
 LAYER_ORDER = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", CROSS_LAYER]
 STACK_LAYERS = [lid for lid in LAYER_ORDER if lid != CROSS_LAYER]   # the seven layers of the stack
@@ -69,7 +70,7 @@ def _fingerprint(data_dir: Path) -> str:
     for name in FILES:
         p = data_dir / f"{name}.yaml"
         h.update(name.encode())
-        h.update(p.read_bytes() if p.exists() else b"<missing>")
+        h.update(safeio.read_bytes(p, integrity.COVERED_FILE_BYTES, what="data file") if p.exists() else b"<missing>")
     return h.hexdigest()
 
 
@@ -95,7 +96,10 @@ def load_kb(data_dir: str | Path, cache: bool = False) -> "KB":
             col.problems.append(Problem(col.rel(name), 1, "", "file missing"))
             continue
         try:
-            doc = yamlio.load(path)
+            doc = yamlio.load(path, DATA_FILE_BYTES)
+        except safeio.Unusable as exc:
+            col.problems.append(Problem(col.rel(name), 1, "", str(exc).removeprefix(f"{path}: ")))
+            continue
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = mark.line + 1 if mark else 1

@@ -31,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import integrity
+from . import integrity, safeio
 
 FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent
@@ -82,8 +82,8 @@ def key(data_dir, digests: dict | None = None) -> str:
             p = data_dir / f"{name}.yaml"
             try:
                 d = integrity.sha256_file(p)
-            except FileNotFoundError:
-                d = "missing"
+            except safeio.Unusable:  # missing, or not a regular file: validation reports it with the file's name
+                d = "unreadable"
         h.update(f"{rel} {d}\n".encode())
     sources = {k: v for k, v in (digests or {}).items() if k.startswith("maestro/")}
     if not sources:

@@ -9,13 +9,14 @@ a second run changes nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import assessment, engagement, project, yamlio
+from . import assessment, engagement, project, safeio, yamlio
 from .checks.context import walk_strings
 from .checks.editions import former_names
 from .kb import KB
@@ -197,11 +198,15 @@ def apply(writes: dict) -> None:
 
 
 def migrate(kb: KB, path: Path, dry_run: bool = False) -> list[Change]:
-    if path.is_dir():
-        writes, changes = plan_project(kb, path)
-    else:
-        text, changes = migrate_doc(kb, path)
-        writes = {path: text} if text is not None else {}
-    if not dry_run:
-        apply(writes)
+    """Plan (and unless ``dry_run`` write) the migration of a project folder or a threat-model.json; a folder's
+    plan and writes happen under the project's lock."""
+    hold = safeio.locked(path) if path.is_dir() and not dry_run else contextlib.nullcontext()
+    with hold:
+        if path.is_dir():
+            writes, changes = plan_project(kb, path)
+        else:
+            text, changes = migrate_doc(kb, path)
+            writes = {path: text} if text is not None else {}
+        if not dry_run:
+            apply(writes)
     return changes

@@ -64,7 +64,7 @@ def _looks_like_record_opener(info: str) -> bool:
 
 def _holds_record_keys(body: str) -> bool:
     try:
-        doc = yaml.load(body, Loader=yamlio._Loader)  # noqa: S506 - SafeLoader subclass
+        doc = yamlio.load_bounded(body)
     except yaml.YAMLError:
         return bool(re.search(r"^(%s)\s*:" % "|".join(sorted(RECORD_KEYS)), body, re.M))
     return isinstance(doc, dict) and bool(RECORD_KEYS & set(doc))
@@ -82,10 +82,8 @@ def _classify(indent, fence, info, body) -> str | None:
     return None
 
 
-def parse(text: str) -> Parsed:
-    """Find the record blocks and the near misses of a phase file."""
-    out = Parsed()
-    lines = text.split("\n")
+def _fences(lines: list[str]):
+    """(opener index, closer index or None, indent, fence, info) of every fenced block, in order; linear in the lines."""
     i = 0
     while i < len(lines):
         m = _FENCE.match(lines[i])
@@ -95,6 +93,21 @@ def parse(text: str) -> Parsed:
         indent, fence, info = m.group("indent"), m.group("fence"), m.group("info")
         close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{%d,}[ \t]*$" % len(fence))
         j = next((k for k in range(i + 1, len(lines)) if close.match(lines[k])), None)
+        yield i, j, indent, fence, info
+        i = (j + 1) if j is not None else len(lines)
+
+
+def fenced_lines(text: str) -> list[tuple[int, int]]:
+    """(first, last) 1-based lines of every fenced block, fences included; an unclosed one runs to the end."""
+    lines = text.split("\n")
+    return [(i + 1, (j + 1) if j is not None else len(lines)) for i, j, *_ in _fences(lines)]
+
+
+def parse(text: str) -> Parsed:
+    """Find the record blocks and the near misses of a phase file."""
+    out = Parsed()
+    lines = text.split("\n")
+    for i, j, indent, fence, info in _fences(lines):
         body = "\n".join(lines[i + 1: j if j is not None else len(lines)])
         if not indent and fence == "```" and info == "yaml maestro":
             if j is None:
@@ -104,5 +117,4 @@ def parse(text: str) -> Parsed:
             why = _classify(indent, fence, info, body)
             if why:
                 out.near_misses.append(NearMiss(i + 1, lines[i], why))
-        i = (j + 1) if j is not None else len(lines)
     return out

@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 import os
 import re
 import shutil
-import stat
-import tempfile
 from pathlib import Path
 
 import yaml
 
-from . import engagement, phasefile, yamlio
+from . import engagement, phasefile, safeio, yamlio
 from .kb import KB
 
 NAME_RX = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch: no trailing newline slips through
@@ -60,40 +58,47 @@ def depth_from_answers(kb: KB, answers: list[bool]) -> tuple[str, list[str]]:
     return key, layers
 
 def write_atomic(path: Path, text: str, backup: bool = True) -> None:
-    """Replace ``path`` with ``text`` atomically; the previous version is kept as ``<name>.bak``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))  # the user's file keeps its permissions
-            if backup:  # copy, then swap in: the file at ``path`` is never missing, even for a moment
-                bak = path.with_name(path.name + ".bak")
-                fd_b, tmp_b = tempfile.mkstemp(prefix=f".{bak.name}-", suffix=".tmp", dir=path.parent)
-                os.close(fd_b)
-                shutil.copy2(path, tmp_b)
-                os.replace(tmp_b, bak)
-        else:
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Replace ``path`` with ``text`` atomically, never through a symlink; the previous version is kept as ``<name>.bak``."""
+    safeio.write_atomic(path, text, backup)
 
 
 def write_json_atomic(path: Path, doc, backup: bool = True) -> None:
-    write_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", backup)
+    try:
+        text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError as exc:  # NaN or infinity: not JSON, so never written as if it were
+        raise ProjectError(f"{path}: not written: {exc}") from None
+    write_atomic(path, text, backup)
+
+
+def project_folder(name: str, base: str | Path | None = None) -> Path:
+    """The folder of project ``name`` (or of the path ``name`` names), refused unless it is a real folder inside its base.
+
+    The base is ``base`` (``--dir``), else ``threat-models``; a path to an existing project folder is taken
+    as it is, with its parent as the base. A folder that is a symlink, or that resolves outside its base,
+    is refused: every command that writes to a project writes only inside it.
+    """
+    given = Path(name)
+    if given.is_dir() and (given / "state.json").exists():
+        folder, top = given, given.parent
+    else:
+        top = Path(base or "threat-models")
+        folder = top / name
+    if os.path.islink(folder) or not safeio.inside(folder, top):
+        raise ProjectError(f"{folder}: the project folder must be a real folder inside {top}, not a link to somewhere else")
+    return folder
+
+
+def project_file(folder: Path, name: str) -> Path:
+    """``folder/name``, refused when it is a symlink or resolves outside the project folder."""
+    path = folder / name
+    if os.path.islink(path) or not safeio.inside(path, folder):
+        raise ProjectError(f"{path}: refused: a project file must be a regular file inside {folder}, not a link")
+    return path
 
 
 def read_state(kb: KB, folder: Path) -> dict:
     """state.json, validated; ProjectError (never an overwrite) when missing, unreadable or invalid."""
-    path = folder / "state.json"
+    path = project_file(folder, "state.json")
     backup = path.with_name("state.json.bak")
     recover = (f"; the previous version is in {backup}: check it, then `cp {backup} {path}`" if backup.exists()
                else "; fix it by hand, or start again with `maestro new` in another folder")
@@ -173,13 +178,29 @@ def new_project(kb: KB, name: str, base: Path, depth: str | None = None, answers
     if not isinstance(analyst, str) or re.search(r"[\x00-\x1f\x7f]", analyst):
         raise ProjectError("analyst name must be one line of text without control characters")
     folder = base / name
-    if folder.exists():
+    if os.path.lexists(folder):
         raise ProjectError(f"{folder} already exists; nothing was changed (use `maestro status {name}`)")
     depth, layers, depth_reason = resolve_depth(kb, depth, answers, reason)
+    state = _new_state(kb, name, prefix, depth, layers, depth_reason, answers, analyst)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+    except OSError as exc:
+        raise ProjectError(f"{folder}: cannot create the project folder ({exc.strerror or exc})") from None
+    try:
+        for n, p in kb.phases.items():
+            safeio.write_atomic(folder / p["output_file"], skeleton(kb, n, name, prefix), backup=False)
+        write_json_atomic(folder / "state.json", state)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing half-made is left behind; the folder was new
+        raise
+    return folder
+
+
+def _new_state(kb: KB, name: str, prefix: str, depth: str, layers: list[str], depth_reason: str,
+               answers: list[bool] | None, analyst: str) -> dict:
+    """The state.json of a new project."""
     skipped = set(kb.docs["phases"]["flow"]["lightweight_skipped"]) if depth == "lightweight" else set()
-    folder.mkdir(parents=True)
-    for n, p in kb.phases.items():
-        (folder / p["output_file"]).write_text(skeleton(kb, n, name, prefix), encoding="utf-8")
     ts = now()
     state = {
         "project": name, "prefix": prefix, "analysis_depth": depth, "layer_scope": layers, "created": ts, "updated": ts,
@@ -193,8 +214,7 @@ def new_project(kb: KB, name: str, base: Path, depth: str | None = None, answers
     state["phases"]["10j"] = {"status": "pending", "output_file": "threat-model.json"}
     if answers is not None:
         state["depth_answers"] = {str(i + 1): bool(a) for i, a in enumerate(answers)}
-    write_json_atomic(folder / "state.json", state)
-    return folder
+    return state
 
 
 def prerequisites(kb: KB, n: int) -> list[int]:
@@ -229,6 +249,11 @@ def next_phase(kb: KB, state: dict) -> int | None:
 
 
 def mark(kb: KB, folder: Path, phase: str, status: str, reason: str | None = None) -> dict:
+    with safeio.locked(folder):
+        return _mark(kb, folder, phase, status, reason)
+
+
+def _mark(kb: KB, folder: Path, phase: str, status: str, reason: str | None) -> dict:
     state = read_state(kb, folder)
     if phase not in state["phases"]:
         raise ProjectError(f"unknown phase {phase!r}; use 1..10 or 10j")
@@ -248,7 +273,7 @@ def mark(kb: KB, folder: Path, phase: str, status: str, reason: str | None = Non
     if phase == "2" and status == "complete":
         sync_architecture(kb, folder, state)
     state["updated"] = now()
-    write_json_atomic(folder / "state.json", state)
+    write_json_atomic(project_file(folder, "state.json"), state)
     return state
 
 
@@ -294,10 +319,11 @@ class PhaseFile:
 
 
 def read_phase_file(n: int, path: Path, status: str) -> PhaseFile:
-    """Read and parse one phase file; Unusable when it cannot be read as UTF-8 text."""
+    """Read and parse one phase file; Unusable when it cannot be read as UTF-8 text or lies outside its project."""
     pf = PhaseFile(n, path, status)
-    if not path.exists():
+    if not os.path.lexists(path):
         return pf
+    safeio.confine(path, path.parent, "phase file")  # a link out of the project is refused, its target never read
     pf.exists, pf.text = True, engagement.read_text(path)
     pf.parsed = phasefile.parse(pf.text)
     if not pf.parsed.blocks:

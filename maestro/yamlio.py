@@ -1,14 +1,22 @@
-"""Line-aware YAML loading.
+"""Line-aware, bounded YAML loading.
 
 Every mapping and sequence loaded here remembers the line it starts on, and every
 mapping remembers the line of each of its keys, so that validation errors can name
 the file and line a reader has to open.
+
+Every document is screened before it is built (``screen``): anchors and aliases are refused (a
+few hundred bytes of aliases can expand to gigabytes) and nesting deeper than ``MAX_DEPTH`` is
+refused before any recursive code sees it. The screen reads libyaml's event stream, which is
+produced without recursion, so a hostile file fails fast with its line instead of hanging or
+crashing the interpreter.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
+
+from . import safeio
 
 
 class Node:
@@ -62,10 +70,41 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def load(path: Path):
-    """Load one YAML file with positions; raise yaml.YAMLError on bad syntax."""
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+MAX_DEPTH = 64  # mappings and sequences inside each other; real data and engagements use fewer than 10
+
+
+def _refused(problem: str, event) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(problem=problem, problem_mark=event.start_mark)
+
+
+def screen(text: str) -> None:
+    """Raise yaml.YAMLError (with the line) for an anchor, an alias or nesting deeper than MAX_DEPTH."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise _refused(f"aliases (*{event.anchor}) are not allowed; write the value out", event)
+        if getattr(event, "anchor", None):
+            raise _refused(f"anchors (&{event.anchor}) are not allowed; write the value out", event)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _refused(f"nested deeper than {MAX_DEPTH} levels", event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def load_bounded(text: str):
+    """``text`` loaded with positions counted from its first line, after ``screen`` has passed it."""
+    screen(text)
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+
+
+def load(path: Path, limit: int = safeio.MAX_FILE_BYTES):
+    """Load one YAML file (regular, at most ``limit`` bytes, UTF-8) with positions.
+
+    Raises yaml.YAMLError on bad syntax or a refused shape, safeio.Unusable when the file cannot be read.
+    """
+    return load_bounded(safeio.read_text(path, limit, what="data file"))
 
 
 def line_of(root, path) -> int:
@@ -100,7 +139,7 @@ def load_text(text: str, src: str | None = None, first_line: int = 1):
     Every mapping and sequence also records ``src`` (the file it came from), so findings on a
     document merged from several files can still name the right file.
     """
-    doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    doc = load_bounded(text)
     shift = first_line - 1
 
     def walk(node):

@@ -290,7 +290,7 @@ def test_lightweight_skips_phases_3_to_5(tmp_path):
 
 
 def test_state_written_atomically(tmp_path, monkeypatch):
-    from maestro import project
+    from maestro import project, safeio
     base = tmp_path / "tm"
     folder = project.new_project(KB, "atom", base)
     before = (folder / "state.json").read_text()
@@ -298,7 +298,7 @@ def test_state_written_atomically(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
     monkeypatch.setattr(project.os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(safeio.Unusable, match=r"state\.json: cannot write \(disk full\)"):
         project.mark(KB, folder, "1", "complete")
     assert (folder / "state.json").read_text() == before
     assert not list(folder.glob(".state-*"))

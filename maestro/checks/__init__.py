@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import engagement
+from .. import engagement, safeio
 from ..kb import KB
 from . import controls, editions, hygiene, identifiers, residual, roadmap, structure  # noqa: F401 - registers the rules
 from .context import Context, file_context, project_context, text_context
@@ -22,6 +22,9 @@ TEXT_RULES = ["MC201", "MC202", "MC203"]  # the rules that apply to any Markdown
 def check_project(kb: KB, folder: Path) -> tuple[list, list[str]]:
     """Findings for a project folder and the files read; Unusable when state.json cannot be read."""
     state_path = folder / "state.json"
+    for name in ("state.json", "threat-model.json"):  # a link out of the project is refused, its target never read
+        if (folder / name).is_symlink():
+            safeio.confine(folder / name, folder, name)
     state_doc = engagement.read_doc(state_path)
     problems = state_problems(kb, state_doc, str(state_path))
     if problems:

@@ -159,7 +159,7 @@ class Context:
         """(file, line, normalised text) of every string a reader sees: phase-file lines, state.json, the export."""
         out = []
         if self.mode == "text":
-            return [(str(self.text_file), n, textscan.normalise(line)) for n, line in enumerate(self.text_file.read_text(encoding="utf-8").split("\n"), 1)]
+            return [(str(self.text_file), n, textscan.normalise(line)) for n, line in enumerate(engagement.read_text(self.text_file).split("\n"), 1)]
         if self.mode == "project":
             for pf in self.files:
                 out += [(pf.label, n, textscan.normalise(line)) for n, line in enumerate(pf.text.split("\n"), 1) if line.strip()]

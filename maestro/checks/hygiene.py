@@ -10,7 +10,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .. import engagement, textscan
+from .. import engagement, safeio, textscan
 from .registry import Hit, rule
 
 _AFTER_DISCLAIMER = re.compile(r"^(?:drafted|reviewed)\b", re.I)  # the one line that may follow the disclaimer
@@ -94,7 +94,7 @@ def _strings(node, key=""):
 
 def _scan(path: Path) -> list[tuple[int, str]]:
     """(line, kind) of every likely secret in one file, by detect-secrets; cached by what can hold one."""
-    data = path.read_bytes()
+    data = safeio.read_bytes(path)
     digest = hashlib.sha256(_scan_key(path, data) + f"|{_scanner_version()}|{_PLUGINS_OFF}".encode()).hexdigest()
     cache = _cache_file(digest)
     if cache and cache.exists():
