@@ -217,7 +217,7 @@ def cmd_import(a, out: Out) -> int:
 def cmd_migrate(a, out: Out) -> int:
     from . import migrate
     kb = _kb()
-    path = Path(a.path)
+    path = project.project_folder(a.path) if Path(a.path).is_dir() else Path(a.path)
     if not path.exists():
         raise engagement.Unusable(f"{path}: no such project folder or threat-model.json")
     changes = migrate.migrate(kb, path, a.dry_run)
@@ -315,7 +315,7 @@ def _engagement_doc(kb: KB, path: Path):
 
 def cmd_diagram(a, out: Out) -> int:
     kb = _kb()
-    path = Path(a.path)
+    path = project.project_folder(a.path) if Path(a.path).is_dir() else Path(a.path)
     doc = _engagement_doc(kb, path)
     ctx = checks.Context(kb, doc, str(path), "export")
     if ctx.schema_errors:

@@ -323,7 +323,8 @@ def read_phase_file(n: int, path: Path, status: str) -> PhaseFile:
     pf = PhaseFile(n, path, status)
     if not os.path.lexists(path):
         return pf
-    safeio.confine(path, path.parent, "phase file")  # a link out of the project is refused, its target never read
+    if not safeio.inside(path, path.parent):  # a link out of the project is refused, its target never read
+        raise engagement.Unusable(f"{path}: refused: it links outside the project folder; only files inside it are read")
     pf.exists, pf.text = True, engagement.read_text(path)
     pf.parsed = phasefile.parse(pf.text)
     if not pf.parsed.blocks:

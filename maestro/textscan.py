@@ -20,6 +20,38 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_HYPHENS)
 
 
+# ------------------------------------------------------------------ characters that hide what text says
+_LOOKALIKE_SCRIPTS = {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}  # scripts with letters that pass for Latin ones
+_WORD = re.compile(r"[^\W_]+")
+
+
+def code_point(ch: str) -> str:
+    """``U+200B ZERO WIDTH SPACE``: how a message names one character."""
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED CHARACTER')}"
+
+
+def hidden_characters(text: str) -> list[str]:
+    """Each distinct invisible or bidirectional-control character in ``text`` (Unicode category Cf: zero-width
+    spaces and joiners, soft hyphen, byte-order mark, the embedding, override and isolate controls), named."""
+    return [code_point(ch) for ch in dict.fromkeys(ch for ch in text if unicodedata.category(ch) == "Cf")]
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
+def mixed_script_words(text: str) -> list[str]:
+    """Words that mix Latin letters with letters of a script that has Latin look-alikes (Cyrillic 'Т' in 'Т12')."""
+    out = []
+    for word in dict.fromkeys(_WORD.findall(text)):
+        if word.isascii():
+            continue
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        if "LATIN" in scripts and scripts & _LOOKALIKE_SCRIPTS or (scripts & _LOOKALIKE_SCRIPTS and any(c.isdigit() for c in word)):
+            out.append(word)
+    return out
+
+
 _B = r"(?<![\w.\-/#])"   # not inside a longer token, a URL path or an anchor
 _E = r"(?![\w\-])"
 _TOKEN = re.compile(
@@ -27,9 +59,13 @@ _TOKEN = re.compile(
     r"|(?i:(?:L[0-9]+|CL)-[PDCR][0-9]+)|(?i:BV-[0-9]+)|T[0-9]+|L[0-9]+)" + _E)
 _RANGE = re.compile(_B + r"T(?P<a>[0-9]+)\s*[-\u2013]\s*T?(?P<b>[0-9]+)" + _E)  # T40-T47, T1–T15
 _LINK = re.compile(r"/(?P<kind>threats|blindspots|mitigations|layers)/(?P<tok>[^/\s)\]\"'#?]+)", re.I)
+_URL_REACH = 2048  # how far back a link's scheme is looked for; keeps the scan linear on a line of links
+
+
 def _external(text: str, at: int) -> bool:
     """Whether the path starting at ``at`` belongs to a URL with a scheme (another site's page)."""
-    start = max(text.rfind(c, 0, at) for c in " \t([<\"'")
+    lo = max(0, at - _URL_REACH)
+    start = max(lo - 1, *(text.rfind(c, lo, at) for c in " \t([<\"'"))
     return "://" in text[start + 1:at]
 
 
@@ -154,10 +190,19 @@ def _clean(s: str) -> str:
     return _DELIM.split(s, maxsplit=1)[0].strip().strip("*_`\"'").strip()
 
 
+_NAME_REACH = 400  # a name written next to an ID is at most 160 characters plus its punctuation
+
+
 def names_near(text: str, m: Mention) -> list[NamedMention]:
-    """Text written as the name of the ID at ``m``, in every common notation."""
+    """Text written as the name of the ID at ``m``, in every common notation.
+
+    Only a window of the line around the ID is looked at, so a line of thousands of IDs is scanned in
+    linear time; a window that does not reach the start of the line begins with a NUL, which no pattern
+    below takes for the start of the line.
+    """
     out = []
-    after, before = text[m.end:], text[:m.start]
+    lo = max(0, m.start - _NAME_REACH)
+    after, before = text[m.end:m.end + _NAME_REACH], ("\x00" if lo else "") + text[lo:m.start]
     lab = _AFTER_LABEL.match(after)
     if lab:
         written = (lab.group("paren") or lab.group("colon") or "").strip().strip("*_`\"'").strip()
@@ -173,6 +218,16 @@ def names_near(text: str, m: Mention) -> list[NamedMention]:
     if pre and re.match(r"^[*_`]*\s*\)", after):
         out.append(NamedMention(m.token, pre.group(1).strip().strip("*_`").strip(), "before"))
     return out
+
+
+def could_be_name(written: str, from_end: bool) -> bool:
+    """Whether any run of words at the start (or end) of ``written`` could pass ``looks_like_name``: a cheap test
+    that spares the similarity measures on running text such as a list of IDs."""
+    words = written.split()
+    if len(words) < 2:
+        return False
+    first, second = (words[-2], words[-1]) if from_end else (words[0], words[1])
+    return not re.search(r"[0-9]", first + second) and (from_end or first[:1].isupper())
 
 
 def best_span(written: str, canonical: str, from_end: bool) -> str:

@@ -353,3 +353,39 @@ def test_form_items_match_the_knowledge_base(kb):
     title, question = checklist["CK-L1-06"]
     assert title == kb.sections["L1"]["title"] and question.startswith(kb.items["CK-L1-06"]["text"])
     assert question.endswith("(T1, T13, LLM04:2025)")
+
+
+# ------------------------------------------------------------------ markers that would cost the user records (issue 19)
+
+
+def _phase6(proj: Path) -> Path:
+    return proj / "06-threat-register.md"
+
+
+@pytest.mark.parametrize("where", ["inside the record block", "inside another fence", "below the record block"])
+def test_import_refuses_markers_that_would_change_the_record_block(proj, answers, where):
+    assert run("import", "acme", answers(), "--dir", proj.parent)[0] == 0
+    text = _phase6(proj).read_text().replace(END.format("checklists") + "\n", "", 1)
+    if where == "inside the record block":
+        text = text.replace("```yaml maestro\n", "```yaml maestro\n" + END.format("checklists") + "\n", 1)
+    elif where == "inside another fence":
+        text = text.replace("## Structured record", "```text\n" + END.format("checklists") + "\n```\n\n## Structured record", 1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + END.format("checklists") + "\n"
+    _phase6(proj).write_text(text)
+    before = _phase6(proj).read_bytes()
+    code, out, err = run("import", "acme", answers(), "--dir", proj.parent)
+    assert code == 2 and "Traceback" not in err and "06-threat-register.md" in err
+    assert ("fenced block" in err) or ("record block" in err), err
+    assert _phase6(proj).read_bytes() == before
+
+
+def test_import_refuses_a_result_over_the_size_limit(proj, answers):
+    from maestro import engagement
+    padding = "<!-- padding -->\n"
+    with open(_phase6(proj), "a", encoding="utf-8") as fh:
+        fh.write(padding * ((engagement.MAX_FILE_BYTES - _phase6(proj).stat().st_size) // len(padding) - 2))
+    before = _phase6(proj).read_bytes()
+    code, out, err = run("import", "acme", answers(), "--dir", proj.parent)
+    assert code == 2 and "limit" in err and "Traceback" not in err
+    assert _phase6(proj).read_bytes() == before

@@ -23,8 +23,8 @@ def check_project(kb: KB, folder: Path) -> tuple[list, list[str]]:
     """Findings for a project folder and the files read; Unusable when state.json cannot be read."""
     state_path = folder / "state.json"
     for name in ("state.json", "threat-model.json"):  # a link out of the project is refused, its target never read
-        if (folder / name).is_symlink():
-            safeio.confine(folder / name, folder, name)
+        if not safeio.inside(folder / name, folder):
+            raise engagement.Unusable(f"{folder / name}: refused: it links outside the project folder; only files inside it are read")
     state_doc = engagement.read_doc(state_path)
     problems = state_problems(kb, state_doc, str(state_path))
     if problems:

@@ -155,19 +155,24 @@ class Context:
 
     # ------------------------------------------------------------ text
     @cached_property
-    def texts(self) -> list:
-        """(file, line, normalised text) of every string a reader sees: phase-file lines, state.json, the export."""
-        out = []
+    def raw_texts(self) -> list:
+        """(file, line, text as written) of every string a reader sees: phase-file lines, state.json, the export."""
         if self.mode == "text":
-            return [(str(self.text_file), n, textscan.normalise(line)) for n, line in enumerate(engagement.read_text(self.text_file).split("\n"), 1)]
+            return [(self.doc_file, n, line) for n, line in enumerate(engagement.read_text(self.text_file).split("\n"), 1)]
+        out = []
         if self.mode == "project":
             for pf in self.files:
-                out += [(pf.label, n, textscan.normalise(line)) for n, line in enumerate(pf.text.split("\n"), 1) if line.strip()]
+                out += [(pf.label, n, line) for n, line in enumerate(pf.text.split("\n"), 1) if line.strip()]
             if self.state is not None:
-                out += [(f, n, textscan.normalise(s)) for f, n, s in walk_strings(self.state, self.state_file)]
+                out += list(walk_strings(self.state, self.state_file))
         else:
-            out += [(f, n, textscan.normalise(s)) for f, n, s in walk_strings(self.doc, self.doc_file)]
+            out += list(walk_strings(self.doc, self.doc_file))
         return out
+
+    @cached_property
+    def texts(self) -> list:
+        """``raw_texts`` normalised (textscan.normalise), as the identifier rules read them."""
+        return [(f, n, textscan.normalise(s)) for f, n, s in self.raw_texts]
 
 
 def project_context(kb: KB, folder: Path, state_doc) -> Context:
@@ -189,5 +194,4 @@ def text_context(kb: KB, path: Path, label: str) -> Context:
     """Context of one Markdown file (a playbook page, AGENTS.md) for the identifier and name rules."""
     ctx = Context(kb, {}, label, "text")
     ctx.text_file = path
-    ctx.texts = [(label, n, textscan.normalise(line)) for n, line in enumerate(engagement.read_text(path).split("\n"), 1)]
     return ctx

@@ -117,7 +117,38 @@ def _scan(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+LONG_LINE = 4096  # detect-secrets' patterns slow down sharply on longer lines; such lines are scanned in pieces
+
+
 def _detect(path: Path) -> list[tuple[int, str]]:
+    """(line, kind) of every likely secret in ``path``; a line over LONG_LINE characters is scanned cut at
+    white space into pieces (a copy in a private temporary folder), and findings are put back on its line."""
+    text = safeio.read_bytes(path).decode("utf-8", "replace")
+    if all(len(line) <= LONG_LINE for line in text.split("\n")):
+        return _detect_file(path)
+    pieces, origin = _cut_long_lines(text)
+    with tempfile.TemporaryDirectory(prefix="maestro-secrets-") as tmp:
+        copy = Path(tmp) / path.name
+        copy.write_text("\n".join(pieces), encoding="utf-8")
+        return sorted({(origin[n - 1], kind) for n, kind in _detect_file(copy)})
+
+
+def _cut_long_lines(text: str) -> tuple[list[str], list[int]]:
+    """The lines of ``text`` with every long line cut at white space; and, per piece, its original line number."""
+    pieces, origin = [], []
+    for n, line in enumerate(text.split("\n"), 1):
+        while len(line) > LONG_LINE:
+            cut = line.rfind(" ", 0, LONG_LINE)
+            cut = cut if cut > 0 else LONG_LINE
+            pieces.append(line[:cut])
+            origin.append(n)
+            line = line[cut:]
+        pieces.append(line)
+        origin.append(n)
+    return pieces, origin
+
+
+def _detect_file(path: Path) -> list[tuple[int, str]]:
     from detect_secrets import SecretsCollection
     from detect_secrets.settings import default_settings, get_settings
     secrets = SecretsCollection()

@@ -106,11 +106,11 @@ def judge_name(kb, token: str, written: str, notation: str, rest: str = "") -> s
     if not canon or not written:
         return None
     if notation == "before":
-        if written.endswith(canon):
+        if written.endswith(canon) or not textscan.could_be_name(written, from_end=True):
             return None
         cand = textscan.best_span(written, canon, from_end=True)
     elif notation == "after":
-        if written.startswith(canon) or rest.startswith(canon):
+        if written.startswith(canon) or rest.startswith(canon) or not textscan.could_be_name(written, from_end=False):
             return None
         cand = textscan.best_span(written, canon, from_end=False)
     else:
@@ -131,11 +131,21 @@ def judge_name(kb, token: str, written: str, notation: str, rest: str = "") -> s
     return near if named and textscan.similarity(cand, canon) >= 0.5 else None
 
 
+MAX_NAMES_JUDGED = 5000  # IDs per file whose written names are judged; a real phase file has a few hundred
+
+
 @rule("MC203", "wrong-name", summary="The name written next to an ID is not its canonical name.",
       hint="Copy the name exactly as data/ spells it (threats.yaml, blindspots.yaml, mitigations.yaml), '&' and case included.")
 def wrong_name(ctx):
     kb = ctx.kb
+    judged: dict[str, int] = {}
     for file, line, text, m in ctx.each_mention({"threat", "blindspot", "mitigation"}):
+        judged[file] = judged.get(file, 0) + 1
+        if judged[file] > MAX_NAMES_JUDGED:
+            if judged[file] == MAX_NAMES_JUDGED + 1:  # said once per file; never a silent pass
+                yield Hit(file, line, m.token, f"more than {MAX_NAMES_JUDGED} IDs in this file; the names next to the "
+                          "rest were not checked: split the file")
+            continue
         for nm in ([] if m.link else textscan.names_near(text, m)):
             msg = judge_name(kb, m.token, nm.written, nm.notation, nm.rest)
             if msg:
@@ -226,3 +236,18 @@ def wrong_kind_reference(ctx):
                     yield Hit(*ctx.at(node, k), r.get("id", ""), f"{field} lists {v}, which is not a threat")
                 else:
                     yield Hit(*ctx.at(node, k), r.get("id", ""), f"{field} lists unknown local threat {v}")
+
+
+@rule("MC207", "hidden-characters", summary="Text holds invisible or bidirectional-control characters, or a word that mixes Latin "
+      "letters with look-alikes from another script (Cyrillic 'Т12').",
+      hint="Retype the text in plain characters; such characters make a reader and the checker see different IDs and names.")
+def hidden_characters(ctx):
+    for file, line, text in ctx.raw_texts:
+        if text.isascii():
+            continue
+        hidden = textscan.hidden_characters(text)
+        if hidden:
+            yield Hit(file, line, "", f"invisible or direction-changing character(s): {', '.join(hidden)}")
+        for word in textscan.mixed_script_words(text):
+            odd = ", ".join(textscan.code_point(ch) for ch in dict.fromkeys(word) if ch.isalpha() and not ch.isascii())
+            yield Hit(file, line, word, f"{word!r} mixes Latin letters with look-alikes from another script ({odd})")
