@@ -345,9 +345,11 @@ def cmd_mcp(a, out: Out) -> int:
               file=sys.stderr)
         return 2
     from . import mcp_server
+    root = mcp_server.root_folder(a.root)  # resolved once, before serving; not a folder: exit 2 with one line
+    budget = mcp_server.time_budget()      # $MAESTRO_MCP_TIMEOUT, checked before serving too
     kb = _kb()
     try:
-        return mcp_server.serve(kb)
+        return mcp_server.serve(kb, root, budget)
     except KeyboardInterrupt:
         return 0
 
@@ -417,6 +419,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--write", action="store_true")
 
     s = command("mcp", cmd_mcp, "serve the knowledge base to MCP clients over stdio (read-only tools)")
+    s.add_argument("--root", metavar="DIR", help="the only folder whose threat models check_threat_model may read (default ./threat-models)")
     return p
 
 

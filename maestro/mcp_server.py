@@ -10,16 +10,30 @@ The query functions behind the six tools (``lookup``, ``search_ids``, ``list_ent
 ``check_path``) are plain functions of a KB that raise ``NotFound`` / ``ValueError`` and return
 JSON-serialisable dicts; ``build_server`` wraps them as MCP tools. Only ``build_server`` and ``serve``
 need the ``mcp`` package, so this module imports without it.
+
+Whoever sends the requests may be an agent that a web page or a document talked into asking for the wrong
+thing, so the server trusts no argument:
+
+- ``check_threat_model`` reads only engagement files inside one root folder (``maestro mcp --root DIR``,
+  default ``./threat-models``), symlinks followed; anything else gets one fixed refusal that says nothing
+  about the path (``engagement_target``).
+- Every tool call has a time budget and size budgets: text arguments, each message of an answer, the number
+  of findings and the whole answer are capped (``build_server``, ``bounded_report``).
 """
 
 import difflib
 import inspect
+import json
+import logging
+import os
 import re
+import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import checks, engagement, ids, project, releases, scoring, views, yamlio
+from . import checks, engagement, ids, project, releases, safeio, scoring, views, yamlio
 from .findings import summary as findings_summary
 from .kb import KB, LAYER_ORDER, TYPE_ORDER
 from .urls import SITE_URL, url_of
@@ -28,6 +42,17 @@ TYPES = ("threat", "blindspot", "mitigation", "layer", "checklist")
 CHECKLISTS_PATH = "/playbook/08-checklists/"  # the page every checklist item is anchored on (macros/render.py CHECKLISTS)
 _STOPWORDS = {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on", "or",
               "that", "the", "this", "to", "with"}
+
+# ---- budgets: what one request may cost and what one answer may carry
+MAX_ARGUMENT_CHARS = 4096       # any text argument (an ID, a query, a citation, a path), and each key or value of an object
+MAX_MESSAGE_CHARS = 1000        # any text field of a finding, and an error message
+MAX_FINDINGS = 200              # findings returned by one check; the counts still cover all of them
+MAX_RESPONSE_CHARS = 1_000_000  # one answer as JSON (the largest today, list_ids with no filter, is about 62 000)
+TIME_BUDGET_ENV = "MAESTRO_MCP_TIMEOUT"
+TIME_BUDGET_SECONDS = 20.0
+DEFAULT_ROOT = "threat-models"
+REFUSED = ("refused: check_threat_model reads only a project folder that holds state.json, a threat model saved as .json, "
+           "or a .md file, inside the folder the server was started with (maestro mcp --root DIR; default ./threat-models)")
 
 
 class NotFound(ValueError):
@@ -394,20 +419,131 @@ def risk(kb: KB, severity: str, likelihood: str, statuses: str | dict | None = N
 
 
 # ===================================================================== check_threat_model
-def check_path(kb: KB, path: str, cwd: Path | None = None) -> dict:
-    """What `maestro check --json PATH` prints: the same checks on a folder, a threat-model.json or a Markdown file."""
-    if not str(path).strip():
-        raise ValueError("give the path of a project folder or a threat-model.json")
-    p = Path(str(path).strip()).expanduser()
-    if cwd is not None and not p.is_absolute():
-        p = cwd / p
-    if not p.exists():
-        raise engagement.Unusable(f"{p}: no such project folder or file")
-    findings, checked = checks.check_path(kb, p)
+class Refused(ValueError):
+    """A path check_threat_model will not read; always the same message (REFUSED), whatever lies at the path."""
+
+    def __init__(self):
+        super().__init__(REFUSED)
+
+
+def root_folder(named: str | None) -> Path:
+    """The folder check_threat_model is confined to, resolved once at start (symlinks followed).
+
+    ``named`` is the folder given with --root and must be an existing folder; without it the root is
+    ./threat-models, which may not exist yet (`maestro new` creates it) but must be a folder if it does.
+    """
+    given = named if named is not None else DEFAULT_ROOT
+    root = Path(os.path.realpath(given))
+    if root.is_dir() or (named is None and not os.path.lexists(given)):
+        return root
+    raise ValueError(f"--root {given}: not a folder; name an existing folder for the threat models the server may check")
+
+
+def engagement_target(path: str, root: Path) -> Path:
+    """The resolved project folder or file ``path`` names, if check_threat_model may read it; Refused otherwise.
+
+    Accepted, once every symlink is followed and only inside ``root``: a folder holding a regular state.json,
+    a regular .md file, or a regular .json file that reads as a threat model (``is_threat_model``). A relative
+    path is relative to ``root``. Whether the path exists, and what it is, never changes the refusal.
+    """
+    text = str(path).strip()
+    if not text:
+        raise ValueError("give the path of a project folder, a threat model (.json) or a .md file, inside the server's root folder")
+    try:
+        target = safeio.confine(text, root)
+        kind = engagement_kind(target)
+    except (safeio.Unusable, OSError):
+        kind = None
+    if kind is None or (kind == "json" and not is_threat_model(target)):
+        raise Refused()
+    return target
+
+
+def engagement_kind(target: Path) -> str | None:
+    """What ``target`` is: "project" (a folder holding a regular state.json of its own), "md" or "json" (a regular
+    file so named), or None for anything else."""
+    if target.is_dir():
+        return "project" if safeio.is_regular(safeio.confine(target / "state.json", target)) else None
+    suffix = target.suffix.lower()
+    return suffix[1:] if suffix in (".md", ".json") and safeio.is_regular(target) else None
+
+
+def is_threat_model(path: Path) -> bool:
+    """Whether a .json file is a threat model: a JSON object whose schema_version this release reads.
+
+    A file that is not JSON raises Unusable, whose message gives a line number and the parser's complaint, never
+    the file's text; a JSON file of any other shape is refused, so its keys and values are never quoted back.
+    """
+    return engagement.read_doc(path).get("schema_version") in engagement.READABLE_SCHEMA_VERSIONS
+
+
+def check_path(kb: KB, path: str, root: Path) -> dict:
+    """What `maestro check --json PATH` prints for an engagement inside ``root``, bounded by ``bounded_report``."""
+    target = engagement_target(path, root)
+    findings, checked = checks.check_path(kb, target)
     rules: dict[str, int] = {}
     for f in findings:
         rules[f.rule] = rules.get(f.rule, 0) + 1
-    return {**findings_summary(findings, checked), "rules": dict(sorted(rules.items())), "path": str(p), "kb_version": kb.version}
+    report = {**findings_summary(findings, checked), "rules": dict(sorted(rules.items())), "path": str(target),
+              "kb_version": kb.version}
+    return bounded_report(report)
+
+
+def bounded_report(report: dict) -> dict:
+    """``report`` with at most MAX_FINDINGS findings, each text field clipped to MAX_MESSAGE_CHARS.
+
+    The counts (errors, warnings, pending, rules) still cover every finding; ``findings_left_off`` says how many
+    were not returned. A file can thus never come back whole inside the messages about it.
+    """
+    findings = report["findings"]
+    kept = [{k: clip(v) if isinstance(v, str) else v for k, v in f.items()} for f in findings[:MAX_FINDINGS]]
+    return {**report, "findings": kept, "findings_left_off": len(findings) - len(kept)}
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked."""
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+_ONE_CHECK_AT_A_TIME = threading.Lock()  # detect-secrets keeps its plugin settings in one global
+
+
+def check_alone(kb: KB, path: str, root: Path, wait: float) -> dict:
+    """``check_path``, never two at once; a ValueError when another check holds the lock for ``wait`` seconds."""
+    if not _ONE_CHECK_AT_A_TIME.acquire(timeout=wait):
+        raise ValueError("another check is still running; try again when it has finished")
+    try:
+        return check_path(kb, path, root)
+    finally:
+        _ONE_CHECK_AT_A_TIME.release()
+
+
+# ===================================================================== budgets
+def argument_problem(value: Any) -> str | None:
+    """Why an argument is over budget (text longer than MAX_ARGUMENT_CHARS, in an object too), or None."""
+    if isinstance(value, str):
+        return None if len(value) <= MAX_ARGUMENT_CHARS else f"a text argument is limited to {MAX_ARGUMENT_CHARS} characters"
+    if isinstance(value, dict):
+        return next(filter(None, (argument_problem(x) for kv in value.items() for x in kv)), None)
+    return None
+
+
+def answer_problem(answer: dict) -> str | None:
+    """Why an answer is too large to send (over MAX_RESPONSE_CHARS as JSON), or None."""
+    size = len(json.dumps(answer, ensure_ascii=False))
+    return None if size <= MAX_RESPONSE_CHARS else f"the answer would be over {MAX_RESPONSE_CHARS} characters; narrow the request"
+
+
+def time_budget() -> float:
+    """Seconds one tool call may take: $MAESTRO_MCP_TIMEOUT, else TIME_BUDGET_SECONDS."""
+    raw = os.environ.get(TIME_BUDGET_ENV)
+    try:
+        budget = TIME_BUDGET_SECONDS if raw is None else float(raw)
+    except ValueError:
+        budget = 0.0
+    if not budget > 0:
+        raise ValueError(f"${TIME_BUDGET_ENV} must be a number of seconds above 0, not {raw!r}")
+    return budget
 
 
 # ===================================================================== the MCP server
@@ -419,21 +555,25 @@ def instructions(kb: KB) -> str:
             f"returned and cite it as '{kb.citation('T12')}'; never cite a reserved ID, and never invent one. Use search and "
             "list_ids to find IDs, resolve_citation to check a citation or an ID page URL against the current and kept "
             "releases, score_risk for the risk level and effective risk exactly as `maestro score` computes them, and "
-            "check_threat_model to run the checks of `maestro check` on a project folder or threat-model.json (paths "
-            "relative to the server's working directory).")
+            "check_threat_model to run the checks of `maestro check` on a project folder or threat-model.json inside the "
+            "folder the server was started with (paths relative to that folder).")
 
 
-def build_server(kb: KB, cwd: Path | None = None):
-    """The MCPServer with the six read-only tools over ``kb``."""
+def build_server(kb: KB, root: Path, budget: float | None = None):
+    """The MCPServer with the six read-only tools over ``kb``; check_threat_model reads only inside ``root``.
+
+    Each call runs in a worker thread under a time budget of ``budget`` seconds (default ``time_budget()``).
+    """
     from typing import Annotated, Literal
 
+    import anyio
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
     from mcp_types import ToolAnnotations
     from pydantic import Field
 
     idx = Index(kb)
-    cwd = Path.cwd() if cwd is None else cwd
+    budget = time_budget() if budget is None else budget
     server = MCPServer("maestro", title="MAESTRO Playbook knowledge base", version=kb.version,
                        instructions=instructions(kb), website_url=SITE_URL, log_level="WARNING")
     severities = ", ".join(s["level"] for s in kb.scoring["severity"])
@@ -452,83 +592,107 @@ def build_server(kb: KB, cwd: Path | None = None):
             return fn
         return register
 
-    def guarded(fn, *args, **kwargs) -> dict:
+    async def guarded(fn, *args) -> dict:
+        """``fn(*args)`` in a worker thread within the budgets; every way it can fail is one bounded ToolError.
+
+        A Python thread cannot be stopped from outside: when the time budget runs out the caller gets an
+        error at once and the thread finishes on its own. Reads are bounded and never block (safeio), so
+        it does finish, and the server goes on answering meanwhile.
+        """
+        problem = next(filter(None, map(argument_problem, args)), None)
+        if problem:
+            raise ToolError(problem)
         try:
-            return fn(*args, **kwargs)
-        except (ValueError, engagement.Unusable, project.ProjectError) as exc:  # NotFound is a ValueError
-            raise ToolError(str(exc)) from None
+            with anyio.fail_after(budget):
+                answer = await anyio.to_thread.run_sync(partial(fn, *args), abandon_on_cancel=True)
+        except TimeoutError:
+            raise ToolError(f"gave up after the time budget of {budget:g} s; try again or narrow the request") from None
+        except (ValueError, engagement.Unusable, project.ProjectError) as exc:  # NotFound and Refused are ValueErrors
+            raise ToolError(clip(str(exc))) from None
+        except Exception as exc:  # a bug: the client gets its kind only, the traceback goes to stderr
+            logging.getLogger(__name__).exception("tool call failed")
+            raise ToolError(f"internal error ({type(exc).__name__}); the server goes on answering") from None
+        problem = answer_problem(answer)
+        if problem:
+            raise ToolError(problem)
+        return answer
 
     @tool("lookup_id", "Look up a MAESTRO ID")
-    def lookup_id(id: Annotated[str, Field(description="Any MAESTRO ID: threat T12, blindspot BV-3, mitigation L3-D2, layer L3 "
-                                                       "or CL, checklist item CK-L1-01. Case-insensitive; spaces and a leading "
-                                                       "'MAESTRO ' are ignored.")]) -> dict[str, Any]:
+    async def lookup_id(id: Annotated[str, Field(description="Any MAESTRO ID: threat T12, blindspot BV-3, mitigation L3-D2, layer L3 "
+                                                             "or CL, checklist item CK-L1-01. Case-insensitive; spaces and a leading "
+                                                             "'MAESTRO ' are ignored.")]) -> dict[str, Any]:
         """Everything the knowledge base holds on one ID: its type, canonical name (write it next to the ID exactly as given),
         status (active, reserved, deprecated, revoked), description, layers, related IDs (a threat's mitigations by
         control type, blindspots and checklist items; a mitigation's threats; a layer's threats, mitigations and
         blindspots; the threats a checklist item probes), framework mappings, its canonical URL and citation string.
         An unknown ID is an error that names the nearest IDs."""
-        return guarded(lookup, idx, id)
+        return await guarded(lookup, idx, id)
 
     @tool("search", "Search the MAESTRO knowledge base")
-    def search(query: Annotated[str, Field(description="An ID (T1, L3), a name or part of one, or words from a description.")],
-               limit: Annotated[int, Field(ge=1, le=100, description="Most results to return (1-100).")] = 10) -> dict[str, Any]:
+    async def search(query: Annotated[str, Field(description="An ID (T1, L3), a name or part of one, or words from a description.")],
+                     limit: Annotated[int, Field(ge=1, le=100, description="Most results to return (1-100).")] = 10) -> dict[str, Any]:
         """Find IDs by ID, name or description, ranked: the exact ID first, then an exact name, then names starting with
         or containing the query, then IDs starting with it, then entries whose name or description holds all of the
         query's words, then some of them. Ties keep the knowledge base's order (layers, threats, blindspots,
         mitigations, checklist items). Each result has the ID, type, name, status, URL and how it matched."""
-        return guarded(search_ids, idx, query, limit)
+        return await guarded(search_ids, idx, query, limit)
 
     @tool("list_ids", "List MAESTRO IDs")
-    def list_ids(type: Annotated[Literal["threat", "blindspot", "mitigation", "layer", "checklist"] | None,
-                                 Field(description="Only IDs of this type; all types when omitted.")] = None,
-                 layer: Annotated[str | None, Field(description="Only IDs at this layer (L1-L7 or CL): threats mapped to it "
-                                                                "(primary or secondary, given as strength), blindspots "
-                                                                "that name it, its mitigations, its checklist items.")] = None,
-                 ) -> dict[str, Any]:
+    async def list_ids(type: Annotated[Literal["threat", "blindspot", "mitigation", "layer", "checklist"] | None,
+                                       Field(description="Only IDs of this type; all types when omitted.")] = None,
+                       layer: Annotated[str | None, Field(description="Only IDs at this layer (L1-L7 or CL): threats mapped to it "
+                                                                      "(primary or secondary, given as strength), blindspots "
+                                                                      "that name it, its mitigations, its checklist items.")] = None,
+                       ) -> dict[str, Any]:
         """List IDs with their type, canonical name, status and URL, filtered by type and/or layer, in the knowledge
         base's order. Reserved, deprecated and revoked IDs are included with their status: cite only active ones."""
-        return guarded(list_entries, idx, type, layer)
+        return await guarded(list_entries, idx, type, layer)
 
     @tool("resolve_citation", "Resolve a MAESTRO citation")
-    def resolve_citation(text: Annotated[str, Field(description="A citation such as 'MAESTRO T12 (v1.1.0)' or 'MAESTRO L3-D2', "
-                                                                "or the URL of an ID page such as "
-                                                                f"{SITE_URL}threats/T12/.")]) -> dict[str, Any]:
+    async def resolve_citation(text: Annotated[str, Field(description="A citation such as 'MAESTRO T12 (v1.1.0)' or 'MAESTRO L3-D2', "
+                                                                      "or the URL of an ID page such as "
+                                                                      f"{SITE_URL}threats/T12/.")]) -> dict[str, Any]:
         """Parse a citation or an ID page URL: the ID, the version it cites, whether that is the current knowledge base
         version, the ID's current canonical name, status and URL, and, when the cited version is a kept release, whether
         the ID existed in it and under the same name. Notes explain anything a reader should act on."""
-        return guarded(resolve, idx, text)
+        return await guarded(resolve, idx, text)
 
     @tool("score_risk", "Score a risk")
-    def score_risk(severity: Annotated[str, Field(description=f"Severity: {severities}.")],
-                   likelihood: Annotated[str, Field(description=f"Likelihood: {likelihoods}.")],
-                   statuses: Annotated[str | dict[str, str] | None,
-                                       Field(description=f"Implementation status of the controls: one of {status_keys} for "
-                                                         f"every control type, or per type ({control_types}) as "
-                                                         "'preventive=implemented,detective=partial' or an object "
-                                                         "{\"preventive\": \"implemented\"}; types not named count as not "
-                                                         "implemented. Default: not implemented.")] = None,
-                   vector: Annotated[str | None, Field(description=f"Attack vector, optional: {vectors}.")] = None,
-                   complexity: Annotated[str | None, Field(description=f"Attack complexity, optional: {complexities}.")] = None,
-                   ) -> dict[str, Any]:
+    async def score_risk(severity: Annotated[str, Field(description=f"Severity: {severities}.")],
+                         likelihood: Annotated[str, Field(description=f"Likelihood: {likelihoods}.")],
+                         statuses: Annotated[str | dict[str, str] | None,
+                                             Field(description=f"Implementation status of the controls: one of {status_keys} for "
+                                                               f"every control type, or per type ({control_types}) as "
+                                                               "'preventive=implemented,detective=partial' or an object "
+                                                               "{\"preventive\": \"implemented\"}; types not named count as not "
+                                                               "implemented. Default: not implemented.")] = None,
+                         vector: Annotated[str | None, Field(description=f"Attack vector, optional: {vectors}.")] = None,
+                         complexity: Annotated[str | None, Field(description=f"Attack complexity, optional: {complexities}.")] = None,
+                         ) -> dict[str, Any]:
         """The risk level and value from the knowledge base's matrix, the required action and timeframe, the effective
         risk after the controls' credit and its level, and the control types the level requires: the same fields and
         numbers as `maestro score --json --severity ... --likelihood ... --status ...`."""
-        return guarded(risk, kb, severity, likelihood, statuses, vector, complexity)
+        return await guarded(risk, kb, severity, likelihood, statuses, vector, complexity)
 
     @tool("check_threat_model", "Check a threat model")
-    def check_threat_model(path: Annotated[str, Field(description="A project folder (threat-models/NAME), a threat-model.json, "
-                                                                  "or a Markdown file; relative to the server's working "
-                                                                  "directory.")]) -> dict[str, Any]:
+    async def check_threat_model(path: Annotated[str, Field(description="A project folder (NAME, holding state.json), a "
+                                                                        "threat model saved as .json, or a .md file, inside "
+                                                                        "the folder the server was started with (--root, "
+                                                                        "default ./threat-models); relative to that folder.")],
+                                 ) -> dict[str, Any]:
         """Run the checks of `maestro check PATH` and return its findings (file, line, id, message, severity, rule code,
         fix hint) with the counts of errors, warnings and pending items, the files checked and the count per rule.
-        ok is false when there is any error. It never changes the threat model; like `maestro check`, it
-        only refreshes the maestro cache directory (knowledge base, secret scans)."""
-        return guarded(check_path, kb, path, cwd)
+        ok is false when there is any error. A bounded number of findings is returned (findings_left_off counts the
+        rest) and each text is cut at a bounded length. Any other path, or one outside the server's folder, is
+        refused with one fixed message. It never changes the threat model; like `maestro check`, it only refreshes the
+        maestro cache directory (knowledge base, secret scans)."""
+        return await guarded(check_alone, kb, path, root, budget)
 
     return server
 
 
-def serve(kb: KB) -> int:
-    """Run the server over stdio until the client closes the connection."""
-    build_server(kb).run("stdio")
+def serve(kb: KB, root: Path, budget: float | None = None) -> int:
+    """Run the server over stdio until the client closes the connection; check_threat_model reads only inside
+    ``root``, and each tool call has ``budget`` seconds (default ``time_budget()``)."""
+    build_server(kb, root, budget).run("stdio")
     return 0

@@ -1,12 +1,17 @@
 """Shared fixtures: the knowledge base, a strict build of the site, and helpers."""
 from __future__ import annotations
 
+import asyncio
 import atexit
+import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -200,3 +205,154 @@ def maestro_cli(*args, cwd=None):
     finally:
         os.chdir(here)
     return code, out.getvalue(), err.getvalue()
+
+
+# ------------------------------------------------------------------ `maestro mcp` test drivers
+def mcp_env(extra: dict | None = None) -> dict:
+    """The environment of a `maestro mcp` subprocess: the few variables a Python process needs, the test cache, ``extra``."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "SYSTEMROOT")}
+    return {**keep, **CACHE_ENV, **(extra or {})}
+
+
+def mcp_command(root: Path | None = None) -> list[str]:
+    """`python -m maestro mcp`, with ``--root ROOT`` when a root is given."""
+    return [sys.executable, "-m", "maestro", "mcp", *(["--root", str(root)] if root is not None else [])]
+
+
+class McpServer:
+    """A `python -m maestro mcp` subprocess and an initialized ClientSession on a loop in a background thread.
+
+    One server serves a whole module: a background thread runs an asyncio loop that holds the session, and
+    each test sends its calls to that loop (no pytest-asyncio plugin needed). ``root`` is passed as --root,
+    ``env`` is added to the process's environment.
+    """
+
+    def __init__(self, root: Path | None = None, env: dict | None = None):
+        self.root, self.env = root, env
+        self.errlog = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.ready = threading.Event()
+        self.session = self.init = self.stop = None
+        self.started = time.monotonic()
+        self.main = asyncio.run_coroutine_threadsafe(self._main(), self.loop)
+        while not self.ready.wait(0.05):
+            if self.main.done():
+                self.main.result()  # raises what went wrong
+                raise RuntimeError(f"the server exited before initializing; stderr:\n{self.stderr()}")
+            if time.monotonic() - self.started > 30:
+                raise TimeoutError(f"no initialize result within 30 s; stderr:\n{self.stderr()}")
+        self.startup = time.monotonic() - self.started
+
+    async def _main(self):
+        from mcp import ClientSession, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+
+        self.stop = asyncio.Event()
+        command, *args = mcp_command(self.root)
+        params = StdioServerParameters(command=command, args=args, cwd=str(ROOT), env={**CACHE_ENV, **(self.env or {})})
+        async with stdio_client(params, errlog=self.errlog) as (read, write):
+            async with ClientSession(read, write) as session:
+                self.init = await session.initialize()
+                self.session = session
+                self.ready.set()
+                await self.stop.wait()
+
+    def run(self, coro, timeout=60):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, name: str, **arguments):
+        return self.run(self.session.call_tool(name, arguments))
+
+    def data(self, name: str, **arguments) -> dict:
+        """The structured result of a tool call that must succeed; its text content is the same JSON."""
+        r = self.call(name, **arguments)
+        assert not r.is_error, f"{name}({arguments}) failed: {self.text(r)}"
+        assert json.loads(self.text(r)) == r.structured_content
+        return r.structured_content
+
+    @staticmethod
+    def text(result) -> str:
+        return "".join(c.text for c in result.content if getattr(c, "type", None) == "text")
+
+    def stderr(self) -> str:
+        self.errlog.seek(0)
+        return self.errlog.read()
+
+    def close(self):
+        if self.stop is not None:
+            self.loop.call_soon_threadsafe(self.stop.set)
+        try:
+            self.main.result(30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            self.errlog.close()
+
+
+class RawStdio:
+    """`python -m maestro mcp` driven with raw bytes on stdin; its stdout read back one line at a time.
+
+    A reader thread queues every line the server writes, so a server that stays silent fails a test with a
+    timeout instead of hanging it.
+    """
+
+    def __init__(self, root: Path | None = None, env: dict | None = None):
+        self.errlog = tempfile.TemporaryFile(mode="w+b")
+        self.proc = subprocess.Popen(mcp_command(root), cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.errlog, env=mcp_env(env))
+        self.lines: queue.Queue = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.decode("utf-8"))
+        self.lines.put(None)  # end of output
+
+    def send(self, message) -> None:
+        """Write one line: ``message`` as JSON, or as it is when it is bytes (a newline is added)."""
+        raw = message if isinstance(message, bytes) else json.dumps(message).encode("utf-8")
+        self.proc.stdin.write(raw + b"\n")
+        self.proc.stdin.flush()
+
+    def receive_line(self, timeout: float = 30) -> str:
+        """The next line the server wrote; AssertionError when none comes within ``timeout`` seconds or it has exited."""
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no answer within {timeout} s; stderr:\n{self.stderr()}") from None
+        assert line is not None, f"the server closed stdout; stderr:\n{self.stderr()}"
+        return line
+
+    def receive(self, timeout: float = 30) -> dict:
+        return json.loads(self.receive_line(timeout))
+
+    def initialize(self) -> dict:
+        """The initialize handshake; the server's initialize result."""
+        self.send({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                   "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}})
+        answer = self.receive()
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        return answer
+
+    def stderr(self) -> str:
+        self.errlog.seek(0)
+        return self.errlog.read().decode("utf-8", errors="replace")
+
+    def close(self, timeout: float = 60) -> tuple[int, list[str]]:
+        """Close stdin and wait for the server to exit: (exit code, the lines it wrote that were not read yet)."""
+        self.proc.stdin.close()
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+        self.reader.join(timeout)
+        rest = []
+        while not self.lines.empty():
+            line = self.lines.get_nowait()
+            if line is not None:
+                rest.append(line)
+        return code, rest

@@ -1,99 +1,42 @@
 """`maestro mcp`: the MCP server over stdio, driven by the SDK's own client (stdio_client + ClientSession).
 
-One server process serves the whole module: a background thread runs an asyncio loop that holds the
-session, and each test sends its calls to that loop (no pytest-asyncio plugin needed).
+One server process serves the whole module (conftest.McpServer); its root folder holds copies of the worked
+examples and the fixture engagement, the only place check_threat_model may read.
 """
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import subprocess
+import shutil
 import sys
-import tempfile
-import threading
-import time
 
 import pytest
 
-from conftest import CACHE_ENV, ROOT, maestro_cli
+from conftest import ROOT, McpServer, RawStdio, maestro_cli
 from maestro import scoring, urls
 from maestro.kb import LAYER_ORDER
+from maestro.mcp_server import REFUSED
 
 mcp = pytest.importorskip("mcp", reason="the mcp package (requirements.txt) is not installed")
-from mcp import ClientSession, StdioServerParameters  # noqa: E402
-from mcp.client.stdio import stdio_client  # noqa: E402
 
 TOOLS = {"lookup_id": {"id"}, "search": {"query", "limit"}, "list_ids": {"type", "layer"}, "resolve_citation": {"text"},
          "score_risk": {"severity", "likelihood", "statuses", "vector", "complexity"}, "check_threat_model": {"path"}}
 STARTUP_BUDGET = 5.0  # seconds from spawning the process to a finished initialize handshake
-
-
-class Server:
-    """A `python -m maestro mcp` subprocess and an initialized ClientSession on a loop in a background thread."""
-
-    def __init__(self):
-        self.errlog = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.ready = threading.Event()
-        self.session = self.init = self.stop = None
-        self.started = time.monotonic()
-        self.main = asyncio.run_coroutine_threadsafe(self._main(), self.loop)
-        while not self.ready.wait(0.05):
-            if self.main.done():
-                self.main.result()  # raises what went wrong
-                raise RuntimeError(f"the server exited before initializing; stderr:\n{self.stderr()}")
-            if time.monotonic() - self.started > 30:
-                raise TimeoutError(f"no initialize result within 30 s; stderr:\n{self.stderr()}")
-        self.startup = time.monotonic() - self.started
-
-    async def _main(self):
-        self.stop = asyncio.Event()
-        params = StdioServerParameters(command=sys.executable, args=["-m", "maestro", "mcp"], cwd=str(ROOT), env=dict(CACHE_ENV))
-        async with stdio_client(params, errlog=self.errlog) as (read, write):
-            async with ClientSession(read, write) as session:
-                self.init = await session.initialize()
-                self.session = session
-                self.ready.set()
-                await self.stop.wait()
-
-    def run(self, coro, timeout=60):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def call(self, name: str, **arguments):
-        return self.run(self.session.call_tool(name, arguments))
-
-    def data(self, name: str, **arguments) -> dict:
-        """The structured result of a tool call that must succeed; its text content is the same JSON."""
-        r = self.call(name, **arguments)
-        assert not r.is_error, f"{name}({arguments}) failed: {self.text(r)}"
-        assert json.loads(self.text(r)) == r.structured_content
-        return r.structured_content
-
-    @staticmethod
-    def text(result) -> str:
-        return "".join(c.text for c in result.content if getattr(c, "type", None) == "text")
-
-    def stderr(self) -> str:
-        self.errlog.seek(0)
-        return self.errlog.read()
-
-    def close(self):
-        if self.stop is not None:
-            self.loop.call_soon_threadsafe(self.stop.set)
-        try:
-            self.main.result(30)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(10)
-            self.errlog.close()
+ENGAGEMENTS = {"rag-agent.json": "data/examples/rag-agent.json", "devops-deployment.json": "data/examples/devops-deployment.json",
+               "clinic-assistant": "tests/fixtures/engagement/clinic-assistant"}  # name in the root: source in the checkout
 
 
 @pytest.fixture(scope="module")
-def server():
-    s = Server()
+def root(tmp_path_factory):
+    """The server's --root: a copy of each engagement in ENGAGEMENTS."""
+    folder = tmp_path_factory.mktemp("mcp-root")
+    for name, src in ENGAGEMENTS.items():
+        (shutil.copytree if (ROOT / src).is_dir() else shutil.copy2)(ROOT / src, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(root):
+    s = McpServer(root=root)
     yield s
     s.close()
 
@@ -128,28 +71,18 @@ def test_stdout_carries_only_the_protocol():
              {"jsonrpc": "2.0", "method": "notifications/initialized"},
              {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}]
     # stdin stays open until the last answer is in: a server may stop at end of input before it has answered
-    proc = subprocess.Popen([sys.executable, "-m", "maestro", "mcp"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**_env(), **CACHE_ENV})
-    watchdog = threading.Timer(60, proc.kill)       # a server that never answers fails the test instead of hanging it
-    watchdog.start()
+    proc = RawStdio()
     try:
-        proc.stdin.write("".join(json.dumps(m) + "\n" for m in lines))
-        proc.stdin.flush()
-        raw = [proc.stdout.readline(), proc.stdout.readline()]      # one line per answer (initialize, tools/list)
-        proc.stdin.close()
-        raw += proc.stdout.read().splitlines()                      # anything else it writes before it exits
-        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        for m in lines:
+            proc.send(m)
+        raw = [proc.receive_line(60), proc.receive_line(60)]      # one line per answer (initialize, tools/list)
     finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
+        code, rest = proc.close()
+    raw += rest                                                    # anything else it writes before it exits
+    assert code == 0, proc.stderr()
     out = [json.loads(line) for line in raw if line.strip()]
     assert [m.get("id") for m in out] == [1, 2] and all(m["jsonrpc"] == "2.0" for m in out), raw
     assert len(out[1]["result"]["tools"]) == len(TOOLS)
-
-
-def _env() -> dict:
-    return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "SYSTEMROOT")}
 
 
 def test_without_the_mcp_package_exits_2_with_one_line(monkeypatch):
@@ -317,21 +250,26 @@ def test_score_risk_matches_the_cli_and_rejects_bad_values(server):
 
 
 # ------------------------------------------------------------------ check_threat_model
-@pytest.mark.parametrize("path", ["data/examples/rag-agent.json", "data/examples/devops-deployment.json",
-                                  "tests/fixtures/engagement/clinic-assistant"])
+@pytest.mark.parametrize("path", list(ENGAGEMENTS))
 def test_check_a_clean_threat_model(server, path):
-    r = server.data("check_threat_model", path=path)  # relative to the server's working directory, the checkout
+    r = server.data("check_threat_model", path=path)  # relative to the server's root folder
     assert r["ok"] is True and r["errors"] == 0 and r["warnings"] == 0, r["findings"]
-    assert r["checked"] and r["kb_version"]
+    assert r["checked"] and r["kb_version"] and r["findings_left_off"] == 0
 
 
-def test_check_a_broken_copy_reports_findings_with_rule_codes(server, tmp_path, kb):
+def test_check_takes_an_absolute_path_inside_the_root(server, root):
+    r = server.data("check_threat_model", path=str(root / "clinic-assistant"))
+    assert r["ok"] is True and r == server.data("check_threat_model", path="clinic-assistant")
+
+
+def test_check_a_broken_copy_reports_findings_with_rule_codes(server, root, kb):
     doc = json.loads((ROOT / "data/examples/rag-agent.json").read_text(encoding="utf-8"))
     doc["threats"][0]["maps_to"][0]["name"] = "Goal Hijack"        # not T6's canonical name
     doc["threats"][1]["maps_to"][0]["id"] = "T99"                  # no such threat
-    broken = tmp_path / "threat-model.json"
+    broken = root / "broken" / "threat-model.json"
+    broken.parent.mkdir()
     broken.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    r = server.data("check_threat_model", path=str(broken))
+    r = server.data("check_threat_model", path="broken/threat-model.json")
     assert r["ok"] is False and r["errors"] >= 2 and r["errors"] == sum(f["severity"] == "error" for f in r["findings"])
     assert {"MC203", "MC201"} <= set(r["rules"]), r["rules"]  # a misnamed ID, an ID that does not exist
     assert all(f["rule"].startswith("MC") and f["file"] and f["line"] for f in r["findings"])
@@ -339,9 +277,9 @@ def test_check_a_broken_copy_reports_findings_with_rule_codes(server, tmp_path, 
     assert code == 1 and json.loads(out)["findings"] == r["findings"]  # the same findings as `maestro check`
 
 
-def test_check_a_path_that_does_not_exist_is_an_error(server):
-    r = server.call("check_threat_model", path="threat-models/no-such-project")
-    assert r.is_error and "no-such-project" in server.text(r)
+def test_check_a_path_that_does_not_exist_is_refused_without_naming_it(server):
+    r = server.call("check_threat_model", path="no-such-project")
+    assert r.is_error and server.text(r).endswith(REFUSED) and "no-such-project" not in server.text(r)
 
 
 def test_nothing_reaches_stderr_but_the_manifest_warning(server):
