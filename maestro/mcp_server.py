@@ -19,6 +19,8 @@ thing, so the server trusts no argument:
   about the path (``engagement_target``).
 - Every tool call has a time budget and size budgets: text arguments, each message of an answer, the number
   of findings and the whole answer are capped (``build_server``, ``bounded_report``).
+- Every line on stdin that is not a JSON-RPC message the SDK can read gets a JSON-RPC error instead of
+  silence, and the server goes on answering (``GuardedInput``).
 """
 
 import difflib
@@ -27,6 +29,7 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
 from functools import partial
 from pathlib import Path
@@ -48,6 +51,7 @@ MAX_ARGUMENT_CHARS = 4096       # any text argument (an ID, a query, a citation,
 MAX_MESSAGE_CHARS = 1000        # any text field of a finding, and an error message
 MAX_FINDINGS = 200              # findings returned by one check; the counts still cover all of them
 MAX_RESPONSE_CHARS = 1_000_000  # one answer as JSON (the largest today, list_ids with no filter, is about 62 000)
+MAX_LINE_BYTES = 16 * 1024 * 1024  # one JSON-RPC message on stdin
 TIME_BUDGET_ENV = "MAESTRO_MCP_TIMEOUT"
 TIME_BUDGET_SECONDS = 20.0
 DEFAULT_ROOT = "threat-models"
@@ -691,8 +695,140 @@ def build_server(kb: KB, root: Path, budget: float | None = None):
     return server
 
 
+# ===================================================================== stdio
+# The SDK's stdio transport (mcp/server/stdio.py, 2.3.0) hands a line it cannot read as a JSON-RPC message to the
+# session as an exception, and the session only logs it at debug level: the client waits for an answer that never
+# comes. The documented way in is the transport's own ``stdin`` argument (``stdio_server(stdin=...)``): the
+# transport iterates it line by line. ``GuardedInput`` is that iterable. It gives the SDK every line the SDK can
+# read, and answers every other line itself with a JSON-RPC error sent through the transport's write stream, so
+# all output still goes through the SDK's single writer (no two writers can tear a line) and stdout stays the
+# SDK's, guarded from stray prints as it is by default. Nothing of the SDK is patched or replaced. One difference:
+# given its own stdin, the SDK leaves fd 0 as it is instead of pointing it at /dev/null; nothing in this process
+# but ``GuardedInput`` reads it, and the server starts no child process.
+#
+# MCPServer has no public method that serves given streams (``run`` builds its own transport), so ``serve_stdio``
+# runs the server's low-level Server the way MCPServer.run_stdio_async does; tests/test_mcp_security.py drives
+# the result over raw stdio, so a change of that attribute in a later SDK fails a test instead of going unnoticed.
+
+def wire_error(line: str) -> tuple[int, str | int | None, str] | None:
+    """The JSON-RPC error (code, id, message) owed for one line from the client, or None when the SDK should have it.
+
+    None for a message the SDK reads as such, a blank line, and a malformed notification (a notification is
+    never answered, not even with an error). The SDK reads a request whose id is null, a fraction or a boolean
+    as a notification and would never answer it: that gets -32600 here.
+    """
+    from mcp_types import INVALID_REQUEST, JSONRPCNotification, jsonrpc_message_adapter
+    from pydantic import ValidationError
+
+    if not line.strip():
+        return None
+    try:
+        message = jsonrpc_message_adapter.validate_json(line, by_name=False)  # exactly the SDK's own reading of a line
+    except ValidationError:
+        return envelope_error(line)
+    if isinstance(message, JSONRPCNotification) and "id" in json.loads(line):
+        return INVALID_REQUEST, None, "Invalid Request: the id of a request must be a string or an integer"
+    return None
+
+
+def envelope_error(line: str) -> tuple[int, str | int | None, str] | None:
+    """The error for a line the SDK cannot read: -32700 for text that is not JSON (or nests too deep to read),
+    -32602 for a request whose params is not an object, -32600 for any other JSON that is not a JSON-RPC 2.0
+    message; the id is the request's when it has a usable one, else null. None for a malformed notification."""
+    from mcp_types import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR
+
+    try:
+        msg = json.loads(line)
+    except (ValueError, RecursionError):
+        return PARSE_ERROR, None, "Parse error: the line is not JSON"
+    if not isinstance(msg, dict):
+        return INVALID_REQUEST, None, "Invalid Request: a message is one JSON object (batches are not supported)"
+    ident = msg.get("id")
+    ident = ident if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None
+    request_like = msg.get("jsonrpc") == "2.0" and isinstance(msg.get("method"), str)
+    if request_like and "id" not in msg:
+        return None
+    if request_like and ident is not None and "params" in msg and not isinstance(msg["params"], dict):
+        return INVALID_PARAMS, ident, "Invalid params: params must be an object"
+    return INVALID_REQUEST, ident, 'Invalid Request: not a JSON-RPC 2.0 message (jsonrpc "2.0", method, id a string or number)'
+
+
+def read_line(wire, limit: int = MAX_LINE_BYTES) -> bytes | None:
+    """The next line of ``wire`` (a binary file), b"" for a line over ``limit`` bytes (skipped to its end), None at the end."""
+    line = wire.readline(limit + 1)
+    if not line:
+        return None
+    if len(line) <= limit or line.endswith(b"\n"):
+        return line
+    while line and not line.endswith(b"\n"):  # the rest of the oversized line, read and dropped
+        line = wire.readline(limit)
+    return b""
+
+
+class GuardedInput:
+    """The client's lines for the SDK's stdio transport; a line the SDK could not read is answered here instead."""
+
+    def __init__(self, wire, limit: int = MAX_LINE_BYTES):
+        import anyio
+
+        self.wire, self.limit = wire, limit
+        self.replies = None              # the transport's write stream, given by ``attach``
+        self.attached = anyio.Event()
+
+    def attach(self, write_stream) -> None:
+        self.replies = write_stream
+        self.attached.set()
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> str:
+        import anyio
+        from mcp_types import INVALID_REQUEST
+
+        while True:
+            raw = await anyio.to_thread.run_sync(read_line, self.wire, self.limit, abandon_on_cancel=True)
+            if raw is None:
+                raise StopAsyncIteration
+            if raw == b"":
+                error = (INVALID_REQUEST, None, f"Invalid Request: a message is limited to {self.limit} bytes")
+            else:
+                line = raw.decode("utf-8", errors="replace")  # as the SDK decodes stdin
+                error = wire_error(line)
+                if error is None:
+                    return line
+            if not await self.reply(*error):
+                raise StopAsyncIteration
+
+    async def reply(self, code: int, ident, message: str) -> bool:
+        """Send one JSON-RPC error; False when the transport has closed."""
+        import anyio
+        from mcp.shared.message import SessionMessage
+        from mcp_types import ErrorData, JSONRPCError
+
+        await self.attached.wait()
+        try:
+            await self.replies.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=ident, error=ErrorData(code=code, message=message))))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            return False
+        return True
+
+
+async def serve_stdio(server) -> None:
+    """Serve ``server`` (an MCPServer) over stdin and stdout, with ``GuardedInput`` between stdin and the SDK."""
+    from mcp.server.stdio import stdio_server
+
+    lowlevel = server._lowlevel_server  # see the comment above ``wire_error``
+    guard = GuardedInput(sys.stdin.buffer)
+    async with stdio_server(stdin=guard) as (read_stream, write_stream):
+        guard.attach(write_stream)
+        await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
+
 def serve(kb: KB, root: Path, budget: float | None = None) -> int:
     """Run the server over stdio until the client closes the connection; check_threat_model reads only inside
     ``root``, and each tool call has ``budget`` seconds (default ``time_budget()``)."""
-    build_server(kb, root, budget).run("stdio")
+    import anyio
+
+    anyio.run(serve_stdio, build_server(kb, root, budget))
     return 0

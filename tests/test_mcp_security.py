@@ -1,8 +1,9 @@
 """`maestro mcp` under hostile requests: what an agent talked into asking for the wrong thing can get.
 
 check_threat_model reads only engagement files inside the server's root folder and refuses everything else
-with one fixed message; every call has time and size budgets; and after each of these the server still
-answers. The server is driven as a client drives it, through the SDK's client (conftest.McpServer).
+with one fixed message; every call has time and size budgets; every line on stdin that is not a JSON-RPC
+message gets a JSON-RPC error; and after each of these the server still answers. The server is driven as a
+client drives it: through the SDK's client (conftest.McpServer), and with raw bytes on stdin (conftest.RawStdio).
 
 The sandbox holds the root and, beside it, an ``outside`` folder with fake secrets, a valid project and a valid
 threat model; after every test, nothing in the sandbox has changed.
@@ -19,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, McpServer, maestro_cli
-from maestro.mcp_server import MAX_FINDINGS, MAX_MESSAGE_CHARS, REFUSED, TIME_BUDGET_ENV
+from conftest import ROOT, McpServer, RawStdio, maestro_cli
+from maestro.mcp_server import MAX_FINDINGS, MAX_LINE_BYTES, MAX_MESSAGE_CHARS, REFUSED, TIME_BUDGET_ENV
 
 pytest.importorskip("mcp", reason="the mcp package (requirements.txt) is not installed")
 
@@ -310,6 +311,67 @@ def test_the_server_refuses_to_start_on_a_bad_root_or_budget(monkeypatch, env, a
     code, out, err = maestro_cli("mcp", *args)
     lines = [l for l in err.splitlines() if "differ from the release manifest" not in l]
     assert code == 2 and out == "" and len(lines) == 1, err
+
+
+# ------------------------------------------------------------------ malformed JSON-RPC over raw stdio
+def _call(ident, name, arguments):
+    return {"jsonrpc": "2.0", "id": ident, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+
+
+LINES = {  # case: (line, expected) where expected is (JSON-RPC error code, id) or ("tool error", id)
+    "not-json": (b"this is not json", (-32700, None)),
+    "truncated-json": (b'{"jsonrpc": "2.0", "id": 3, "method": ', (-32700, None)),
+    "nested-too-deep": (b"[" * 100_000, (-32700, None)),
+    "batch": (b'[{"jsonrpc": "2.0", "id": 4, "method": "ping"}]', (-32600, None)),
+    "number": (b"42", (-32600, None)),
+    "string": (b'"ping"', (-32600, None)),
+    "no-jsonrpc-member": ({"id": 5, "method": "ping"}, (-32600, 5)),
+    "jsonrpc-1.0": ({"jsonrpc": "1.0", "id": 6, "method": "ping"}, (-32600, 6)),
+    "id-null": ({"jsonrpc": "2.0", "id": None, "method": "ping"}, (-32600, None)),
+    "id-boolean": ({"jsonrpc": "2.0", "id": True, "method": "ping"}, (-32600, None)),
+    "unknown-method": ({"jsonrpc": "2.0", "id": 7, "method": "no/such/method"}, (-32601, 7)),
+    "params-an-array": ({"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": [1, 2]}, (-32602, 8)),
+    "params-a-string": ({"jsonrpc": "2.0", "id": "nine", "method": "tools/list", "params": "x"}, (-32602, "nine")),
+    "call-without-a-name": ({"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {}}, (-32602, 10)),
+    "argument-missing": (_call(11, "lookup_id", {}), ("tool error", 11)),
+    "argument-of-the-wrong-type": (_call(12, "lookup_id", {"id": 5}), ("tool error", 12)),
+    "argument-of-10-mb": (_call(13, "search", {"query": "x" * HUGE}), ("tool error", 13)),
+    "path-outside-the-root": (_call(14, "check_threat_model", {"path": "/etc/passwd"}), ("tool error", 14)),
+    "line-over-the-limit": (json.dumps({"jsonrpc": "2.0", "id": 15, "method": "ping", "pad": "y" * MAX_LINE_BYTES}).encode(),
+                            (-32600, None)),
+}
+
+
+@pytest.fixture(scope="module")
+def raw(sandbox):
+    proc = RawStdio(root=sandbox["root"])
+    assert proc.initialize()["result"]["serverInfo"]["name"] == "maestro"
+    yield proc
+    code, _ = proc.close()
+    assert code == 0, proc.stderr()
+
+
+@pytest.mark.parametrize("case", list(LINES))
+def test_a_malformed_line_gets_a_json_rpc_error_and_the_next_request_an_answer(raw, case):
+    line, (expected, ident) = LINES[case]
+    raw.send(line)
+    answer = raw.receive()
+    assert answer["jsonrpc"] == "2.0" and answer["id"] == ident, answer
+    if expected == "tool error":
+        assert answer["result"]["isError"] is True, answer
+        assert "x" * 100 not in json.dumps(answer) and "root:" not in json.dumps(answer)
+    else:
+        assert answer["error"]["code"] == expected and answer["error"]["message"], answer
+    raw.send({"jsonrpc": "2.0", "id": f"after-{case}", "method": "ping"})
+    assert raw.receive() == {"jsonrpc": "2.0", "id": f"after-{case}", "result": {}}
+
+
+def test_a_blank_line_and_a_malformed_notification_get_no_answer(raw):
+    """JSON-RPC answers no notification, not even a malformed one; a blank line is no message at all."""
+    raw.send(b"")
+    raw.send({"jsonrpc": "2.0", "method": "notifications/whatever", "params": 5})
+    raw.send({"jsonrpc": "2.0", "id": "after-silence", "method": "ping"})
+    assert raw.receive() == {"jsonrpc": "2.0", "id": "after-silence", "result": {}}
 
 
 def test_nothing_reaches_stderr_but_the_manifest_warning(server):
