@@ -9,8 +9,9 @@ files (unique IDs, declared counts, prose, crosswalk, lifecycle) come after the 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from . import ids
+from . import ids, schemas
 from .jsonschema_check import ident_along as _ident
 from .kb import KB, LAYER_ORDER, TYPE_ORDER, _Collector
 
@@ -25,14 +26,29 @@ MIN_WORDS = {
     ("layers", "description"): 60,
     ("glossary", "definition"): 8,
 }
-# Markup is not allowed in data text: data is plain text, escaped when rendered.
-_TAGS = (
-    "a|abbr|address|area|article|aside|audio|b|base|blockquote|body|br|button|canvas|caption|code|col|details|div|dl|dt|dd|"
-    "em|embed|fieldset|figure|font|footer|form|frame|h[1-6]|head|header|hr|html|i|iframe|img|input|kbd|label|li|link|main|"
-    "mark|meta|nav|noscript|object|ol|option|p|pre|q|s|script|section|select|small|source|span|strong|style|sub|summary|sup|"
-    "svg|table|tbody|td|template|textarea|tfoot|th|thead|title|tr|u|ul|video"
-)
-MARKUP = re.compile(rf"</?(?:{_TAGS})(?:\s[^>]*)?/?>|<!--|\{{\{{|\{{%|\{{#|\]\(|\*\*|`", re.IGNORECASE)
+# Data is plain text, escaped where it is rendered; this rule is the second line. It refuses shapes, not a list of
+# names: anything an HTML parser would start a tag, end tag, comment or declaration with (`<` then a letter, `/`, `!`
+# or `?`), a quote that closes an attribute (`">`, `'>`), URL schemes that run code (a `data:` URL has no space after
+# its colon, unlike a sentence that says "data: ..."), template delimiters, Markdown links, bold and code. `a < b`
+# stays allowed. PLACEHOLDERS are the only exception: the ID formats in templates.yaml and decisions.yaml write
+# `<PROJ>-T<n>`, and the exact words listed here, without attributes, can carry no markup.
+PLACEHOLDERS = ("PROJ", "n", "layer", "type", "project")
+MARKUP = re.compile(rf"<(?!(?:{'|'.join(PLACEHOLDERS)})>)[A-Za-z/!?][^<>]{{0,40}}>?" r"""|["']>|\{[{%#]|\]\(|\*\*|`""")
+SCRIPT_SCHEME = re.compile(r"(?i)(?:javascript|vbscript|\bdata(?=:\S)):")  # apart from MARKUP, so it runs only on text with a colon
+# Code points that alter how text reads without being seen: format characters (zero-width space and joiners, soft
+# hyphen, byte-order mark, and every bidirectional control: U+200E, U+200F, U+061C, U+202A..U+202E, U+2066..U+2069),
+# control characters other than tab and newline, line and paragraph separators, and private-use characters.
+HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp", "Co"})
+# Scripts whose letters pass for Latin ones: a word that mixes them with Latin letters or digits (Т12 with a Cyrillic
+# Т) hides an ID from every rule that looks for IDs. Fullwidth and font variants of letters and digits (T１２,
+# mathematical bold 𝐓12) do the same and are refused alike.
+LOOK_ALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK"})
+# Fields that hold IDs (besides those whose schema gives them a format): IDs are ASCII.
+ID_FIELDS = frozenset({"id", "key", "threat", "replaced_by", "adds", "refs", "addresses", "related_threats", "nearest",
+                       "suggested_mitigations", "partial_mitigations", "parent", "was_2025", "tactics", "letter"})
+_WORD = re.compile(r"[^\W_]+")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # the ASCII part of HIDDEN_CATEGORIES
+_URL_KEY = re.compile(schemas.URL_KEY)
 _CROSSWALK = ("llm_top10", "asi_top10", "cwe", "atlas")
 
 
@@ -375,30 +391,104 @@ def check_counts(kb: KB, col: _Collector) -> None:
 
 
 def check_prose(kb: KB, col: _Collector) -> None:
-    """Data text: no markup, enough words, and every ID written in prose exists and is not reserved."""
-    reserved = {t["id"] for t in kb.reserved_threats()}
-    citable = {t for t in kb.threats if kb.status_of(t) != "reserved"} | set(kb.blindspots) | set(kb.mitigations)  # prose may name a deprecated ID
+    """Every data string is plain text (_plain_text); prose has enough words and cites only IDs that exist and are not
+    reserved (ATLAS names are MITRE's, not prose)."""
+    cited = _citations(kb)
     for name, doc in kb.docs.items():
-        if name == "atlas":
-            continue
         for path, parent, key, s in strings(doc):
-            ident = _ident(doc, path[:-1]) or _ident(doc, path)
-            m = MARKUP.search(s)
-            if m:
-                col.add(name, parent, key, ident, f"markup is not allowed in data text: {m.group(0)!r} (data is plain text)")
-            field = path[-1] if isinstance(path[-1], str) else path[-2]
-            need = MIN_WORDS.get((name, "consideration" if path[0] == "considerations" and field == "description" else field))
-            if need and len(s.split()) < need:
-                col.add(name, parent, key, ident, f"{field} needs at least {need} words, has {len(s.split())}")
-            if name in ("decisions", "meta", "templates", "depth"):
-                continue  # these name ID ranges and placeholders, not citations
-            if len(s.split()) < 3:
-                continue  # a bare ID field, not prose; reference fields are checked above
-            for tok in ids.ID_SHAPED.findall(s):
-                if tok in reserved:
-                    col.add(name, parent, key, ident, f"text cites reserved ID {tok}")
-                elif tok not in citable:
-                    col.add(name, parent, key, ident, f"text cites unknown ID {tok}")
+            field = _field(path)
+            messages = _plain_text(field, s) + ([] if name == "atlas" else _prose(name, path, field, s, cited))
+            for message in messages:
+                col.add(name, parent, key, _ident(doc, path[:-1]) or _ident(doc, path), message)
+
+
+def _field(path) -> str:
+    """The field a string belongs to (for an item of a list, the list's field)."""
+    return next((p for p in reversed(path) if isinstance(p, str)), "")
+
+
+def _plain_text(field: str, s: str) -> list[str]:
+    """What any data string may not hold: hidden code points, look-alike letters, markup; in an address field anything
+    but an https address, in an ID field anything but ASCII."""
+    return _hidden(s) + _look_alike(s) + _markup(s) + _address(field, s) + _ascii_id(field, s)
+
+
+def _code_point(ch: str) -> str:
+    """``U+200B ZERO WIDTH SPACE``; a code point without a name is described by its category."""
+    unnamed = {"Cc": "(a control character)", "Co": "(a private-use character)"}.get(unicodedata.category(ch), "(unnamed)")
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, unnamed)}"
+
+
+def _hidden(s: str) -> list[str]:
+    """The first hidden code point of ``s`` (tab and newline are layout); in ASCII only control characters can hide."""
+    found = (_ASCII_CONTROL.findall(s) if s.isascii()
+             else [ch for ch in s if ch not in "\t\n" and unicodedata.category(ch) in HIDDEN_CATEGORIES])
+    return [f"invisible or bidirectional control character {_code_point(found[0])} is not allowed in data text"] if found else []
+
+
+def _script(ch: str) -> str:
+    """The script a letter belongs to, as the first word of its Unicode name says (LATIN, CYRILLIC, GREEK ...)."""
+    return unicodedata.name(ch, "").split(" ")[0]
+
+
+def _passes_for_ascii(ch: str) -> bool:
+    """A Cyrillic or Greek letter, or a fullwidth or font variant of a letter or digit (Unicode's <wide> and <font>
+    compatibility forms; superscripts and ligatures read as what they are)."""
+    return _script(ch) in LOOK_ALIKE_SCRIPTS or unicodedata.decomposition(ch).startswith(("<wide>", "<font>"))
+
+
+def _look_alike(s: str) -> list[str]:
+    """The first word in which a character that passes for ASCII stands among letters of another script, or digits."""
+    if s.isascii():
+        return []
+    for word in _WORD.findall(s):
+        odd = next((ch for ch in word if _passes_for_ascii(ch)), None)
+        if odd is None:
+            continue
+        others = sorted({_script(ch) for ch in word if ch.isalpha()} - {_script(odd)})
+        if others or any(ch.isdigit() for ch in word):
+            return [f"look-alike character {_code_point(odd)} in {word!r}, mixed with {' and '.join(others) or 'digits'}: "
+                    "write each word in one script"]
+    return []
+
+
+def _markup(s: str) -> list[str]:
+    m = MARKUP.search(s) or (":" in s and SCRIPT_SCHEME.search(s))
+    return [f"markup is not allowed in data text: {m.group(0)!r} (data is plain text)"] if m else []
+
+
+def _address(field: str, s: str) -> list[str]:
+    """An address field (schemas.URL_KEY) holds an https address (schemas.HTTPS_URL), checked again here in every file."""
+    if _URL_KEY.search(field) and not schemas.HTTPS_URL.fullmatch(s):
+        return [f"{field} must be an https:// address without spaces, quotes or angle brackets, not {s!r}"]
+    return []
+
+
+def _ascii_id(field: str, s: str) -> list[str]:
+    if field in ID_FIELDS and not s.isascii():
+        return [f"IDs are ASCII: {field} holds {_code_point(next(ch for ch in s if not ch.isascii()))}"]
+    return []
+
+
+def _prose(name: str, path: tuple, field: str, s: str, cited) -> list[str]:
+    """Word counts (MIN_WORDS) and cited IDs of a prose string."""
+    words = len(s.split())
+    need = MIN_WORDS.get((name, "consideration" if path[0] == "considerations" and field == "description" else field))
+    out = [f"{field} needs at least {need} words, has {words}"] if need and words < need else []
+    if name in ("decisions", "meta", "templates", "depth") or words < 3:
+        return out  # those files name ID ranges and placeholders; a string of one or two words is a bare ID, checked by its rule
+    return out + cited(s)
+
+
+def _citations(kb: KB):
+    """A function listing the problems of the IDs a text cites: reserved ones, and unknown ones (a deprecated ID may be named)."""
+    reserved = {t["id"] for t in kb.reserved_threats()}
+    citable = {t for t in kb.threats if kb.status_of(t) != "reserved"} | set(kb.blindspots) | set(kb.mitigations)
+
+    def cited(s: str) -> list[str]:
+        return [f"text cites reserved ID {tok}" if tok in reserved else f"text cites unknown ID {tok}"
+                for tok in ids.ID_SHAPED.findall(s) if tok in reserved or tok not in citable]
+    return cited
 
 
 def check_crosswalk(kb: KB, col: _Collector) -> None:

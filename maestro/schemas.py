@@ -8,6 +8,8 @@ They are published with the site under /schemas/.
 """
 from __future__ import annotations
 
+import re
+
 from . import ids, urls
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -39,6 +41,22 @@ LIKELIHOOD = {"enum": ["Unlikely", "Possible", "Likely", "Very Likely"]}
 LEVEL3 = {"enum": ["Low", "Medium", "High"]}
 SLUG = {"type": "string", "pattern": "^[a-z0-9]+(?:[-_][a-z0-9]+)*$"}
 PHASE = {"type": "integer", "minimum": 1, "maximum": 10}
+
+
+def _https(tail: str = "") -> dict:
+    """An address that becomes a link on the site: https only (never javascript:, data: or http:), a host, an optional
+    port, then a path without spaces, quotes, angle brackets, backslashes or backticks (ATLAS's patterns keep {id}),
+    up to the very end of the string (``(?![\\s\\S])``: Python's ``$`` would let a final newline through)."""
+    return {"type": "string", "pattern": "^https://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\\s\"'<>\\\\`]*)?" + tail + "(?![\\s\\S])"}
+
+
+URL = _https()
+SITE_URL = _https("/")
+HTTPS_URL = re.compile(URL["pattern"])
+"""The same rule for code: crossref.py checks every address in data with it (``fullmatch``), the renderer every link."""
+URL_KEY = r"(?:^(?:home|homepage|url|link|href|repository|website)|_(?:url|link|href))(?![\s\S])"
+"""Field names that hold an address wherever they appear; free-form maps check them with patternProperties. Without
+``$``, fastjsonschema and jsonschema read the pattern alike, so the fast check stays usable (jsonschema_check.fast_supported)."""
 
 
 def obj(props: dict, required=None, extra=False):
@@ -105,7 +123,7 @@ def _external(item) -> dict:
     """An external list published in editions (OWASP, MITRE): name, publisher, current edition, editions."""
     edition = obj({"edition": TEXT, "published": TEXT, "source": TEXT, "adopted": TEXT, "items": _list(item)},
                   required=["edition", "published", "items"])
-    return obj({"name": TEXT, "publisher": TEXT, "current": TEXT, "home": TEXT, "editions": _list(edition, 1)},
+    return obj({"name": TEXT, "publisher": TEXT, "current": TEXT, "home": URL, "editions": _list(edition, 1)},
                required=["name", "publisher", "current", "editions"])
 
 
@@ -116,8 +134,8 @@ DATA = {
             "released": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
             "title": TEXT,
             "citation": {"type": "string", "pattern": r"\{id\}.*\{version\}"},
-            "site_url": {"type": "string", "pattern": "^https://.+/$"},
-            "upstream": {"type": "object", "additionalProperties": {"type": "string"}},
+            "site_url": SITE_URL,
+            "upstream": {"type": "object", "patternProperties": {URL_KEY: URL}, "additionalProperties": {"type": "string"}},
             "sources": _list(obj({"document": TEXT, "version": TEXT, "date": TEXT}), 1),
             "id_authority": _list(obj({"ids": TEXT, "authority": TEXT}), 1),
             "counts": obj({
@@ -397,13 +415,13 @@ DATA = {
             "layer_tactics": {"type": "object", "propertyNames": {"pattern": "^L[1-7]$"}, "additionalProperties": obj(
                 {"atlas": _list(_id(ids.ATLAS_TACTIC)), "attack": _list(TEXT)})},
             "combinations": _list(obj({"scenario": TEXT, "use": _list(TEXT, 1)}), 1),
-            "regulatory": _list({"type": "object", "required": ["framework", "year"]}, 1),
+            "regulatory": _list({"type": "object", "required": ["framework", "year"], "patternProperties": {URL_KEY: URL}}, 1),
         }
     ),
     "atlas": obj(
         {
             "source": obj({"name": TEXT, "edition": {"type": "string", "pattern": "^[0-9]{4}\\.[0-9]{2}$"}, "basis": TEXT,
-                           "technique_url": TEXT, "mitigation_url": TEXT, "tactic_url": TEXT, "case_study_url": TEXT}),
+                           "technique_url": URL, "mitigation_url": URL, "tactic_url": URL, "case_study_url": URL}),
             "tactics": _list(obj({"id": _id(ids.ATLAS_TACTIC), "name": TEXT}), 1),
             "techniques": _list(obj({"id": _id(ids.ATLAS_TECHNIQUE), "name": TEXT, "tactics": _list(_id(ids.ATLAS_TACTIC), 1),
                                      "parent": _id(ids.ATLAS_TECHNIQUE), "added_in": TEXT}, required=["id", "name"]), 1),
