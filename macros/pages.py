@@ -124,7 +124,7 @@ def threat_page(kb: KB, tid: str) -> GeneratedPage:
     gap = ("No mitigation in the catalog addresses this threat yet. Treat it as a coverage gap: design a project-specific control and record it in Phase 7."
            + ("\n\n" + L.prose(v["gap_note"]) if v["gap_note"] else "")
            + ("\n\nControls that help partly: " + L.ids(v["partial_mitigations"], name=True) + "." if v["partial_mitigations"] else ""))
-    partial = ("The catalog has no " + " or ".join(kb.types[k]["name"].lower() for k in v["coverage_missing"]) + " control for this threat. "
+    partial = ("The catalog has no " + " or ".join(esc(kb.types[k]["name"].lower()) for k in v["coverage_missing"]) + " control for this threat. "
                "A Critical or High instance of it needs a project-specific one (see the Phase 7 rule).")
     return _page(
         L, "threat.html.j2", templating.meta(f"{tid}: {v['name']}", v["description"], "threat", tid, nav=browse(kb, L, v["nav"])),
@@ -157,8 +157,8 @@ def layers_cell(layers: list[dict], L: HtmlLinker) -> str:
 
 def coverage_cell(kb: KB, c: dict) -> str:
     """What one control adds to a threat's preventive / detective / corrective coverage (views.coverage_role)."""
-    name = kb.types[c["type"]]["name"].lower()
-    missing = " or ".join(kb.types[k]["name"].lower() for k in c["missing"])
+    name = esc(kb.types[c["type"]]["name"].lower())
+    missing = " or ".join(esc(kb.types[k]["name"].lower()) for k in c["missing"])
     rest = f"still no {missing} control" if missing else "all three types covered"
     if c["completes"]:
         return f"<strong>Completes it</strong>: the only {name} control, and the threat has all three types"
@@ -266,7 +266,7 @@ def _index(L: HtmlLinker, key: str, title: str, description: str, head: list, ro
 # explain the IDs (layers, kinds, controls per layer) live once, in the chapter each index links to.
 def _registry(kb: KB, key: str, title: str, description: str, idents, chapter: str, chapter_label: str) -> str:
     L = HtmlLinker(kb, f"{key}/index.md")
-    rows = [[L.id(i), esc(kb.name_of(i) or "Reserved"), kb.status_of(i)] for i in idents]
+    rows = [[L.id(i), esc(kb.name_of(i) or "Reserved"), esc(kb.status_of(i))] for i in idents]
     return _index(L, key, title, description, ["ID", "Name", "Status"], rows,
                   f"Every {title.lower().rstrip('s')} ID and its status; the {L.link(chapter_label, chapter)} explains them.")
 

@@ -12,6 +12,7 @@ import re
 
 from maestro import ids
 from maestro.kb import KB
+from maestro.schemas import HTTPS_URL
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|-])")
 
@@ -139,7 +140,7 @@ class Linker:
     def external(self, ident: str, url: str, name: str | None = None, title: str | None = None) -> str:
         """A link to an external framework's page for ``ident``, labelled with the ID (and ``name``)."""
         label = self.esc(ident) + (f" {self.esc(name)}" if name else "")
-        return self.url_link(label, url, title)
+        return self.url_link(label, external_url(url), title)
 
     @staticmethod
     def url_link(label: str, url: str, title: str | None = None) -> str:
@@ -167,6 +168,14 @@ class Linker:
     def prose(self, text: str) -> str:
         """Escape data text and turn every citable ID in it into a link."""
         return self._linked(text, esc, in_html=False)
+
+
+def external_url(url: str) -> str:
+    """``url``, if it is an https address (maestro.schemas.HTTPS_URL); escaping an href cannot stop a javascript: or
+    data: link, so anything else stops the build here, even if it got past the loader's rules."""
+    if not HTTPS_URL.fullmatch(url):
+        raise ValueError(f"refusing to link to {url!r}: links to other sites must be https addresses")
+    return url
 
 
 def anchor_tag(href: str, label_html: str, title: str | None = None, cls: str | None = None) -> str:

@@ -3,7 +3,8 @@
 Templates produce the page's content as HTML (macros/html_page.py hands it to MkDocs without Markdown). Every value
 a template prints is escaped as HTML text (``finalize``), except what a helper built and marked safe: links from the
 Linker, tables, lists and notices, which escape the data they contain themselves. So a data string cannot inject
-markup, and no template escapes anything by hand; the one attribute a template fills from data uses ``| attr``.
+markup, and no template escapes anything by hand; an attribute a template fills from data uses ``| attr``, and
+a link to another site ``| external_href``, which also refuses any address that is not https.
 The page's metadata (what front matter would hold) is ``meta``.
 """
 from __future__ import annotations
@@ -12,9 +13,9 @@ import html
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from .render import CATALOG, MATRIX, TAXONOMY, attr
+from .render import CATALOG, MATRIX, TAXONOMY, attr, external_url
 from .render_html import HtmlLinker, admonition, bullet, esc, heading, paragraphs, table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -44,8 +45,15 @@ def meta(title: str, description: str, kind: str, ident: str, redirect: str | No
     """A generated page's metadata; ``nav`` (pages.browse) feeds the sidebar, breadcrumb and pager of overrides/main.html.
 
     Search: the page defining an ID outranks the pages that mention it; a revoked ID's page (a redirect) and the
-    section indexes (their tables repeat the ID pages) stay out of the index."""
-    out = {"title": title, "description": description[:160], "render_macros": False, "maestro_id": ident, "maestro_kind": kind}
+    section indexes (their tables repeat the ID pages) stay out of the index.
+
+    Title and description are stored escaped, as Markup. MkDocs gives the theme page titles as HTML (a Markdown page's
+    title is its rendered h1, entities kept), and Material prints ``page.meta.title`` and ``.description`` as they are,
+    in the head, the header and the navigation, in a Jinja environment without autoescape. Escaped here, a name or
+    description from data is text in every one of those places, whatever it holds; being Markup, it is not escaped a
+    second time where a template does apply ``| e`` (overrides/main.html does, in the head)."""
+    out = {"title": escape(title), "description": escape(description[:160]), "render_macros": False, "maestro_id": ident,
+           "maestro_kind": kind}
     if redirect:
         out["redirect"] = redirect
     out["search"] = {"exclude": True} if redirect or kind == "index" else {"boost": SEARCH_BOOST}
@@ -95,6 +103,7 @@ def environment() -> jinja2.Environment:
                        admonition=_safe(admonition), MATRIX=MATRIX, CATALOG=CATALOG, TAXONOMY=TAXONOMY,
                        each=lambda fn, items: [fn(x) for x in items], joined=lambda parts, sep=", ": Markup(sep.join(parts)))
     env.filters["attr"] = lambda v: Markup(attr(v))
+    env.filters["external_href"] = lambda v: Markup(attr(external_url(v)))
     return env
 
 
