@@ -6,10 +6,15 @@ Works on plain threat-model documents (dicts), whatever file they came from.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import scoring
 from .kb import KB
+
+# Evidence that names nothing a reviewer could open: earns no credit (ruling R01 asks for an attestation, audit or test report).
+_NO_EVIDENCE = re.compile(r"(?:n/?a|none|nil|null|-+|\.+|\?+|tbd|tba|todo|yes|no|ok|done|true|verified|implemented|"
+                          r"see (?:above|below|docs?|code|repo(?:sitory)?)|same as above|as above|trust me)", re.I)
 
 
 @dataclass(frozen=True)
@@ -19,7 +24,8 @@ class Control:
     claimed: str        # the status on the mitigation card
     status: str         # the status scoring uses: claimed, capped by what Phase 8 verified
     coverage: str
-    basis: str          # "code validation CV3", "evidence", or "unverified"
+    basis: str          # "code validation CV3", "evidence", "unverified", or "unfit" (earns nothing on this threat)
+    unfit: str = ""     # why the control earns no credit on this threat (catalog does not link it, or wrong layer)
 
 
 @dataclass(frozen=True)
@@ -57,25 +63,86 @@ def scoring_status(kb: KB, mitigation: dict, validations: list) -> tuple[str, st
         verified = worst["verified_status"]
         status = claimed if _value(kb, claimed) <= _value(kb, verified) else verified
         return status, f"code validation {worst.get('id', '?')}"
-    if str(mitigation.get("evidence", "")).strip():
+    if substantive_evidence(mitigation.get("evidence")):
         return claimed, "evidence"
     return "Not Implemented", "unverified"
 
 
-def controls_of(kb: KB, threat: dict, mitigations: dict, validations: list) -> tuple:
+def substantive_evidence(text) -> bool:
+    """Whether ``text`` names something a reviewer could open: at least three words, and not a placeholder."""
+    flat = " ".join(str(text or "").split())
+    return len(re.findall(r"[^\W_][\w./:#-]*", flat)) >= 3 and not _NO_EVIDENCE.fullmatch(flat.strip(" .;:!"))
+
+
+def catalog_ids(kb: KB, mitigation: dict) -> list[str]:
+    """The catalog controls a mitigation card stands for: its own ID if it is one, else those it implements."""
+    mid = mitigation.get("id")
+    if mid in kb.mitigations:
+        return [mid]
+    return [c for c in mitigation.get("implements", []) or [] if c in kb.mitigations]
+
+
+def _taxonomy_ids(refs) -> set[str]:
+    return {r.get("id") if isinstance(r, dict) else r for r in refs or []}
+
+
+def unfit(kb: KB, threat: dict, mitigation: dict, scope=()) -> str:
+    """Why ``mitigation`` earns no credit on ``threat``, or "" when it may: the catalog must link one of its catalog
+    controls to a taxonomy threat or blindspot the threat maps to, at a layer of the threat, of the layer scope, or
+    cross-layer."""
+    cats = catalog_ids(kb, mitigation)
+    if not cats:
+        return "it names no catalog control it implements"
+    mapped = {t for t in _taxonomy_ids(threat.get("maps_to")) if t in kb.threats}
+    blind = {b for b in _taxonomy_ids(threat.get("blindspots")) if b in kb.blindspots}
+    if mapped or blind:
+        fits = [c for c in cats if _linked_in_catalog(kb, c, mapped, blind)]
+        if not fits:
+            return (f"the catalog does not link {', '.join(cats)} to {', '.join(sorted(mapped | blind))} "
+                    "(its 'addresses' and the blindspots' suggested mitigations)")
+        cats = fits
+    layers = set(threat.get("layers") or []) | set(scope or ()) | {"CL"}
+    if not any(kb.mitigation_layer(c) in layers for c in cats):
+        where = ", ".join(sorted({kb.mitigation_layer(c) for c in cats}))
+        return f"{', '.join(cats)} act at {where}, outside the threat's layers and the layer scope"
+    return ""
+
+
+def _linked_in_catalog(kb: KB, control: str, mapped: set, blind: set) -> bool:
+    entry = kb.mitigations[control]
+    return bool(set(entry.get("addresses", [])) & mapped) or any(control in kb.blindspots[b].get("suggested_mitigations", [])
+                                                                  for b in blind)
+
+
+def coverage_on(mitigation: dict, threat_id: str) -> str:
+    """How much of one threat a control covers: a card's ``coverage`` is "full", "partial", or per threat
+    ({PAY-T1: full, PAY-T2: partial}); a threat the mapping does not name is covered in part."""
+    cov = mitigation.get("coverage", "full")
+    if isinstance(cov, dict):
+        return cov.get(threat_id, "partial")
+    return cov if cov in ("full", "partial") else "full"
+
+
+FIT_RULE = False  # switched on once the catalog links every control the worked examples rely on (issue 21)
+
+
+def controls_of(kb: KB, threat: dict, mitigations: dict, validations: list, scope=()) -> tuple:
     out = []
     for mid in dict.fromkeys(threat.get("mitigations", [])):
         m = mitigations.get(mid)
         if not isinstance(m, dict):
             continue
         status, basis = scoring_status(kb, m, validations)
-        out.append(Control(mid, m.get("type", ""), m.get("status", ""), status, m.get("coverage", "full"), basis))
+        why = unfit(kb, threat, m, scope) if FIT_RULE else ""
+        if why:
+            status, basis = "Not Implemented", "unfit"
+        out.append(Control(mid, m.get("type", ""), m.get("status", ""), status, coverage_on(m, threat["id"]), basis, why))
     return tuple(out)
 
 
-def posture(kb: KB, threat: dict, mitigations: dict, validations: list) -> Posture:
+def posture(kb: KB, threat: dict, mitigations: dict, validations: list, scope=()) -> Posture:
     level = scoring.threat_level(kb, threat)
-    controls = controls_of(kb, threat, mitigations, validations)
+    controls = controls_of(kb, threat, mitigations, validations, scope)
     triples = [(c.type, c.status, c.coverage) for c in controls]
     credit = scoring.control_credit(kb, level, triples)
     eff = scoring.effective_risk(kb, level, triples)
@@ -87,10 +154,11 @@ def assess(kb: KB, doc: dict) -> dict[str, Posture]:
     """Posture of every well-formed threat in a threat-model document, by local ID."""
     mitigations = {m["id"]: m for m in doc.get("mitigations", []) or [] if isinstance(m, dict) and "id" in m}
     validations = [cv for cv in doc.get("code_validation", []) or [] if isinstance(cv, dict)]
+    scope = doc.get("layer_scope") if isinstance(doc.get("layer_scope"), list) else ()
     out = {}
     for t in doc.get("threats", []) or []:
         try:
-            out[t["id"]] = posture(kb, t, mitigations, validations)
+            out[t["id"]] = posture(kb, t, mitigations, validations, scope)
         except (KeyError, TypeError, ValueError):
             continue  # a malformed threat is reported by the schema rule, not scored
     return out

@@ -38,8 +38,8 @@ class Out:
             print(text)
 
 
-def _findings_result(out: Out, findings, checked: list[str]) -> int:
-    payload = findings_summary(findings, checked)
+def _findings_result(out: Out, findings, checked: list[str], extra: dict | None = None) -> int:
+    payload = {**findings_summary(findings, checked), **(extra or {})}
     text = "\n".join(str(f) for f in findings)
     line = f"{payload['errors']} error(s), {payload['warnings']} warning(s), {payload['pending']} pending in {len(checked)} file(s)"
     out.emit(payload, (text + "\n" if text else "") + line)
@@ -110,11 +110,13 @@ def cmd_mark(a, out: Out) -> int:
 
 def cmd_check(a, out: Out) -> int:
     kb = _kb()
-    findings, checked = checks.check_path(kb, Path(a.path))
+    source = Path(a.source) if a.source else None
+    findings, checked = checks.check_path(kb, Path(a.path), source)
     if a.format == "sarif":
         print(json.dumps(sarif.report(findings, kb.version), indent=2))
         return 1 if any(f.severity == "error" for f in findings) else 0
-    return _findings_result(out, findings, checked)
+    extra = {"source": {"path": str(source.resolve()), "commit": checks.source_commit(source.resolve())}} if source else {}
+    return _findings_result(out, findings, checked, extra)
 
 
 def cmd_score(a, out: Out) -> int:
@@ -387,6 +389,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = command("check", cmd_check, "validate a project folder or a threat-model.json")
     s.add_argument("path")
+    s.add_argument("--source", help="the source tree Phase 8 cites: every cited file, line and snippet is checked against it")
     s.add_argument("--format", choices=["text", "json", "sarif"], default=None,
                    help="text (default), json (same as --json) or sarif (SARIF 2.1.0 for code-scanning tools)")
 

@@ -7,6 +7,7 @@ engagement live in maestro/checks/.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -23,6 +24,28 @@ PHASE_STATUSES = ["pending", "in_progress", "complete", "skipped", "error"]  # t
 PREFIX = r"[A-Z][A-Z0-9]{1,15}"
 LOCAL_THREAT = rf"{PREFIX}-T[1-9][0-9]*"
 LOCAL_MITIGATION = rf"{PREFIX}-M[1-9][0-9]*"
+# ID families a project prefix must not pass for: with it, PREFIX-T1 would read as (or be skipped as) one of them.
+FOREIGN_PREFIXES = (
+    (r"T[0-9]+|MAESTRO|OWASP", "a MAESTRO or OWASP threat (T12, MAESTRO T16)"),
+    (r"L[0-9]+|CL", "a MAESTRO layer or one of its controls (L3, CL-D4)"),
+    (r"BV[0-9]*", "a MAESTRO blindspot (BV-2)"),
+    (r"CK[0-9]*", "a checklist item (CK-L3-04)"),
+    (r"AML[A-Z0-9]*", "a MITRE ATLAS ID (AML.T0051)"),
+    (r"LLM[0-9]*", "an OWASP LLM Top 10 entry (LLM01:2025)"),
+    (r"ASI[0-9]*", "an OWASP Agentic Top 10 entry (ASI01)"),
+    (r"CWE[0-9]*|CVE[0-9]*|CAPEC[0-9]*", "a CWE, CVE or CAPEC entry (CWE-79)"),
+    (r"MC[0-9]+", "a maestro check rule (MC301)"),
+    (r"[DR][0-9]+", "one of the playbook's decisions or rulings (D21, R02)"),
+    (r"(?:TA|M)[0-9]+", "a MITRE ATT&CK tactic or mitigation (TA0001, M1036)"),
+    (r"(?:RR|TB|AF|DF|CV|REM|A)[0-9]+", "an engagement record (RR1, TB2, AF3, CV4)"),
+)
+
+
+def foreign_prefix(prefix: str) -> str | None:
+    """The external or taxonomy ID family a project prefix imitates, or None when it imitates none."""
+    return next((what for rx, what in FOREIGN_PREFIXES if re.fullmatch(rx, prefix)), None)
+
+
 DISCLAIMER = ("This threat model was produced with the help of an AI assistant. It may be incomplete or wrong; "
               "a qualified person must review it before anyone relies on it.")
 
@@ -120,6 +143,7 @@ def _validation_schema(kb: KB) -> dict:
         "type": "object", "required": ["id", "mitigation", "verified_status"], "additionalProperties": False,
         "properties": {"id": {"type": "string", "pattern": "^CV[1-9][0-9]*$"}, "mitigation": txt, "artifact": txt, "file": txt,
                        "line": {"type": ["integer", "string"]}, "verified_status": _enum(sc["statuses"]), "evidence": txt, "gaps": txt,
+                       "snippet": {"type": "string", "description": "Text on the cited lines; `maestro check --source DIR` looks for it there."},
                        "anti_patterns": txt, "tests": _enum(["Covered", "Partial", "None"]), "priority": _enum(sc["levels4"])},
     }
 
@@ -176,9 +200,15 @@ def threat_model_schema(kb: KB) -> dict:
             "layer_scope": _array(_LAYER),
             **_system_properties(kb),
             "attack_chains": _array(_attack_chain_schema()),
+            "not_applicable": {"type": "object", "propertyNames": {"pattern": ids.full(f"(?:{ids.THREAT}|{ids.BLINDSPOT})")},
+                               "additionalProperties": {"type": "string", "minLength": 1},
+                               "description": "Phase 6: taxonomy threats or blindspots judged not to apply, each with the reason "
+                                              "(an MCP system that maps no MCP threat names each core one here)."},
             "phase_status": {"type": "object", "propertyNames": {"enum": [str(n) for n in range(1, 11)]},
                              "additionalProperties": _enum(PHASE_STATUSES),
                              "description": "Status of each phase when the file was exported; a file without it is read as finished."},
+            "sources": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "description": "SHA-256 of each phase file the export was built from; `maestro check` judges staleness by them."},
             "phase_notes": {"type": "object", "propertyNames": {"enum": [str(n) for n in range(1, 11)]},
                             "additionalProperties": txt},
             "assets": _array(_record("AF")),

@@ -70,7 +70,10 @@ def _fingerprint(data_dir: Path) -> str:
     for name in FILES:
         p = data_dir / f"{name}.yaml"
         h.update(name.encode())
-        h.update(safeio.read_bytes(p, integrity.COVERED_FILE_BYTES, what="data file") if p.exists() else b"<missing>")
+        try:
+            h.update(safeio.read_bytes(p, integrity.COVERED_FILE_BYTES, what="data file"))
+        except safeio.Unusable:  # missing or not a regular file: load_kb reports it as a problem of that file
+            h.update(b"<unreadable>")
     return h.hexdigest()
 
 

@@ -7,6 +7,7 @@ the agent wrote in them is theirs.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 import os
@@ -135,13 +136,16 @@ def skeleton(kb: KB, n: int, project: str, prefix: str) -> str:
               "## Structured record", "",
               "Keep this block valid YAML; `maestro export` reads it into threat-model.json. Keys: "
               + ", ".join(PHASE_KEYS[n]) + ".", "",
-              "```yaml maestro", *[f"{k}: {'[]' if k not in ('business_context', 'summary', 'system_type', 'uses_mcp', 'scope') else _empty(k)}" for k in PHASE_KEYS[n]],
+              "```yaml maestro", *[f"{k}: {'[]' if k not in _SCALAR_KEYS else _empty(k)}" for k in PHASE_KEYS[n]],
               "```", "", "---", "", f"*{engagement.DISCLAIMER}*", ""]
     return "\n".join(lines)
 
 
+_SCALAR_KEYS = ("business_context", "summary", "system_type", "uses_mcp", "scope", "not_applicable")  # record keys that hold no list
+
+
 def _empty(k):
-    return {"business_context": "{}", "summary": "{}", "system_type": "unknown", "uses_mcp": "false", "scope": '""'}[k]
+    return {"business_context": "{}", "summary": "{}", "system_type": "unknown", "uses_mcp": "false", "scope": '""', "not_applicable": "{}"}[k]
 
 
 def resolve_depth(kb: KB, depth: str | None, answers: list[bool] | None, reason: str | None) -> tuple[str, list[str], str]:
@@ -173,8 +177,9 @@ def new_project(kb: KB, name: str, base: Path, depth: str | None = None, answers
     if not isinstance(name, str) or not NAME_RX.fullmatch(name):
         raise ProjectError(f"project name {name!r} must be 1-63 lowercase letters, digits and hyphens")
     prefix = prefix or default_prefix(name)
-    if not re.fullmatch(engagement.PREFIX, prefix) or re.fullmatch(r"T[0-9]*|BV|CL|CK|L[1-7]|LLM|ASI|AML|CWE", prefix):
-        raise ProjectError(f"prefix {prefix!r} must be 2-16 uppercase letters/digits and not look like a taxonomy ID")
+    if not re.fullmatch(engagement.PREFIX, prefix) or engagement.foreign_prefix(prefix):
+        raise ProjectError(f"prefix {prefix!r} must be 2-16 uppercase letters/digits and not look like a taxonomy ID"
+                           + (f": it reads as {engagement.foreign_prefix(prefix)}" if engagement.foreign_prefix(prefix) else ""))
     if not isinstance(analyst, str) or re.search(r"[\x00-\x1f\x7f]", analyst):
         raise ProjectError("analyst name must be one line of text without control characters")
     folder = base / name
@@ -318,14 +323,15 @@ class PhaseFile:
         return str(self.path)
 
 
-def read_phase_file(n: int, path: Path, status: str) -> PhaseFile:
-    """Read and parse one phase file; Unusable when it cannot be read as UTF-8 text or lies outside its project."""
+def read_phase_file(n: int, path: Path, status: str, text: str | None = None) -> PhaseFile:
+    """Read and parse one phase file (``text``, when given, is parsed as its content instead: `maestro migrate` parses
+    the text it is about to write); Unusable when it cannot be read as UTF-8 text or lies outside its project."""
     pf = PhaseFile(n, path, status)
     if not os.path.lexists(path):
         return pf
     if not safeio.inside(path, path.parent):  # a link out of the project is refused, its target never read
         raise engagement.Unusable(f"{path}: refused: it links outside the project folder; only files inside it are read")
-    pf.exists, pf.text = True, engagement.read_text(path)
+    pf.exists, pf.text = True, engagement.read_text(path) if text is None else text
     pf.parsed = phasefile.parse(pf.text)
     if not pf.parsed.blocks:
         return pf
@@ -376,6 +382,7 @@ def assemble(kb: KB, state: dict, files: list[PhaseFile]) -> dict:
     if state.get("layer_scope"):
         doc["layer_scope"] = list(state["layer_scope"])
     doc["phase_status"] = {str(n): state["phases"][str(n)]["status"] for n in kb.phases}
+    doc["sources"] = source_digests(files)
     doc.line, doc.key_lines, doc.key_srcs = 1, dict(merged.key_lines), dict(merged.key_srcs)
     doc.update(merged)
     return doc
@@ -385,6 +392,12 @@ def export(kb: KB, folder: Path) -> tuple[dict, list[PhaseFile]]:
     state = read_state(kb, folder)
     files = read_phase_files(kb, folder, state)
     return assemble(kb, state, files), files
+
+
+def source_digests(files: list[PhaseFile]) -> dict[str, str]:
+    """SHA-256 of each phase file's text, by file name: what an export was built from. A copy of the folder keeps
+    them; an edit changes them (file times do neither reliably)."""
+    return {pf.path.name: hashlib.sha256(pf.text.encode("utf-8")).hexdigest() for pf in files if pf.exists}
 
 
 def count_records(doc: dict) -> tuple[int, int]:

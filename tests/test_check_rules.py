@@ -85,27 +85,39 @@ class Eng:
         return {p.name: p.read_bytes() for p in sorted(self.folder.iterdir()) if p.is_file()}
 
     kb = None  # a knowledge base patched in memory for one row; None: the CLI's own
+    source: Path | None = None  # the source tree Phase 8 cites, passed as --source
 
     def check(self, target=None):
         if self.kb is not None:
-            findings, _ = checks.check_project(self.kb, target or self.folder)
+            findings, _ = checks.check_project(self.kb, target or self.folder, self.source)
             return (1 if any(f.severity == "error" for f in findings) else 0), {"findings": [f.as_dict() for f in findings]}
-        code, out, err = maestro_cli("check", target or self.folder, "--json")
+        code, out, err = maestro_cli("check", target or self.folder, "--json", *(["--source", self.source] if self.source else []))
         assert "Traceback" not in err, err
         return code, (json.loads(out) if out.strip().startswith("{") else {"findings": [], "error": err})
 
 
+def source_tree(records: dict, root: Path) -> Path:
+    """A source tree in which every Phase 8 citation of ``records`` holds: each cited file with enough lines, and each
+    cited snippet on its line."""
+    for cv in records.get("code_validation", []):
+        path = root / cv["file"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = path.read_text().split("\n") if path.exists() else []
+        last = int(str(cv.get("line", 1)).split("-")[-1])
+        lines += [f"# line {n}" for n in range(len(lines) + 1, last + 1)]
+        if cv.get("snippet"):
+            lines[int(str(cv["line"]).split("-")[0]) - 1] = cv["snippet"]
+        path.write_text("\n".join(lines))
+    return root
+
+
 @pytest.fixture
 def eng(tmp_path) -> Eng:
-    import os
-    import time
     dst = tmp_path / "clinic-assistant"
     shutil.copytree(FIXTURE, dst)
-    now = time.time()
-    for p in dst.iterdir():  # the export is newer than the phase files, however the checkout wrote them
-        t = now if p.name == "threat-model.json" else now - 60
-        os.utime(p, (t, t))
-    return Eng(dst)
+    e = Eng(dst)
+    e.source = source_tree(e.records(8), tmp_path / "source")
+    return e
 
 
 def test_the_fixture_is_clean(eng):
@@ -223,15 +235,18 @@ def plant_state_disagrees(e):
 
 
 def plant_stale_export(e):
+    """A phase file edited after the export (its digest no longer matches), whatever the file times say."""
     import os
     import time
+    e.insert_prose(5, "The booking flow was re-read after the export.")
     tm = e.path("threat-model.json")
-    old = time.time() - 1000
-    os.utime(tm, (old, old))
+    future = time.time() + 1000
+    os.utime(tm, (future, future))
     return Want("threat-model.json", None, "warning")
 
 
 def plant_edited_export(e):
+    """A forged export, and every phase file touched so that file times would call it stale."""
     import os
     import time
     tm = e.path("threat-model.json")
@@ -239,8 +254,89 @@ def plant_edited_export(e):
     doc["threats"][0]["severity"] = "Low"
     tm.write_text(json.dumps(doc, indent=2))
     future = time.time() + 1000
-    os.utime(tm, (future, future))
+    for p in e.folder.glob("[01][0-9]-*.md"):
+        os.utime(p, (future, future))
     return Want("threat-model.json", "threats")
+
+
+def _state(e, fn):
+    st = json.loads(e.path("state.json").read_text())
+    fn(st)
+    e.path("state.json").write_text(json.dumps(st, indent=2))
+
+
+def _export(e, fn):
+    tm = e.path("threat-model.json")
+    doc = json.loads(tm.read_text())
+    fn(doc)
+    tm.write_text(json.dumps(doc, indent=2))
+
+
+def plant_skip_by_hand(n, reason=None):
+    def plant(e):
+        _state(e, lambda st: st["phases"][str(n)].update({"status": "skipped", **({"reason": reason} if reason else {})}))
+        return Want("state.json", f"phase {n}")
+    return plant
+
+
+def plant_export_skips(e):
+    _export(e, lambda d: d["phase_status"].update({"7": "skipped"}))
+    return Want("threat-model.json", "phase 7")
+
+
+def plant_scope_narrowed(e):
+    _state(e, lambda st: st["layer_scope"].remove("L6"))
+    return Want("state.json", None)
+
+
+def plant_export_gone(e):
+    e.path("threat-model.json").unlink()
+    return Want("state.json", "10j")
+
+
+def plant_export_bad_schema(e):
+    _export(e, lambda d: d["threats"][0].update(severity="Severe"))
+    return Want("threat-model.json", None)
+
+
+def plant_export_claims_progress(e):
+    _state(e, lambda st: st["phases"]["9"].update(status="in_progress"))
+    return Want("threat-model.json", "phase 9")
+
+
+def plant_nan(e):
+    def nan(d):
+        d["residual_risks"][0]["effective_risk"] = float("nan")
+    e.edit(9, nan)
+    return Want(FILES[9], None)
+
+
+def plant_id_newline(e):
+    e.edit(9, lambda d: d["residual_risks"][0].update(threat=d["residual_risks"][0]["threat"] + "\n"))
+    return Want(FILES[9], None)
+
+
+def plant_placeholder_evidence(value):
+    def plant(e):
+        def drop_validation(d):
+            d["code_validation"] = [cv for cv in d["code_validation"] if cv["mitigation"] != target["id"]]
+        target = next(m for m in e.mitigations() if m["status"] != "Not Implemented")
+        e.edit(8, drop_validation)
+        e.edit(7, lambda d: next(m for m in d["mitigations"] if m["id"] == target["id"]).update(evidence=value))
+        return Want(FILES[7], target["id"])
+    return plant
+
+
+def plant_citation(field, value, rule_file=8):
+    def plant(e):
+        e.edit(8, lambda d: d["code_validation"][0].update({field: value}))
+        return Want(FILES[rule_file], e.records(8)["code_validation"][0]["id"])
+    return plant
+
+
+def plant_no_source(e):
+    e.source = None
+    return Want(FILES[8], e.records(8)["code_validation"][0]["id"], "warning")
 
 
 def plant_invalid_state(e):
@@ -597,6 +693,25 @@ CASES = [
     Case("MC601", "export without disclaimer", plant_export_without_disclaimer, "export"),
     Case("MC602", "private key pasted in", plant_secret),
     Case("MC201", "invented ID in the export", plant_export_unknown_id, "export"),
+    Case("MC131", "core phase skipped by hand", plant_skip_by_hand(6)),
+    Case("MC131", "phase 8 skipped without a reason", plant_skip_by_hand(8)),
+    Case("MC131", "export says a phase was skipped", plant_export_skips, "export"),
+    Case("MC132", "layer scope narrowed by hand", plant_scope_narrowed),
+    Case("MC133", "export recorded but missing", plant_export_gone),
+    Case("MC134", "export that breaks the schema", plant_export_bad_schema),
+    Case("MC134", "export claims a phase state.json does not", plant_export_claims_progress),
+    Case("MC108", "a number that is not finite", plant_nan),
+    Case("MC108", "an ID with a trailing newline", plant_id_newline),
+    Case("MC421", "evidence n/a", plant_placeholder_evidence("n/a")),
+    Case("MC421", "evidence a dash", plant_placeholder_evidence("-")),
+    Case("MC421", "evidence see docs", plant_placeholder_evidence("see docs")),
+    Case("MC423", "absolute path", plant_citation("file", "/etc/passwd")),
+    Case("MC423", "path climbing out", plant_citation("file", "../../other-repo/app.py")),
+    Case("MC423", "line that is no line", plant_citation("line", "somewhere")),
+    Case("MC424", "no source tree given", plant_no_source),
+    Case("MC425", "file not in the tree", plant_citation("file", "src/not_there.py")),
+    Case("MC425", "line past the end", plant_citation("line", 99999)),
+    Case("MC425", "snippet not on the line", plant_citation("snippet", "verify=False")),
 ]
 
 

@@ -272,3 +272,16 @@ def test_new_leaves_nothing_when_a_write_fails(tmp_path, monkeypatch):
     code, out, err = maestro_cli("new", "half", "--dir", tmp_path)
     assert code == 2 and "No space left" in err
     assert not (tmp_path / "half").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_the_site_build_reports_a_special_data_file(tmp_path, kind):
+    """The build's loader (kb.load_cached, what macros/site.py calls) names the file as a knowledge-base problem."""
+    import shutil
+    from maestro.kb import KBError, load_cached
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "threats.yaml").unlink()
+    SPECIAL[kind](data / "threats.yaml")
+    with pytest.raises(KBError, match=r"threats\.yaml:1: .*not a regular file"):
+        load_cached(data)

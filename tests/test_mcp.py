@@ -253,7 +253,8 @@ def test_score_risk_matches_the_cli_and_rejects_bad_values(server):
 @pytest.mark.parametrize("path", list(ENGAGEMENTS))
 def test_check_a_clean_threat_model(server, path):
     r = server.data("check_threat_model", path=path)  # relative to the server's root folder
-    assert r["ok"] is True and r["errors"] == 0 and r["warnings"] == 0, r["findings"]
+    unverified = [f for f in r["findings"] if f["rule"] == "MC424"]  # the server is given no source tree to verify against
+    assert r["ok"] is True and r["errors"] == 0 and r["warnings"] == len(unverified), r["findings"]
     assert r["checked"] and r["kb_version"] and r["findings_left_off"] == 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import engagement, safeio
 from ..kb import KB
-from . import controls, editions, hygiene, identifiers, residual, roadmap, structure  # noqa: F401 - registers the rules
+from . import claims, controls, editions, handedits, hygiene, identifiers, method, names, residual, roadmap, structure  # noqa: F401 - registers the rules
 from .context import Context, file_context, project_context, text_context
 from .registry import RULES, Hit, Rule, rule, run
 from .structure import state_problems
@@ -19,8 +19,9 @@ __all__ = ["RULES", "Context", "Hit", "Rule", "rule", "run", "check_project", "c
 TEXT_RULES = ["MC201", "MC202", "MC203"]  # the rules that apply to any Markdown page
 
 
-def check_project(kb: KB, folder: Path) -> tuple[list, list[str]]:
-    """Findings for a project folder and the files read; Unusable when state.json cannot be read."""
+def check_project(kb: KB, folder: Path, source: Path | None = None) -> tuple[list, list[str]]:
+    """Findings for a project folder and the files read; Unusable when state.json cannot be read. ``source`` is the
+    tree Phase 8 cites, when given."""
     state_path = folder / "state.json"
     for name in ("state.json", "threat-model.json"):  # a link out of the project is refused, its target never read
         if not safeio.inside(folder / name, folder):
@@ -30,12 +31,15 @@ def check_project(kb: KB, folder: Path) -> tuple[list, list[str]]:
     if problems:
         return problems, [str(state_path)]
     ctx = project_context(kb, folder, state_doc)
+    ctx.source = source
     checked = [str(state_path)] + [pf.label for pf in ctx.files if pf.exists]
     return run(ctx), checked
 
 
-def check_file(kb: KB, path: Path) -> list:
-    return run(file_context(kb, path))
+def check_file(kb: KB, path: Path, source: Path | None = None) -> list:
+    ctx = file_context(kb, path)
+    ctx.source = source
+    return run(ctx)
 
 
 def check_doc(kb: KB, doc: dict, fname: str, skip: tuple[str, ...] = ()) -> list:
@@ -49,11 +53,34 @@ def check_text(kb: KB, path: Path, label: str) -> list:
     return run(text_context(kb, path, label), TEXT_RULES)
 
 
-def check_path(kb: KB, path: Path) -> tuple[list, list[str]]:
-    """What `maestro check PATH` runs: a project folder, a Markdown page or report (identifier and name rules only),
-    or a threat-model.json."""
+def check_path(kb: KB, path: Path, source: Path | None = None) -> tuple[list, list[str]]:
+    """What `maestro check PATH [--source DIR]` runs: a project folder, a Markdown page or report (identifier and name
+    rules only), or a threat-model.json."""
+    if source is not None and not source.is_dir():
+        raise engagement.Unusable(f"{source}: --source must be the folder of the source tree under review")
+    source = source.resolve() if source is not None else None
     if path.is_dir():
-        return check_project(kb, path)
+        return check_project(kb, path, source)
     if path.suffix.lower() in (".md", ".markdown"):
         return check_text(kb, path, str(path)), [str(path)]
-    return check_file(kb, path), [str(path)]
+    return check_file(kb, path, source), [str(path)]
+
+
+def source_commit(source: Path) -> str | None:
+    """The commit checked out in ``source`` when it is a git work tree (read from .git, no git command run), else None."""
+    git = source / ".git"
+    try:
+        if safeio.is_regular(git):  # a worktree or submodule: "gitdir: <path>"
+            text = safeio.read_text(git, 4096, "git pointer").strip()
+            git = (source / text.split(":", 1)[1].strip()) if text.startswith("gitdir:") else git
+        head = safeio.read_text(git / "HEAD", 4096, "git HEAD").strip()
+        if head.startswith("ref:"):
+            ref = head.split(":", 1)[1].strip()
+            loose = git / ref
+            if safeio.is_regular(loose):
+                return safeio.read_text(loose, 4096, "git ref").strip()
+            packed = safeio.read_text(git / "packed-refs", 16 * 1024 * 1024, "git packed-refs")
+            return next((ln.split()[0] for ln in packed.splitlines() if ln.endswith(" " + ref)), None)
+        return head or None
+    except (safeio.Unusable, IndexError):
+        return None

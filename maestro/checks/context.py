@@ -7,6 +7,7 @@ with its file and line, and which phases have started.
 """
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from pathlib import Path
 
@@ -41,12 +42,19 @@ class Context:
         self.files = files or []
         self.export_path = export_path
         self.text_file: Path | None = None   # mode "text": one Markdown file, for the identifier rules only
+        self.source: Path | None = None      # the source tree Phase 8 cites (`maestro check --source DIR`), resolved
 
     @cached_property
     def schema_errors(self) -> list:
         if self.mode == "text":
             return []
-        return validation.schema_errors(self.doc, engagement.threat_model_schema(self.kb), keys=("id",))
+        return document_errors(self.kb, self.doc)
+
+    @cached_property
+    def export_schema_errors(self) -> list:
+        """Schema problems of a project's threat-model.json (folder mode), which the phase files do not vouch for."""
+        exp = self.export_doc if self.mode == "project" and self.export_path is not None else None
+        return [] if exp is None or isinstance(exp, engagement.Unusable) else document_errors(self.kb, exp)
 
     @cached_property
     def broken(self) -> set:
@@ -89,6 +97,10 @@ class Context:
             return file, node.item_lines[key]
         return file, getattr(node, "line", 1) or 1
 
+    def at_state(self, node, key=None) -> tuple[str, int]:
+        """(file, line) of ``node[key]`` inside state.json."""
+        return self.state_file or self.doc_file, self.at(node, key)[1]
+
     # ------------------------------------------------------------ records
     def records(self, key: str) -> list:
         """Records of one list that passed the schema (broken ones are reported by MC108 alone)."""
@@ -121,7 +133,7 @@ class Context:
     @cached_property
     def postures(self) -> dict:
         view = {"threats": self.records("threats"), "mitigations": self.records("mitigations"),
-                "code_validation": self.records("code_validation")}
+                "code_validation": self.records("code_validation"), "layer_scope": self.doc.get("layer_scope")}
         return assessment.assess(self.kb, view)
 
     @cached_property
@@ -173,6 +185,35 @@ class Context:
     def texts(self) -> list:
         """``raw_texts`` normalised (textscan.normalise), as the identifier rules read them."""
         return [(f, n, textscan.normalise(s)) for f, n, s in self.raw_texts]
+
+
+def document_errors(kb: KB, doc) -> list:
+    """A threat-model document's schema errors, plus every number that is not finite (.nan, .inf: not JSON) and every
+    ID-bearing value with white space in or around it (an 'id: "PAY-T1\\n"' passes a pattern ending in $)."""
+    out = list(validation.schema_errors(doc, engagement.threat_model_schema(kb), keys=("id",)))
+    out += [validation.SchemaError(tuple(path), line, ident, msg, src) for path, line, ident, msg, src in _odd_values(doc)]
+    return out
+
+
+ID_FIELDS = {"id", "maps_to", "blindspots", "mitigations", "addresses", "implements", "threat", "threats", "mitigation"}
+
+
+def _odd_values(node, path=(), line=1, src=None, ident="", key=None):
+    """(path, line, nearest ID, message, file) of each non-finite number and each ID value holding white space."""
+    src = getattr(node, "src", None) or src
+    line = getattr(node, "line", 0) or line
+    if isinstance(node, float) and not math.isfinite(node):
+        yield path, line, ident, f"{'/'.join(map(str, path))}: {node!r} is not a number JSON can hold", src
+    elif isinstance(node, str) and key in ID_FIELDS and (not node.strip() or any(c.isspace() for c in node)):
+        yield path, line, ident, f"{'/'.join(map(str, path))}: ID {node!r} holds white space", src
+    elif isinstance(node, dict):
+        ident = node.get("id") if isinstance(node.get("id"), str) else ident
+        for k, v in node.items():
+            yield from _odd_values(v, (*path, k), getattr(node, "key_lines", {}).get(k, line), src, ident, k)
+    elif isinstance(node, list):
+        lines = getattr(node, "item_lines", [])
+        for i, v in enumerate(node):
+            yield from _odd_values(v, (*path, i), lines[i] if i < len(lines) else line, src, ident, key)
 
 
 def project_context(kb: KB, folder: Path, state_doc) -> Context:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import engagement, jsonschema_check as validation, phasefile, yamlio
+from ..findings import TO_FILL
 from .registry import Hit, rule
 
 _BLOCK_HINT = "Put the phase's records in one block that opens with a line ```yaml maestro and closes with ```."
@@ -98,10 +99,12 @@ def state_disagrees(ctx):
     if ctx.mode != "project" or ctx.state is None:
         return
     rec2 = next((pf.record for pf in ctx.files if pf.n == 2 and pf.record), None) or {}
+    done = ctx.phase_status(2) == "complete"  # `maestro mark NAME 2 complete` is what copies these into state.json
     for key in ("system_type", "uses_mcp"):
         if key in rec2 and rec2[key] not in ("unknown", None) and rec2[key] != ctx.state.get(key):
             file, line = ctx.at(rec2, key)
-            yield Hit(file, line, "phase 2", f"{key} is {rec2[key]!r} here but {ctx.state.get(key)!r} in state.json")
+            yield Hit(file, line, "phase 2", f"{key} is {rec2[key]!r} here but {ctx.state.get(key)!r} in state.json"
+                      + ("" if done else "; marking phase 2 complete copies it there"), severity=None if done else "pending")
     yield from _export_disagrees(ctx)
 
 
@@ -117,27 +120,32 @@ def _export_disagrees(ctx):
             yield Hit(str(ctx.export_path), exp.key_lines.get(key, 1), "", f"{key} is {yamlio.plain(exp[key])!r} in the export but {yamlio.plain(ctx.doc[key])!r} in state.json")
 
 
-@rule("MC111", "export-stale", severity="warning", summary="threat-model.json is older than the phase files.",
+def stale_files(ctx) -> list[str] | None:
+    """Phase files whose text differs from what the export records it was built from (its ``sources`` digests), or, for
+    an export written before digests were recorded, that are newer than it; None when there is no export to judge."""
+    if ctx.export_path is None or isinstance(ctx.export_doc, engagement.Unusable):
+        return None
+    recorded = ctx.export_doc.get("sources")
+    if isinstance(recorded, dict) and recorded:
+        now = yamlio.plain(ctx.doc.get("sources") or {})
+        return sorted(name for name in set(now) | set(recorded) if now.get(name) != recorded.get(name))
+    mtime = ctx.export_path.stat().st_mtime
+    return sorted(pf.path.name for pf in ctx.files if pf.exists and pf.path.stat().st_mtime > mtime)
+
+
+@rule("MC111", "export-stale", severity="warning", summary="The phase files changed after threat-model.json was exported.",
       hint="Run `maestro export NAME` to rebuild it from the phase files.")
 def export_stale(ctx):
-    if ctx.export_path is None:
-        return
-    mtime = ctx.export_path.stat().st_mtime
-    newer = sorted(pf.path.name for pf in ctx.files if pf.exists and pf.path.stat().st_mtime > mtime)
-    if newer:
-        yield Hit(str(ctx.export_path), 1, "", f"stale export: {', '.join(newer)} changed after it; run `maestro export`")
+    changed = stale_files(ctx)
+    if changed:
+        yield Hit(str(ctx.export_path), 1, "", f"stale export: {', '.join(changed)} changed after it; run `maestro export`")
 
 
-@rule("MC112", "export-edited", summary="threat-model.json is newer than the phase files but says something else.",
+@rule("MC112", "export-edited", summary="threat-model.json says something else than the phase files it records it was built from.",
       hint="The phase files are the source: move the edit into them and run `maestro export NAME`.")
 def export_edited(ctx):
-    if ctx.export_path is None:
-        return
-    mtime = ctx.export_path.stat().st_mtime
-    if any(pf.exists and pf.path.stat().st_mtime > mtime for pf in ctx.files):
-        return  # stale, reported by MC111
-    if isinstance(ctx.export_doc, engagement.Unusable):
-        return  # reported by MC110
+    if stale_files(ctx) != []:
+        return  # no export, unreadable (MC110), or stale (MC111): a difference is then expected
     exp = yamlio.plain(ctx.export_doc)
     ours = yamlio.plain(ctx.doc)
     for key in sorted(phasefile.RECORD_KEYS):
@@ -196,3 +204,14 @@ def export_draft(ctx):
     if open_phases:
         listed = ", ".join(f"{n} {status.replace('_', ' ')}" for n, status in open_phases.items())
         yield Hit(*ctx.at(ctx.doc, "phase_status"), "", f"draft threat model: phase {listed}; it is not a finished deliverable")
+
+
+@rule("MC116", "migration-to-fill", summary="A record still holds a TO FILL marker: `maestro migrate` could not derive a value the current format needs.",
+      hint="Replace the marker with the real value (ask the user where only they know it); the .bak file beside it shows the record as it was.")
+def migration_to_fill(ctx):
+    from .context import LIST_KEYS, walk_strings
+    for key in LIST_KEYS:
+        for r in ctx.all_records(key):
+            for file, line, text in walk_strings(r, ctx.doc_file, getattr(r, "line", 1) or 1):
+                if text.startswith(TO_FILL):
+                    yield Hit(file, line, str(r.get("id", "")), f"{key}: {text}")
