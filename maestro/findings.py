@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+TO_FILL = "TO FILL"  # the marker `maestro migrate` writes where a value of an older format could not be derived (MC116)
 SEVERITIES = ("error", "warning", "pending")  # pending: a rule of a phase that has not started yet
 
 
