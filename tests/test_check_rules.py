@@ -19,6 +19,7 @@ import yaml
 
 from conftest import KB, ROOT, maestro_cli
 from maestro import checks, engagement, scoring
+from maestro.findings import TO_FILL
 
 FIXTURE = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
 class _PhaseFiles:
@@ -592,6 +593,16 @@ def plant_draft_export(e):
     return Want("threat-model.json", None, "warning")
 
 
+def plant_migration_gap(e):
+    """A code-validation record as `maestro migrate` leaves it when the old record named no verified status."""
+    cv = e.records(8)["code_validation"][0]
+
+    def gap(d):
+        d["code_validation"][0]["verified_status"] = f"{TO_FILL}: verified_status (release 1.0.0 recorded none)"
+    e.edit(8, gap)
+    return Want(FILES[8], cv["id"])
+
+
 def plant_unscored(e):
     t = e.threats()[0]
 
@@ -631,6 +642,7 @@ CASES = [
     Case("MC113", "invalid state.json", plant_invalid_state),
     Case("MC114", "records in a phase marked pending", plant_records_in_unstarted_phase),
     Case("MC115", "export of an unfinished model", plant_draft_export, "export"),
+    Case("MC116", "value a migration could not derive", plant_migration_gap),
     Case("MC201", "invented threat ID in prose", plant_prose(2, "The gateway also worries us for T99.", "T99")),
     Case("MC201", "invented ID behind a zero-width space", plant_prose(3, "See T\u200b99 for the scraper.", "T99")),
     Case("MC201", "full-width digits", plant_prose(3, "See \uff34\uff19\uff19 for the scraper.", "T99")),
