@@ -47,6 +47,7 @@ class NearMiss:
     line: int
     opener: str
     why: str
+    read: bool = False  # whether the checker still read what follows (an indented fence inside a record block)
 
 
 @dataclass
@@ -91,10 +92,19 @@ def _fences(lines: list[str]):
             i += 1
             continue
         indent, fence, info = m.group("indent"), m.group("fence"), m.group("info")
-        close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{%d,}[ \t]*$" % len(fence))
+        # a record block closes only on an unindented ```: an indented one is text of a YAML block scalar
+        lead = "" if _is_record_opener(indent, fence, info) else r"[ \t]*"
+        close = re.compile("^" + lead + re.escape(fence[0]) + "{%d,}[ \t]*$" % len(fence))
         j = next((k for k in range(i + 1, len(lines)) if close.match(lines[k])), None)
         yield i, j, indent, fence, info
         i = (j + 1) if j is not None else len(lines)
+
+
+def _is_record_opener(indent: str, fence: str, info: str) -> bool:
+    return not indent and fence == "```" and info == "yaml maestro"
+
+
+_INDENTED_CLOSER = re.compile(r"^[ \t]+`{3,}[ \t]*$")
 
 
 def fenced_lines(text: str) -> list[tuple[int, int]]:
@@ -109,9 +119,12 @@ def parse(text: str) -> Parsed:
     lines = text.split("\n")
     for i, j, indent, fence, info in _fences(lines):
         body = "\n".join(lines[i + 1: j if j is not None else len(lines)])
-        if not indent and fence == "```" and info == "yaml maestro":
+        if _is_record_opener(indent, fence, info):
             if j is None:
                 out.near_misses.append(NearMiss(i + 1, lines[i], "record block is never closed with ```"))
+            out.near_misses += [NearMiss(k + 1, lines[k], "an indented ``` inside the record block: a Markdown viewer may end the "
+                                         "block here while the checker reads on; keep fences out of record text", True)
+                                for k in range(i + 1, j if j is not None else len(lines)) if _INDENTED_CLOSER.match(lines[k])]
             out.blocks.append(Block(i + 1, i + 2, (j + 1) if j is not None else 0, body + "\n"))
         else:
             why = _classify(indent, fence, info, body)

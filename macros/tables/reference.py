@@ -7,7 +7,7 @@ import re
 from mkdocs.exceptions import PluginError
 
 from maestro import checks
-from macros.render import bullet, esc, table
+from macros.render import bullet, esc, external_url, table
 
 
 def slug(text: str) -> str:
@@ -100,7 +100,7 @@ def framework_reading(kb, L, *keys) -> str:
             f = fw[key]
             editions = ", ".join(e["edition"] for e in f["editions"])
             label = f"{esc(f['name'])} ({esc(f['publisher'])}), editions {esc(editions)}"
-            lines.append(f"[{label}]({f['home']})" if f.get("home") else label)
+            lines.append(L.url_link(label, external_url(f["home"])) if f.get("home") else label)
         elif key == "atlas":
             lines.append(f"[MITRE ATLAS, edition {esc(kb.atlas_edition)}]({views.ATLAS_HOME}), with its [case studies]({views.ATLAS_STUDIES})")
         elif key == "cwe":

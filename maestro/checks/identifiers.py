@@ -72,6 +72,11 @@ def unknown_id(ctx):
     yield from _unknown_in_fields(ctx)
 
 
+# Frameworks far larger than what the knowledge base lists: a well-formed ID the knowledge base lacks is likely real
+# (CWE-78, CWE-22), so it is a warning; the closed lists (LLM and Agentic Top 10) stay errors.
+_OPEN_LISTS = {"cwe": r"CWE-[1-9][0-9]{0,4}", "atlas": r"AML\.T[0-9]{4}(?:\.[0-9]{3})?"}
+
+
 def _unknown_in_fields(ctx):
     kb = ctx.kb
     tables = {"atlas": (kb.atlas_techniques, "ATLAS technique"), "llm_top10": (kb.llm, "LLM Top 10 ID"),
@@ -81,6 +86,10 @@ def _unknown_in_fields(ctx):
             for j, v in enumerate(t.get(field, [])):
                 if v in table or (field == "llm_top10" and f"{v}:2025" in kb.llm) or (field == "atlas" and v in kb.atlas_retired):
                     continue  # bare LLM IDs and retired ATLAS IDs are edition drift (MC701, MC702)
+                if isinstance(v, str) and field in _OPEN_LISTS and re.fullmatch(_OPEN_LISTS[field], v):
+                    yield Hit(*ctx.at(t[field], j), t["id"], f"{what} {v} is well formed but outside the knowledge base; "
+                              "check it against the framework's own list", severity="warning")
+                    continue
                 yield Hit(*ctx.at(t[field], j), t["id"], f"unknown {what} {v}")
     for m in ctx.records("mitigations"):
         if re.fullmatch(ids.MITIGATION, m["id"]) and m["id"] not in kb.mitigations:

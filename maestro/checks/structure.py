@@ -28,7 +28,7 @@ def record_block_missing(ctx):
 def record_block_malformed(ctx):
     for pf in ctx.files:
         for nm in pf.parsed.near_misses:
-            yield Hit(pf.label, nm.line, f"phase {pf.n}", f"{nm.why}; it was not read")
+            yield Hit(pf.label, nm.line, f"phase {pf.n}", nm.why if nm.read else f"{nm.why}; it was not read")
 
 
 @rule("MC104", "record-block-duplicate", summary="A phase file holds more than one record block.",
