@@ -1,22 +1,25 @@
 """`maestro migrate`: bring a saved threat model up to the current knowledge base and external editions.
 
-What it changes, and nothing else: LLM Top 10 IDs written without an edition in a model made before
-editions were cited (they meant the 2025 list) get ":2025"; MITRE ATLAS IDs retired by a later edition
-become their successor; external entries written under a former name get the current name; a residual
-record without an effective risk gets the computed one; schema and knowledge-base versions are updated.
-Every change is listed; files are rewritten atomically with the previous version kept as <name>.bak;
-a second run changes nothing.
+What it changes, and nothing else: records written in the format of an earlier release take the current format
+(maestro/formats.py says which release a file follows and holds the conversions; a value it cannot derive becomes a
+TO FILL marker that `maestro check` reports); LLM Top 10 IDs written without an edition in a model made before
+editions were cited (they meant the 2025 list) get ":2025"; MITRE ATLAS IDs retired by a later edition become their
+successor; external entries written under a former name get the current name; schema and knowledge-base versions
+are updated. In a project folder the record blocks of the phase files are rewritten in place and the prose around
+them is left as it was. Every change is listed; files are rewritten atomically with the previous version kept as
+<name>.bak; a second run changes nothing.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import assessment, engagement, project, safeio, yamlio
+from . import engagement, formats, phasefile, project, releases, safeio, yamlio
 from .checks.context import walk_strings
 from .checks.editions import former_names
 from .kb import KB
@@ -104,86 +107,141 @@ def _rewrite_strings(node, fn):
     return node
 
 
-def migrate_doc(kb: KB, path: Path) -> tuple[str | None, list[Change]]:
-    """The migrated text of one threat-model.json (None when nothing changes) and the changes."""
+def _origin(kb: KB, doc, path: Path, kept: dict) -> str:
+    """The release whose format ``doc`` follows; Unusable when no release wrote its schema_version."""
+    origin = formats.detect_doc(kb, doc, kept)
+    if origin is None:
+        line = doc.key_lines.get("schema_version", 1) if hasattr(doc, "key_lines") else 1
+        raise engagement.Unusable(f"{path}:{line}: schema_version {doc.get('schema_version')!r} is not one that any release "
+                                  f"wrote ({', '.join(kept)}); it cannot be migrated")
+    return origin
+
+
+def _notes(notes, doc, label_of) -> list[Change]:
+    """Changes for the notes of a conversion, at the line each path had in ``doc`` as read."""
+    return [Change(label_of(n.path), yamlio.line_of(doc, n.path), n.what, n.old, n.new) for n in notes]
+
+
+def migrate_doc(kb: KB, path: Path, kept: dict | None = None, digests: dict | None = None) -> tuple[str | None, list[Change]]:
+    """The migrated text of one threat-model.json (None when nothing changes) and the changes. ``digests`` maps a phase
+    file rewritten beside it to its (old, new) SHA-256, so an export that recorded the old text records the new one."""
+    kept = kept or releases.schemas(kb)
     raw = engagement.read_text(path)
     doc = engagement.read_doc(path)
     label = str(path)
+    origin = _origin(kb, doc, path, kept)
     assume_2025 = _version(doc.get("kb_version", "0")) < EDITIONS_VERSION
     changes = []
     for file, n, s in walk_strings(doc, label):
         _, found = rewrite_line(kb, s, assume_2025)
         changes += [Change(label, n, w, o, nw) for w, o, nw in found]
     plain = _rewrite_strings(yamlio.plain(doc), lambda s: rewrite_line(kb, s, assume_2025)[0])
+    changes += _notes(formats.convert(kb, plain, origin, formats=kept), doc, lambda p: label)
     for key, want in (("schema_version", engagement.SCHEMA_VERSION), ("kb_version", kb.version)):
         if plain.get(key) != want:
             changes.append(Change(label, doc.key_lines.get(key, 1), key, str(plain.get(key, "(none)")), want))
             plain[key] = want
-    changes += _fill_effective_risk(kb, plain, doc, label)
+    changes += _follow_sources(plain, digests or {}, label, doc)
     if not changes:
         return None, []
     indent = len(re.match(r"\{\n( *)", raw).group(1)) if re.match(r"\{\n( *)", raw) else 2
     return json.dumps(plain, indent=indent or 2, ensure_ascii=False) + "\n", changes
 
 
-def _fill_effective_risk(kb, plain, doc, label):
-    postures = assessment.assess(kb, plain)
-    changes = []
-    for i, r in enumerate(plain.get("residual_risks", []) or []):
-        if isinstance(r, dict) and "effective_risk" not in r and r.get("threat") in postures:
-            r["effective_risk"] = postures[r["threat"]].effective
-            line = doc["residual_risks"].item_lines[i] if hasattr(doc.get("residual_risks"), "item_lines") else 1
-            changes.append(Change(label, line, f"effective risk of {r.get('id', '?')} (was missing)", "(none)", f"{r['effective_risk']:g}"))
-    return changes
+def _follow_sources(plain: dict, digests: dict, label: str, doc) -> list[Change]:
+    """An export that records the digest of a phase file as it was records the digest of the file as migrated."""
+    sources, out = plain.get("sources"), []
+    for name, (old, new) in sorted(digests.items()) if isinstance(sources, dict) else []:
+        if sources.get(name) == old:
+            sources[name] = new
+            out.append(Change(label, doc.key_lines.get("sources", 1), f"digest of {name} (migrated with it)", old[:12], new[:12]))
+    return out
 
 
 # ------------------------------------------------------------------ project folders
-def _missing_effective_lines(kb, pf: project.PhaseFile, text: str, postures) -> tuple[str, list[Change]]:
-    """Insert `effective_risk:` into block-style residual records of Phase 9 that lack it."""
-    rec = pf.record or {}
-    lines, changes, inserts = text.split("\n"), [], []
-    for r in rec.get("residual_risks", []) or []:
-        if isinstance(r, dict) and "effective_risk" not in r and r.get("threat") in postures and "residual" in getattr(r, "key_lines", {}):
-            n = r.key_lines["residual"]
-            indent = re.match(r"^(\s*(?:- )?)", lines[n - 1]).group(1).replace("-", " ")
-            if lines[n - 1].lstrip().startswith("{"):
-                continue  # a flow-style record: left for the user, reported by `maestro check`
-            inserts.append((n, f"{indent}effective_risk: {postures[r['threat']].effective:g}", r.get("id", "?")))
-    for n, new, rid in sorted(inserts, reverse=True):
-        lines.insert(n - 1, new)
-    for n, new, rid in sorted(inserts):
-        changes.append(Change(pf.label, n, f"effective risk of {rid} (was missing)", "(none)", new.strip().split(": ")[1]))
-    return "\n".join(lines), changes
+def _plan_state(kb: KB, folder: Path, kept: dict) -> tuple[dict, str, list[Change]]:
+    """state.json converted to the current format, the release it followed, and the changes; ProjectError when even
+    the converted state is invalid (it is then left untouched)."""
+    from .checks import state_problems
+    path = project.project_file(folder, "state.json")
+    if not path.exists():
+        project.read_state(kb, folder)  # raises the usual "no such project file" error
+    doc = engagement.read_doc(path)
+    state = yamlio.plain(doc)
+    origin = formats.detect_state(kb, state, kept)
+    changes = _notes(formats.convert(kb, state, origin, "state", kept), doc, lambda p: str(path))
+    problems = state_problems(kb, state, str(path))
+    if problems:
+        raise project.ProjectError("state.json is invalid and was left untouched:\n  " + "\n  ".join(str(p) for p in problems))
+    return state, origin, changes
+
+
+def _read_phase_files(kb: KB, folder: Path, state: dict, origin: str, kept: dict, assume_2025: bool):
+    """The phase files parsed after the text conversions (record-block openers, external IDs), the text of each as it
+    is on disk, and the text changes."""
+    files, on_disk, changes = [], {}, []
+    for pf in project.read_phase_files(kb, folder, state):
+        if not pf.exists:
+            files.append(pf)
+            continue
+        on_disk[pf.path] = pf.text
+        text, opened = formats.convert_text(pf.text, origin, kept)
+        text, found = _rewrite_text(kb, text, pf.label, assume_2025)
+        changes += [Change(pf.label, n, "record block opener", old, new) for n, old, new in opened] + found
+        files.append(pf if text == pf.text else project.read_phase_file(pf.n, pf.path, pf.status, text))
+    return files, on_disk, changes
+
+
+def _rewritten(pf: project.PhaseFile, merged, plain: dict) -> str:
+    """The text of one phase file with its converted records written into its record block in place."""
+    changed = {k: plain[k] for k in phasefile.PHASE_KEYS[pf.n]
+               if pf.record is not None and k in pf.record and merged.key_srcs.get(k) == pf.label
+               and yamlio.plain(pf.record[k]) != plain.get(k)}
+    return phasefile.rewrite_records(pf.text, pf.parsed.blocks[0], pf.record, changed) if changed else pf.text
+
+
+def _plan_records(kb: KB, files: list, origin: str, kept: dict) -> tuple[dict, list[Change]]:
+    """{phase file path: new text} for the records that change format, and the changes, at the lines they had."""
+    merged = project.merge_records(files)
+    plain = yamlio.plain(merged)
+    found = formats.detect_records(kb, plain, origin, kept)
+    changes = _notes(formats.convert(kb, plain, found, formats=kept), merged, lambda p: merged.key_srcs.get(p[0], "?"))
+    return {pf.path: _rewritten(pf, merged, plain) for pf in files if pf.exists}, changes
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def plan_project(kb: KB, folder: Path) -> tuple[dict, list[Change]]:
     """{path: new text} for every file of a project that changes, and the changes."""
-    state = project.read_state(kb, folder)
+    kept = releases.schemas(kb)
+    state, origin, changes = _plan_state(kb, folder, kept)
     assume_2025 = _version(state["version_metadata"].get("playbook_version", "0")) < EDITIONS_VERSION
-    files = project.read_phase_files(kb, folder, state)
-    postures = assessment.assess(kb, yamlio.plain(project.assemble(kb, state, files)))
-    writes, changes = {}, []
-    for pf in files:
-        if not pf.exists:
-            continue
-        text, found = _rewrite_text(kb, pf.text, pf.label, assume_2025)
-        if pf.n == 9:
-            text, more = _missing_effective_lines(kb, pf, text, postures)
-            found += more
-        if found:
-            writes[pf.path], changes = text, changes + found
-    if state["version_metadata"].get("playbook_version") != kb.version:
-        old = state["version_metadata"].get("playbook_version", "?")
-        state["version_metadata"]["playbook_version"] = kb.version
-        state["version_metadata"].setdefault("migrations", []).append({"from": old, "to": kb.version, "date": project.now()})
+    files, on_disk, found = _read_phase_files(kb, folder, state, origin, kept, assume_2025)
+    texts, more = _plan_records(kb, files, origin, kept)
+    changes += found + more
+    writes = {path: text for path, text in texts.items() if text != on_disk[path]}
+    changes += _bump_state(kb, folder, state, bool(changes))
+    if changes:
         writes[folder / "state.json"] = json.dumps(state, indent=2, ensure_ascii=False) + "\n"
-        changes.append(Change(str(folder / "state.json"), 1, "knowledge-base version", old, kb.version))
     tm = folder / "threat-model.json"
     if tm.exists():
-        text, found = migrate_doc(kb, tm)
+        digests = {p.name: (_digest(on_disk[p]), _digest(t)) for p, t in writes.items() if p in on_disk}
+        text, found = migrate_doc(kb, tm, kept, digests)
         if text is not None:
             writes[tm], changes = text, changes + found
     return writes, changes
+
+
+def _bump_state(kb: KB, folder: Path, state: dict, converted: bool) -> list[Change]:
+    """Record the knowledge-base version the project now follows, and the migration, in state.json."""
+    old = state["version_metadata"].get("playbook_version", "?")
+    if old == kb.version and not converted:
+        return []
+    state["version_metadata"]["playbook_version"] = kb.version
+    state["version_metadata"].setdefault("migrations", []).append({"from": old, "to": kb.version, "date": project.now()})
+    return [Change(str(folder / "state.json"), 1, "knowledge-base version", old, kb.version)] if old != kb.version else []
 
 
 def apply(writes: dict) -> None:

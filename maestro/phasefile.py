@@ -131,3 +131,93 @@ def parse(text: str) -> Parsed:
             if why:
                 out.near_misses.append(NearMiss(i + 1, lines[i], why))
     return out
+
+
+# ------------------------------------------------------------------ rewriting records in place
+class _Dumper(yaml.SafeDumper):
+    """Writes records as an agent would: text with line breaks as literal blocks, short lists and {id, name} pairs inline."""
+
+
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _represent_str(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+def _represent_list(dumper, items):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=bool(items) and all(_scalar(i) for i in items))
+
+
+def _represent_dict(dumper, mapping):
+    inline = len(mapping) <= 2 and all(_scalar(v) for v in mapping.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", mapping, flow_style=inline)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(dict, _represent_dict)
+
+
+def dump(value, indent: str = "") -> list[str]:
+    """``value`` as YAML lines, each prefixed with ``indent``."""
+    text = yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+    return [indent + line for line in text.rstrip("\n").split("\n")]
+
+
+def _trim(lines: list[str], first: int, last: int, indent: int) -> int:
+    """``last`` moved up past blank lines and comments at or left of ``indent`` (they belong to what follows)."""
+    while last > first and (not lines[last - 1].strip() or
+                            (lines[last - 1].lstrip().startswith("#") and len(lines[last - 1]) - len(lines[last - 1].lstrip()) <= indent)):
+        last -= 1
+    return last
+
+
+def _key_spans(record, block: Block) -> dict:
+    """Top-level key -> (first line, last line) of its text inside the record block."""
+    ordered = sorted(record.key_lines.items(), key=lambda kv: kv[1])
+    ends = [line - 1 for _, line in ordered[1:]] + [block.end_line - 1]
+    return {key: (line, end) for (key, line), end in zip(ordered, ends)}
+
+
+def _item_start(lines: list[str], n: int) -> tuple[int, str] | None:
+    """(line, dash indent) where the list item whose content starts on line ``n`` begins, or None if it is not block style."""
+    m = re.match(r"^(\s*)-\s", lines[n - 1])
+    if m:
+        return n, m.group(1)
+    m = re.match(r"^(\s*)-\s*$", lines[n - 2]) if n >= 2 else None
+    return (n - 1, m.group(1)) if m else None
+
+
+def _item_spans(lines: list[str], items, key_span: tuple[int, int]) -> list[tuple[int, int, str]] | None:
+    """(first line, last line, dash indent) of each item of a block-style list, or None when its items share lines."""
+    starts = [_item_start(lines, n) for n in items.item_lines]
+    if None in starts:
+        return None
+    firsts = [s for s, _ in starts]
+    if firsts != sorted(set(firsts)) or (firsts and firsts[0] <= key_span[0]):
+        return None
+    ends = [s - 1 for s in firsts[1:]] + [key_span[1]]
+    return [(s, _trim(lines, s, e, len(ind)), ind) for (s, ind), e in zip(starts, ends)]
+
+
+def _edits_for_key(lines, key, old, new, span) -> list[tuple[int, int, list[str]]]:
+    """(first, last, new lines) replacing the changed items of one key, or the whole key when items cannot be told apart."""
+    spans = _item_spans(lines, old, span) if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) else None
+    if spans is None:
+        return [(span[0], _trim(lines, span[0], span[1], 0), dump({key: new}))]
+    return [(first, last, dump([n], ind)) for (first, last, ind), o, n in zip(spans, yamlio.plain(old), new) if o != n]
+
+
+def rewrite_records(text: str, block: Block, record, new_values: dict) -> str:
+    """``text`` with the record block's keys in ``new_values`` written anew; a changed list item is rewritten on its own
+    lines, and every other line of the file (the prose around the block, the unchanged records) stays as it was."""
+    lines = text.split("\n")
+    spans = _key_spans(record, block)
+    edits = []
+    for key, new in new_values.items():
+        edits += _edits_for_key(lines, key, record[key], new, spans[key])
+    for first, last, new_lines in sorted(edits, reverse=True):
+        lines[first - 1:last] = new_lines
+    return "\n".join(lines)
