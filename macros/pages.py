@@ -205,7 +205,8 @@ def blindspot_page(kb: KB, bid: str) -> GeneratedPage:
         b=v, e=v, notices=[Markup(n) for n in _notices(kb, bid, L)], layer_mark=lambda l: ("layer", l),
         named=lambda i: Markup(L.id(i, name=True)), item_line=lambda i: Markup(f"{L.item(i)} {L.prose(kb.items[i]['text'])}"),
         crosswalk_table=Markup(crosswalk_table(kb, kb.blindspots[bid], L)),
-        related_rows=_safe_rows([[L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L)] for r in v["related"]]))
+        related_rows=_safe_rows([[L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L)] for r in v["related"]]),
+        mitigation_rows=_safe_rows([[L.id(r["id"]), esc(r["name"]), esc(r["type"]), L.prose(r["reason"])] for r in v["mitigation_rows"]]))
 
 
 # ===================================================================== mitigations

@@ -29,6 +29,11 @@ def full(pattern: str) -> str:
     return f"^{pattern}$"
 
 
+def names(text: str, ident: str) -> bool:
+    """Whether ``text`` writes the ID ``ident`` as a word of its own (T1 is not named by T12 or L1-T1)."""
+    return re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w-])", str(text)) is not None
+
+
 def kind_of(token: str) -> str | None:
     for kind, rx in (("mitigation", MITIGATION), ("blindspot", BLINDSPOT), ("threat", THREAT), ("layer", LAYER)):
         if re.fullmatch(rx, token):

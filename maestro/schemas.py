@@ -97,6 +97,14 @@ EVIDENCE_FIELDS = {"atlas_case_studies": _list(_id(ids.ATLAS_CASE_STUDY), 1)}
 # Why a crosswalk field is empty: {field: reason}. An empty LLM, Agentic Top 10, CWE or ATLAS list needs one.
 NO_MAPPING = {"type": "object", "propertyNames": {"enum": ["llm_top10", "asi_top10", "cwe", "atlas"]}, "additionalProperties": TEXT,
               "minProperties": 1}
+
+
+def _why(key) -> dict:
+    """Why each link holds: {linked ID: one sentence of our own}. On a control the keys are threats it addresses, on
+    a blindspot the controls it suggests; crossref.py checks that every key is linked and every link has a reason."""
+    return {"type": "object", "propertyNames": {"pattern": ids.full(key)}, "additionalProperties": TEXT, "minProperties": 1}
+
+
 _threat_active = obj(
     {
         "id": THREAT,
@@ -214,6 +222,7 @@ DATA = {
                         "id": MIT,
                         "name": TEXT,
                         "addresses": _list(THREAT),
+                        "why": _why(ids.THREAT),
                         "scope": {"enum": ["all", "cross-layer"]},
                         "patterns": _list({"type": "integer", "minimum": 1}, 1),
                         "considerations": _list(SLUG, 1),
@@ -238,6 +247,7 @@ DATA = {
                         "layers": _list(LAYER7, 1),
                         "related_threats": _list(THREAT, 1),
                         "suggested_mitigations": _list(MIT, 1),
+                        "why": _why(ids.MITIGATION),
                         **CROSSWALK_FIELDS,
                         **EVIDENCE_FIELDS,
                         "no_mapping": NO_MAPPING,
@@ -584,6 +594,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "id": "<layer>-<type letter><n> (L3-D2, CL-P1): the layer and type are read from the ID; numbers run from 1 per layer and type.",
         "name": "Canonical control name.",
         "addresses": "Threat IDs the control addresses; the reverse index is computed on load.",
+        "why": ("Why the control applies to each threat it addresses: {threat ID: one sentence}. Threat pages show it; a threat "
+                "without one gets the description sentence naming it, and one that no sentence names must have a reason here."),
         "scope": "For a control aimed at no single threat: all (every threat) or cross-layer (every cross-layer chain).",
         "patterns": "Cross-layer pattern numbers the control targets.",
         "considerations": "Keys of unnumbered threat considerations the control targets.",
@@ -598,7 +610,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "name": "Canonical blindspot name.",
         "layers": "Layers where the blindspot shows up.",
         "related_threats": "Numbered threats it sits closest to or slips between.",
-        "suggested_mitigations": "The nearest catalog controls.",
+        "suggested_mitigations": "Catalog controls that apply to the blindspot.",
+        "why": "Why each suggested control applies: {mitigation ID: one sentence}; every suggested control has one.",
         **_CROSSWALK_DOCS,
         **_PROSE_DOCS,
         **_LIFECYCLE_DOCS,

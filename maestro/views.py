@@ -56,6 +56,7 @@ def blindspot_view(kb: KB, bid: str) -> dict:
                                   "related_threats", "suggested_mitigations")},
             **_lifecycle(kb, bid, b), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, b),
             "related": [{"id": t, "name": kb.name_of(t), "layers": layers_of(kb, t)} for t in b["related_threats"]],
+            "mitigation_rows": [mitigation_for_blindspot(kb, m, bid) for m in b["suggested_mitigations"]],
             "reading": further_reading(kb, b), "nav": nav_view(kb, "blindspot", bid)}
 
 
@@ -104,15 +105,28 @@ def sentences(text: str) -> list[str]:
 
 
 def mitigation_for_threat(kb: KB, mid: str, tid: str) -> dict:
-    """A mitigation as a threat page lists it: its layer, and why it applies there, which is the sentence of its
+    """A mitigation as a threat page lists it: its layer, and why it applies there. That is the reason the catalog
+    states for the link (the control's ``why``) when there is one (``stated``); otherwise the sentence of its
     description that names the threat (with the one before when it starts "This ..." or "That ...") or, when none
     does, its first sentence (what the control does)."""
-    said = sentences(kb.mitigations[mid]["description"])
-    naming = [i for i, s in enumerate(said) if re.search(rf"(?<![\w-]){re.escape(tid)}(?![\w-])", s)]
+    m = kb.mitigations[mid]
+    row = {"id": mid, "name": m["name"], "layer": kb.mitigation_layer(mid)}
+    stated = (m.get("why") or {}).get(tid)
+    if stated:
+        reason = " ".join(stated.split())
+        return {**row, "reason": reason, "names_threat": ids.names(reason, tid), "stated": True}
+    said = sentences(m["description"])
+    naming = [i for i, s in enumerate(said) if ids.names(s, tid)]
     i = naming[0] if naming else 0
     start = i - 1 if i and said[i].split()[0] in _POINTS_BACK else i  # "That narrows ...": keep what "that" is
+    return {**row, "reason": " ".join(said[start:i + 1]), "names_threat": bool(naming), "stated": False}
+
+
+def mitigation_for_blindspot(kb: KB, mid: str, bid: str) -> dict:
+    """A suggested control as a blindspot page lists it: its type, layer, and the reason the blindspot states for it."""
     return {"id": mid, "name": kb.mitigations[mid]["name"], "layer": kb.mitigation_layer(mid),
-            "reason": " ".join(said[start:i + 1]), "names_threat": bool(naming)}
+            "type": kb.types[kb.mitigation_type(mid)]["name"],
+            "reason": " ".join(str((kb.blindspots[bid].get("why") or {}).get(mid, "")).split())}
 
 
 _POINTS_BACK = {"This", "That", "These", "Those", "Such"}
