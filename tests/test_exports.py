@@ -30,7 +30,7 @@ def test_ids_json(site):
         counts[info["type"]] = counts.get(info["type"], 0) + 1
         assert set(info) == {"type", "name", "url", "status"}
         assert page(site, info["url"]).h1.startswith(ident)
-    assert counts == {"layer": 8, "threat": 49, "blindspot": 12, "mitigation": 118}
+    assert counts == {"layer": 8, "threat": 49, "blindspot": 12, "mitigation": 131}
     assert doc["ids"]["T26"]["status"] == "reserved"
     assert doc["ids"]["T12"] == {"type": "threat", "name": "Agent Communication Poisoning", "url": "/threats/T12/", "status": "active"}
     assert doc["ids"]["CL"]["url"] == "/layers/cross-layer/"
@@ -69,7 +69,7 @@ def test_threats_csv(site):
 
 def test_mitigations_csv(site):
     rows = read_csv(site, "mitigations.csv")
-    assert len(rows) == 118
+    assert len(rows) == 131
     for r in rows:
         m = KB.mitigations[r["id"]]
         assert r["name"] == m["name"] and r["layer"] == KB.mitigation_layer(r["id"])

@@ -241,10 +241,33 @@ def test_threat_mitigations_are_tables_by_type_with_the_reason(kb, tid):
         assert f'<h3 data-search-exclude id="mitigations-{group["name"].lower()}">{group["name"]}<a' in text
         for row in group["rows"]:
             assert row["id"] in kb.mitigations_for(tid)[group["letter"]]
-            assert row["reason"] in kb.mitigations[row["id"]]["description"].replace("\n", " ")
+            m = kb.mitigations[row["id"]]
+            if row["stated"]:  # the reason the catalog states for this link
+                assert row["reason"] == " ".join(m["why"][tid].split())
+            else:  # else the description's sentence that names the threat
+                assert tid not in m.get("why", {}) and row["reason"] in " ".join(m["description"].split())
             if row["names_threat"]:
                 assert tid in row["reason"]
     assert header_row("ID", "Name", "Layer", "Why it applies here") in text
+
+
+def test_stated_reason_wins_over_the_sentence_naming_the_threat(kb):
+    """L4-C1's description never names T40, so its row is the reason the catalog states; L3-C1 names T32 itself."""
+    r = views.mitigation_for_threat(kb, "L4-C1", "T40")
+    assert r["stated"] and r["reason"] == " ".join(kb.mitigations["L4-C1"]["why"]["T40"].split())
+    r = views.mitigation_for_threat(kb, "L3-C1", "T32")
+    assert not r["stated"] and "(T32)" in r["reason"]
+
+
+@pytest.mark.parametrize("bid", kb_ids(lambda kb: list(kb.blindspots)))
+def test_blindspot_mitigations_are_a_table_with_the_reason(kb, bid):
+    text = pages.blindspot_page(kb, bid).html
+    assert header_row("ID", "Name", "Type", "Why it applies here") in text
+    rows = views.blindspot_view(kb, bid)["mitigation_rows"]
+    assert [r["id"] for r in rows] == kb.blindspots[bid]["suggested_mitigations"]
+    plain = re.sub(r"<[^>]+>", "", text)
+    for r in rows:
+        assert r["reason"] and esc(r["reason"]) in plain
 
 
 def test_reason_is_the_sentence_naming_the_threat_with_what_that_refers_to(kb):
