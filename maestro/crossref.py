@@ -50,6 +50,8 @@ _WORD = re.compile(r"[^\W_]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # the ASCII part of HIDDEN_CATEGORIES
 _URL_KEY = re.compile(schemas.URL_KEY)
 _CROSSWALK = ("llm_top10", "asi_top10", "cwe", "atlas")
+WHY_WORDS = 8  # a stated reason for a link (a control's or a blindspot's why) is one sentence of at least this many words
+COVERAGE_TYPES = ("P", "D", "C")  # every active threat and blindspot has a catalog control of each (check_coverage)
 
 
 # ------------------------------------------------------------------ helpers
@@ -89,6 +91,20 @@ def _known(col: _Collector, name, values, ident, table, message) -> None:
 
 def _runs_from_1(numbers) -> bool:
     return sorted(numbers) == list(range(1, len(numbers) + 1))
+
+
+def _reasons(col: _Collector, name, entry, field, ident, needs, why_what) -> None:
+    """An entry's ``why`` explains the links in its list ``field``: every key is in the list, every reason has at least
+    WHY_WORDS words, and every link for which ``needs(link)`` is true has a reason."""
+    why, links = entry.get("why", {}), entry[field]
+    for k, text in why.items():
+        if k not in links:
+            col.add(name, why, k, ident, f"why names {k}, which is not in {field}: a reason explains a link")
+        elif len(text.split()) < WHY_WORDS:
+            col.add(name, why, k, ident, f"why.{k} needs at least {WHY_WORDS} words, has {len(text.split())}")
+    for i, k in enumerate(links):
+        if k not in why and needs(k):
+            col.add(name, links, i, ident, f"{k} has no reason: say in why.{k}, in one sentence, why {why_what}")
 
 
 # ------------------------------------------------------------------ per file
@@ -169,6 +185,8 @@ def check_mitigations(kb: KB, col: _Collector) -> None:
             col.add("mitigations", m, "addresses", mid, "a mitigation must address threats or state its scope, patterns or considerations")
         _known(col, "mitigations", m.get("patterns", []), mid, kb.patterns, "unknown cross-layer pattern {}")
         _known(col, "mitigations", m.get("considerations", []), mid, kb.considerations, "unknown consideration {}")
+        _reasons(col, "mitigations", m, "addresses", mid, lambda t: not ids.names(m["description"], t),
+                 "the control applies to it (its description does not name it)")
     whole = docs["mitigations"]["mitigations"]
     for (layer, letter), nums in sorted(by_group.items()):
         if not _runs_from_1(nums):
@@ -192,6 +210,7 @@ def check_blindspots(kb: KB, col: _Collector) -> None:
             _ref(kb, col, "blindspots", b["related_threats"], i, b["id"], t, active, "threat")
         for i, m in enumerate(b["suggested_mitigations"]):
             _ref(kb, col, "blindspots", b["suggested_mitigations"], i, b["id"], m, kb.mitigations, "mitigation")
+        _reasons(col, "blindspots", b, "suggested_mitigations", b["id"], lambda m: True, "the control applies to the blindspot")
         _known(col, "blindspots", b["atlas"], b["id"], kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
         _known(col, "blindspots", b.get("atlas_case_studies", []), b["id"], kb.atlas_case_studies, "ATLAS case study {} is not in data/atlas.yaml")
         if b["id"] not in kb.ref_items and kb.listed(b["id"]):
@@ -544,6 +563,26 @@ def check_lifecycle(kb: KB, col: _Collector) -> None:
                 col.add("checklists", item["refs"], i, item["id"], f"{r} is {kb.status_of(r)}: remove it from the checklist")
 
 
+def check_coverage(kb: KB, col: _Collector) -> None:
+    """Every active threat and blindspot has a preventive, a detective and a corrective catalog control (active ones),
+    so the Phase 7 rule for Critical and High risks can always be met with catalog controls a project implements."""
+    def missing(mids) -> str:
+        have = {kb.mitigation_type(m) for m in mids if m in kb.mitigations and kb.listed(m)}
+        lack = [kb.types[k]["key"] for k in COVERAGE_TYPES if k not in have]
+        return ", ".join(lack[:-1]) + " or " + lack[-1] if len(lack) > 1 else "".join(lack)
+
+    for t in kb.docs["threats"]["threats"]:
+        lack = missing(kb.threat_mitigations.get(t["id"], [])) if t["kind"] != "reserved" and kb.listed(t["id"]) else ""
+        if lack:
+            col.add("threats", t, "id", t["id"], f"no {lack} control in the catalog: add {t['id']} to the addresses "
+                    "of such a control in mitigations.yaml, with its reason in why")
+    for b in kb.docs["blindspots"]["blindspots"]:
+        lack = missing(b["suggested_mitigations"]) if kb.listed(b["id"]) else ""
+        if lack:
+            col.add("blindspots", b, "suggested_mitigations", b["id"], f"no {lack} control among the suggested "
+                    "mitigations: suggest one, with its reason in why")
+
+
 # The order load_kb runs them in: per data file, then the rules that span files.
 RULES = [
     check_unique,
@@ -565,5 +604,6 @@ RULES = [
     check_atlas,
     check_crosswalk,
     check_lifecycle,
+    check_coverage,
     check_decisions,
 ]
