@@ -147,7 +147,21 @@ def posture(kb: KB, threat: dict, mitigations: dict, validations: list, scope=()
     credit = scoring.control_credit(kb, level, triples)
     eff = scoring.effective_risk(kb, level, triples)
     return Posture(threat["id"], level, controls, round(credit, 4), eff, scoring.equivalent_level(kb, eff),
-                   scoring.remediation_bucket(kb, level, credit))
+                   bucket(kb, level, credit, controls))
+
+
+def bucket(kb: KB, level: str, credit: float, controls) -> str:
+    """The roadmap bucket: scoring.yaml's rule by level and credit, except that a threat whose level requires a
+    preventive control and has no built one that is verified (Phase 8 or cited evidence) is due in the first
+    bucket, whatever partial credit its other controls earn."""
+    if "preventive" in scoring.required_types(kb, level) and not built_preventive(controls):
+        return kb.scoring["remediation_buckets"][0]["bucket"]
+    return scoring.remediation_bucket(kb, level, credit)
+
+
+def built_preventive(controls) -> bool:
+    """Whether one of the controls is preventive, Implemented, and verified (by Phase 8 or cited evidence)."""
+    return any(c.type == "preventive" and c.status == "Implemented" and c.basis not in ("unverified", "unfit") for c in controls)
 
 
 def assess(kb: KB, doc: dict) -> dict[str, Posture]:

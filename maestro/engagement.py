@@ -109,7 +109,10 @@ def _mitigation_schema(kb: KB) -> dict:
             "id": txt, "name": txt, "type": _enum([t["key"] for t in kb.docs["mitigations"]["types"]]), "implements": _array(txt),
             "description": txt, "addresses": _array(txt, minItems=1),
             "cost": _enum(sc["lvl3"]), "effectiveness": _enum(sc["lvl3"]), "status": _enum(sc["statuses"]), "owner": txt,
-            "coverage": _enum(["full", "partial"]),
+            "coverage": {"oneOf": [_enum(["full", "partial"]), {"type": "object", "minProperties": 1,
+                                                                  "additionalProperties": _enum(["full", "partial"])}],
+                         "description": "How much of a threat the control covers: one value for all it addresses, or one per threat "
+                                        "({PAY-T1: full, PAY-T2: partial}); a threat the mapping leaves out is covered in part."},
             "evidence": {"type": "string", "description": "Attestation, audit or test report that supports the status when Phase 8 did not verify it (ruling R01)."},
         },
     }

@@ -36,7 +36,7 @@ EXAMPLE_TM = {
     # credit (0.5 + 1 + 0) / 3 = 0.5, so effective risk 4 x 0.5 = 2.0 (ruling R02)
     "residual_risks": [{"id": "RR1", "threat": "SEED-T1", "inherent": "Critical", "effective_risk": 2.0, "residual": "Medium",
                         "disposition": "Accepted", "owner": "Dana Reyes, Head of Support"}],
-    "roadmap": [{"id": "REM1", "threats": ["SEED-T1"], "mitigations": ["L3-C2"], "phase": "Short-term"}],
+    "roadmap": [{"id": "REM1", "threats": ["SEED-T1"], "mitigations": ["L3-C2"], "phase": "Immediate"}],
 }
 
 
@@ -195,11 +195,11 @@ def test_new_status_mark_export_check(tmp_path):
     # records in phases that have not started are an error, never silently "pending" (MC114)
     code, out, _ = run("check", str(folder))
     assert code == 1 and "MC114 [phase 6]" in out and "MC114 [phase 7]" in out, out
-    # so do the phases in order: 2 to 5 with minimal records, 6 complete, 7 in progress
+    # so do the phases in order: 2 to 5 with minimal records (one field beyond ID and name: MC813), 6 complete, 7 in progress
     for name, key, value in (("02-architecture.md", "components", "[{name: Agent, layers: [L3]}]"),
-                             ("03-threat-actors.md", "threat_actors", "[{id: TA1, name: Supplier fraudster}]"),
-                             ("04-trust-boundaries.md", "trust_boundaries", "[{id: TB1, name: Mailbox to agent}]"),
-                             ("05-asset-flows.md", "assets", "[{id: AF1, name: Payment instruction}]")):
+                             ("03-threat-actors.md", "threat_actors", "[{id: TA1, name: Supplier fraudster, category: External Attacker}]"),
+                             ("04-trust-boundaries.md", "trust_boundaries", "[{id: TB1, name: Mailbox to agent, protocol: IMAP over TLS}]"),
+                             ("05-asset-flows.md", "assets", "[{id: AF1, name: Payment instruction, classification: Confidential}]")):
         f = folder / name
         f.write_text(f.read_text().replace(f"{key}: []", f"{key}: {value}", 1))
     for n, status in (("2", "complete"), ("3", "complete"), ("4", "complete"), ("5", "complete"), ("6", "complete"), ("7", "in_progress")):
@@ -422,6 +422,16 @@ def test_partial_coverage_counts_as_half(tmp_path):
     assert code == 1 and "effective risk 2 should be 2.67" in out   # 4 x (1 - (0.5 + 0.5 + 0) / 3)
     doc["residual_risks"][0]["effective_risk"] = 2.67
     assert run("check", str(write(tmp_path, doc)))[0] == 0
+
+
+@pytest.mark.parametrize("coverage, effective", [({"SEED-T1": "partial"}, 2.67), ({"SEED-T1": "full"}, 2.0),
+                                                 ({"SEED-T9": "full"}, 2.67)])   # a threat the mapping leaves out: in part
+def test_coverage_can_be_stated_per_threat(tmp_path, coverage, effective):
+    doc = json.loads(json.dumps(EXAMPLE_TM))
+    doc["mitigations"][1]["coverage"] = coverage
+    doc["residual_risks"][0]["effective_risk"] = effective
+    code, out, _ = run("check", str(write(tmp_path, doc)))
+    assert code == 0, out
 
 
 def test_check_folder_reads_phase_files_not_a_stale_export(tmp_path):

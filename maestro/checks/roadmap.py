@@ -1,7 +1,7 @@
 """MC5xx: the Phase 10 roadmap schedules every open High and Critical gap in time."""
 from __future__ import annotations
 
-from .. import scoring
+from .. import assessment, scoring
 from .registry import Hit, rule
 
 
@@ -34,7 +34,9 @@ def roadmap_too_late(ctx):
         best = min(items, key=lambda i: scoring.bucket_rank(kb, i["phase"]))
         if scoring.bucket_rank(kb, best["phase"]) > scoring.bucket_rank(kb, p.bucket) and not best.get("exception"):
             days = next(b["days"] for b in kb.scoring["remediation_buckets"] if b["bucket"] == p.bucket)
-            yield Hit(*ctx.at(best, "phase"), best["id"], f"{tid} is {p.level} with credit {p.credit:g}: due {p.bucket} ({days} days), not {best['phase']}")
+            why = (f"credit {p.credit:g}" if assessment.built_preventive(p.controls)
+                   else f"credit {p.credit:g} and no built, verified preventive control")
+            yield Hit(*ctx.at(best, "phase"), best["id"], f"{tid} is {p.level} with {why}: due {p.bucket} ({days} days), not {best['phase']}")
 
 
 @rule("MC503", "summary-unknown-risk", phase=10, summary="The executive summary's top risks name something that is not a local threat.",
