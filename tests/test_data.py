@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import KB, kb_ids
+from maestro import ids, views
 from maestro.kb import LAYER_ORDER
 
 ACTIVE = kb_ids(lambda kb: [t["id"] for t in kb.active_threats()])
@@ -64,3 +65,46 @@ def test_risk_matrix_monotonic():
     for l in lik:
         vals = [order.index(m[s][l]) for s in order]
         assert vals == sorted(vals)
+
+
+# ===================================================================== catalog coverage and the reason for each link
+def _types(mids) -> set:
+    return {KB.mitigation_type(m) for m in mids if KB.listed(m)}
+
+
+@pytest.mark.parametrize("ident", kb_ids(lambda kb: [t["id"] for t in kb.active_threats()] + [b for b in kb.blindspots if kb.listed(b)]))
+def test_every_active_threat_and_blindspot_has_preventive_detective_and_corrective_controls(ident):
+    """Phase 7 needs all three for a Critical or High risk, and a project control earns credit through catalog controls."""
+    mids = KB.blindspots[ident]["suggested_mitigations"] if ident in KB.blindspots else KB.threat_mitigations[ident]
+    lack = [KB.types[k]["name"] for k in ("P", "D", "C") if k not in _types(mids)]
+    assert not lack, f"{ident} has no {', '.join(lack)} catalog control"
+
+
+LINKS = kb_ids(lambda kb: [pytest.param(m, t, id=f"{m}>{t}") for m in kb.mitigations for t in kb.mitigations[m]["addresses"]]
+               + [pytest.param(b, m, id=f"{b}>{m}") for b in kb.blindspots for m in kb.blindspots[b]["suggested_mitigations"]], arity=2)
+
+
+def _reason(owner: str, target: str) -> tuple[str, bool, set]:
+    """The reason a page shows for a link, whether the data states it, and the IDs it may mention: what the control
+    addresses, itself, and for a blindspot's link the blindspot."""
+    if owner in KB.mitigations:
+        row = views.mitigation_for_threat(KB, owner, target)
+        assert row["stated"] or row["names_threat"], f"no reason: the description of {owner} does not name {target}"
+        return row["reason"], row["stated"], set(KB.mitigations[owner]["addresses"]) | {owner}
+    row = views.mitigation_for_blindspot(KB, target, owner)
+    return row["reason"], True, set(KB.mitigations[target]["addresses"]) | {target, owner}
+
+
+@pytest.mark.parametrize("owner,target", LINKS)
+def test_every_link_has_a_reason_of_our_own(owner, target):
+    reason, stated, allowed = _reason(owner, target)
+    assert words(reason) >= 8, f"{reason!r} is too short to say why"
+    strays = set(ids.ID_SHAPED.findall(reason)) - allowed
+    assert not strays, f"the reason mentions {sorted(strays)}, which the control does not address"
+    if stated:
+        control = KB.mitigations[owner if owner in KB.mitigations else target]
+        assert len(views.sentences(reason)) == 1 and reason.endswith("."), "a stated reason is one sentence"
+        assert reason[0].isupper(), "a stated reason is a sentence"
+        assert reason not in " ".join(control["description"].split()), "a stated reason says more than the description"
+        others = (KB.blindspots[owner]["why"] if owner in KB.blindspots else control.get("why", {}))
+        assert list(others.values()).count(others[target]) == 1, "each link has a reason of its own, not a shared one"

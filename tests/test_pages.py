@@ -84,6 +84,30 @@ def test_mitigation_page_links_back(site, mid):
     assert KB.types[KB.mitigation_type(mid)]["name"] in page(site, url).text
 
 
+STATED = kb_ids(lambda kb: sorted({t for m in kb.mitigations.values() for t in m.get("why", {})}, key=lambda t: int(t[1:])))
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())  # an ID inside a reason is a link, so the page text has spaces around it
+
+
+@pytest.mark.parametrize("tid", STATED)
+def test_threat_page_shows_the_reason_the_catalog_states(site, tid):
+    """Where a control's why gives a reason for this threat, the threat page shows that reason in its row."""
+    text = _squeezed(page(site, url_of("threat", tid)).text)
+    for mid, m in KB.mitigations.items():
+        if tid in m.get("why", {}):
+            assert _squeezed(f"{mid} {m['name']}") in text
+            assert _squeezed(m["why"][tid]) in text, f"{mid}: the reason it states for {tid} is not on the page"
+
+
+@pytest.mark.parametrize("bid", kb_ids(lambda kb: [b for b in kb.blindspots if kb.listed(b)]))
+def test_blindspot_page_shows_why_each_control_applies(site, bid):
+    text = _squeezed(page(site, url_of("blindspot", bid)).text)
+    for mid in KB.blindspots[bid]["suggested_mitigations"]:
+        assert _squeezed(KB.blindspots[bid]["why"][mid]) in text, mid
+
+
 @pytest.mark.parametrize("bid", kb_ids(lambda kb: kb.blindspots))
 def test_blindspot_page_links(site, bid):
     url = url_of("blindspot", bid)
