@@ -9,9 +9,10 @@ original entries stay as they are; copies 2..N of each are added with new IDs th
   with one primary layer (the first; the others become secondary), as extended threats require.
 - mitigations: each layer/type group is copied N-1 times, numbered on after the group (L3-D5 -> L3-D9..),
   so numbers still run from 1. Copy k of a mitigation addresses copy k of the threats its source addresses
-  and names copy k of its considerations; patterns stay as they are.
+  and names copy k of its considerations; patterns stay as they are. Its ``why`` gives each copied threat its
+  source's reason (the stated one, else the description's sentence that names the threat).
 - blindspots: copied N-1 times (BV-13..), relating to copy k of the source's threats and suggesting copy k
-  of its mitigations; every checklist item that cites a source threat or blindspot also cites its copies,
+  of its mitigations, each with its source's reason; every checklist item that cites a source threat or blindspot also cites its copies,
   so every blindspot keeps a checklist item and every threat copy gets its source's questions.
 - considerations: copied with key ``<key>-copy<k>`` and copy k of the related threats.
 
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from maestro import ids  # noqa: E402
+from maestro import ids, views  # noqa: E402
 
 
 def _load(path: Path):
@@ -49,6 +50,18 @@ def _dump(path: Path, doc, header: str) -> None:
 
 def _active(e: dict) -> bool:
     return e.get("status", "active") == "active"
+
+
+def _copied_reasons(m: dict, tmap: dict, k: int) -> dict:
+    """The ``why`` of copy k of control ``m``: its stated reasons, and for a threat only its description names, that
+    sentence, keyed by copy k of the threat (the copy's description still names the original)."""
+    said = views.sentences(m["description"])
+    why = {}
+    for t in m["addresses"]:
+        reason = m.get("why", {}).get(t) or next((x for x in said if ids.names(x, t)), None)
+        if reason:
+            why[tmap.get((t, k), t)] = reason
+    return why
 
 
 def write(src_data: Path, dest_data: Path, factor: int = 10, check: bool = True) -> dict:
@@ -125,6 +138,9 @@ def write(src_data: Path, dest_data: Path, factor: int = 10, check: bool = True)
             c = copy.deepcopy(m)
             c.update(id=mmap[(m["id"], k)], name=f"{m['name']} Copy {k}",
                      addresses=[tmap.get((t, k), t) for t in m["addresses"]])
+            c.pop("why", None)
+            if m["addresses"]:
+                c["why"] = _copied_reasons(m, tmap, k)
             if "considerations" in c:
                 c["considerations"] = [cmap.get((x, k), x) for x in c["considerations"]]
             new_mits.append(c)
@@ -149,7 +165,8 @@ def write(src_data: Path, dest_data: Path, factor: int = 10, check: bool = True)
             c = copy.deepcopy(b)
             c.update(id=nid, name=f"{b['name']} Copy {k}",
                      related_threats=[tmap.get((t, k), t) for t in b["related_threats"]],
-                     suggested_mitigations=[mmap.get((m, k), m) for m in b["suggested_mitigations"]])
+                     suggested_mitigations=[mmap.get((m, k), m) for m in b["suggested_mitigations"]],
+                     why={mmap.get((m, k), m): text for m, text in b.get("why", {}).items()})
             new_bvs.append(c)
 
     # ---- checklist items cite the copies of what they cite
