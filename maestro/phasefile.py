@@ -25,7 +25,7 @@ PHASE_KEYS = {
     3: ["threat_actors"],
     4: ["trust_zones", "trust_boundaries"],
     5: ["assets", "data_flows"],
-    6: ["threats", "attack_chains"],
+    6: ["threats", "attack_chains", "not_applicable"],
     7: ["mitigations"],
     8: ["code_validation"],
     9: ["residual_risks"],
