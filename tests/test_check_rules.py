@@ -759,6 +759,273 @@ CASES = [
 ]
 
 
+# ---------------------------------------------------------------------- method and names rules (MC8xx)
+def _clone(record):
+    """A deep copy, so the YAML written back holds no anchors."""
+    return json.loads(json.dumps(record))
+
+
+def _rr(d, pred):
+    return _first(d["residual_risks"], pred)
+
+
+def plant_field(n, value, where):
+    """Write ``value`` into a field of phase ``n``'s records; ``where`` writes it and returns the ID the finding must name."""
+    def plant(e):
+        box = []
+        e.edit(n, lambda d: box.append(where(d, value)))
+        return Want(FILES[n], box[0])
+    return plant
+
+
+def _residual_owner(d, value):
+    r = d["residual_risks"][0]
+    r["owner"] = value
+    return r["id"]
+
+
+def _mitigation_owner(d, value):
+    m = d["mitigations"][0]
+    m["owner"] = value
+    return m["id"]
+
+
+def _exception_approver(d, value):
+    item = d["roadmap"][-1]
+    item["exception"] = {"reason": "The vendor fix ships in the next quarter.", "approved_by": value}
+    return item["id"]
+
+
+def _consent_giver(d, value):
+    d["business_context"]["consent"]["given_by"] = value
+    return "business_context.consent"
+
+
+def _consent_date(d, value):
+    d["business_context"]["consent"]["date"] = value
+    return "business_context.consent"
+
+
+def _deferred_target(d, value):
+    r = _rr(d, lambda r: r.get("target_date"))
+    r["target_date"] = value
+    return r["id"]
+
+
+def _next_review(d, value):
+    d["summary"]["next_review"] = value
+    return "summary"
+
+
+def plant_export_stale_review(e):
+    tm = e.path("threat-model.json")
+    doc = json.loads(tm.read_text())
+    doc["summary"]["next_review"] = "2024-01-04"          # long before the export's own date
+    tm.write_text(json.dumps(doc, indent=2))
+    return Want("threat-model.json", "summary")
+
+
+def plant_rare_review(e):
+    box = []
+
+    def fn(d):
+        r = _rr(d, lambda r: r["residual"] in ("Critical", "High"))
+        r["review"] = "Annually"
+        box.append(r["id"])
+    e.edit(9, fn)
+    return Want(FILES[9], box[0])
+
+
+def plant_second_residual(e):
+    def fn(d):
+        twin = dict(_clone(d["residual_risks"][0]), id="RR99")
+        d["residual_risks"].append(twin)
+    e.edit(9, fn)
+    return Want(FILES[9], "RR99")
+
+
+def plant_twin_threat(shout=False):
+    def plant(e):
+        def fn(d):
+            t = d["threats"][0]
+            twin = dict(_clone(t), id="CLN-T99", severity="Low", likelihood="Unlikely", risk="Low", mitigations=[])
+            if shout:
+                twin["name"] = "  " + t["name"].upper() + " "
+                twin["description"] = t["description"].replace(" ", "  ")
+            d["threats"].append(twin)
+        e.edit(6, fn)
+        return Want(FILES[6], "CLN-T99")
+    return plant
+
+
+def _eff(e):
+    ctx = checks.file_context(KB, e.path("threat-model.json"))
+    return {tid: p.effective for tid, p in ctx.postures.items()}
+
+
+def plant_low_top_risk(e):
+    eff = _eff(e)
+    top = e.records(10)["summary"]["top_risks"]
+    low = min((t for t in eff if t not in top), key=lambda t: eff[t])
+    e.edit(10, lambda d: d["summary"]["top_risks"].__setitem__(-1, low))
+    return Want(FILES[10], low)
+
+
+def plant_short_top_risks(e):
+    e.edit(10, lambda d: d["summary"].update(top_risks=d["summary"]["top_risks"][:2]))
+    return Want(FILES[10], None)
+
+
+def plant_wrong_count(e):
+    e.edit(10, lambda d: d["summary"]["threat_counts"].update(high=d["summary"]["threat_counts"]["high"] - 1))
+    return Want(FILES[10], "summary")
+
+
+def plant_rosy_posture(e):
+    e.edit(10, lambda d: d["summary"].update(posture="Low"))
+    return Want(FILES[10], "summary")
+
+
+def plant_complete_unbuilt(e):
+    box = []
+
+    def fn(d):
+        item = d["roadmap"][0]
+        item["status"] = "Complete"
+        box.append(item["id"])
+    e.edit(10, fn)
+    return Want(FILES[10], box[0])
+
+
+def plant_wrong_kind_in(n, key, field, value):
+    def plant(e):
+        box = []
+
+        def fn(d):
+            r = d[key][0]
+            if isinstance(r[field], list):
+                r[field].append(value)
+            else:
+                r[field] = value
+            box.append(r.get("id") or r["name"])
+        e.edit(n, fn)
+        return Want(FILES[n], box[0])
+    return plant
+
+
+def plant_mcp_unconsidered(e):
+    mcp = {t for t, x in KB.threats.items() if x.get("mcp")}
+    e.edit(6, lambda d: [t.update(maps_to=[r for r in t["maps_to"] if r["id"] not in mcp] or [{"id": "T2", "name": KB.name_of("T2")}])
+                         for t in d["threats"]])
+    return Want(FILES[6], "uses_mcp")
+
+
+def plant_stub(n, key, keep):
+    def plant(e):
+        box = []
+
+        def fn(d):
+            r = d[key][-1]
+            box.append(r["id"])
+            d[key][-1] = {k: r[k] for k in keep}
+        e.edit(n, fn)
+        return Want(FILES[n], box[0])
+    return plant
+
+
+def plant_state_prefix(prefix):
+    def plant(e):
+        st = json.loads(e.path("state.json").read_text())
+        st["prefix"] = prefix
+        e.path("state.json").write_text(json.dumps(st, indent=2))
+        return Want("state.json", prefix)
+    return plant
+
+
+def plant_export_prefix(e):
+    tm = e.path("threat-model.json")
+    doc = json.loads(tm.read_text())
+    doc["prefix"] = "AML"
+    tm.write_text(json.dumps(doc, indent=2))
+    return Want("threat-model.json", "AML")
+
+
+def plant_unknown_name(n, key, field, value, scalar=False):
+    def plant(e):
+        box = []
+
+        def fn(d):
+            r = d[key][0]
+            if scalar:
+                r[field] = value
+            else:
+                r[field] = list(r.get(field) or []) + [value]
+            box.append(r.get("id") or r["name"])
+        e.edit(n, fn)
+        return Want(FILES[n], box[0])
+    return plant
+
+
+def plant_disjoint_layers(e):
+    tid = e.threats()[3]["id"]
+    theirs = {layer for r in e.threats()[3]["maps_to"] for layer in KB.threat_layers[r["id"]]}
+    other = next(layer for layer in ("L7", "L5", "L4", "L3", "L1", "L2", "L6") if layer not in theirs)
+    e.edit(6, lambda d: d["threats"][3].update(layers=[other]))
+    return Want(FILES[6], tid, "warning")
+
+
+def plant_foreign_crosswalk(field, value):
+    def plant(e):
+        tid = e.threats()[3]["id"]
+        e.edit(6, lambda d: d["threats"][3].__setitem__(field, list(d["threats"][3].get(field) or []) + [value]))
+        return Want(FILES[6], tid, "warning")
+    return plant
+
+
+CASES += [
+    Case("MC801", "AI assistant owns a residual risk", plant_field(9, "Claude (AI assistant)", _residual_owner)),
+    Case("MC801", "placeholder owns a mitigation", plant_field(7, "TBD", _mitigation_owner)),
+    Case("MC801", "distribution list approves an exception", plant_field(10, "security-team@northbrook.example", _exception_approver)),
+    Case("MC801", "team alias owns a residual risk", plant_field(9, "Platform team", _residual_owner)),
+    Case("MC801", "job title with nobody named gives consent", plant_field(1, "Director of Digital Patient Services", _consent_giver)),
+    Case("MC801", "the user gives consent", plant_field(1, "the user", _consent_giver)),
+    Case("MC802", "impossible consent date", plant_field(1, "2026-02-30", _consent_date)),
+    Case("MC802", "month 13", plant_field(9, "2026-13-01", _deferred_target)),
+    Case("MC802", "quarter as a target date", plant_field(9, "Q3", _deferred_target)),
+    Case("MC802", "template text as a date", plant_field(9, "YYYY-MM-DD", _deferred_target)),
+    Case("MC802", "date not written YYYY-MM-DD", plant_field(10, "01/04/2027", _next_review)),
+    Case("MC803", "target date years before the engagement", plant_field(9, "2024-06-30", _deferred_target)),
+    Case("MC803", "consent older than a year", plant_field(1, "2025-06-01", _consent_date)),
+    Case("MC803", "stale review date in the export", plant_export_stale_review, "export"),
+    Case("MC804", "severe residual reviewed annually", plant_rare_review),
+    Case("MC805", "two residual records for one threat", plant_second_residual),
+    Case("MC806", "verbatim twin rated lower", plant_twin_threat()),
+    Case("MC806", "twin differing only in case and spacing", plant_twin_threat(shout=True)),
+    Case("MC807", "low threat among the top risks", plant_low_top_risk),
+    Case("MC807", "top risks cut short", plant_short_top_risks),
+    Case("MC808", "summary count off by one", plant_wrong_count),
+    Case("MC809", "posture rosier than the register", plant_rosy_posture),
+    Case("MC810", "roadmap item Complete with unbuilt controls", plant_complete_unbuilt),
+    Case("MC811", "residual-risk ID as a threat's mitigation", plant_wrong_kind_in(6, "threats", "mitigations", "RR1")),
+    Case("MC811", "asset ID as a roadmap mitigation", plant_wrong_kind_in(10, "roadmap", "mitigations", "AF2")),
+    Case("MC811", "threat ID as the validated mitigation", plant_wrong_kind_in(8, "code_validation", "mitigation", "CLN-T3")),
+    Case("MC811", "mitigation ID in an attack chain", plant_wrong_kind_in(6, "attack_chains", "threats", "CLN-M1")),
+    Case("MC812", "MCP system with no MCP threat and no reason", plant_mcp_unconsidered),
+    Case("MC813", "assumption reduced to its ID", plant_stub(1, "assumptions", ("id",))),
+    Case("MC813", "threat actor reduced to ID and name", plant_stub(3, "threat_actors", ("id", "name"))),
+    Case("MC814", "prefix of the CWE family", plant_state_prefix("CWE")),
+    Case("MC814", "prefix that reads as a layer", plant_state_prefix("L3")),
+    Case("MC814", "ATLAS prefix in the export", plant_export_prefix, "export"),
+    Case("MC851", "threat names a component Phase 2 lacks", plant_unknown_name(6, "threats", "affected_components", "payment gateway")),
+    Case("MC851", "misspelt component in a trust zone", plant_unknown_name(4, "trust_zones", "components", "agent runtme")),
+    Case("MC851", "data flow to an undefined component", plant_unknown_name(5, "data_flows", "to", "SMS provider", scalar=True)),
+    Case("MC851", "boundary from an undefined zone", plant_unknown_name(4, "trust_boundaries", "from", "Internet", scalar=True)),
+    Case("MC852", "layers apart from the mapped threats", plant_disjoint_layers),
+    Case("MC853", "CWE no mapped entry carries", plant_foreign_crosswalk("cwe", "CWE-79")),
+    Case("MC853", "STRIDE letter no mapped entry carries", plant_foreign_crosswalk("stride", "R")),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.what.replace(' ', '-')}")
 def test_planted_fault(eng, case):
     want = case.plant(eng)
@@ -797,7 +1064,7 @@ def test_an_exported_draft_is_checked_like_the_project(tmp_path):
     maestro_cli("new", "mid", "--dir", tmp_path, "--prefix", "MID", "--depth", "lightweight")
     folder = tmp_path / "mid"
     e = Eng(folder)
-    e.set_records(1, {"business_context": {"application_name": "Mid", "consent": {"given_by": "A. Owner", "date": "2026-12-01"}},
+    e.set_records(1, {"business_context": {"application_name": "Mid", "consent": {"given_by": "Ana Owens, Finance Director", "date": "2026-12-01"}},
                       "assumptions": [], "scope": "One agent"})
     e.set_records(2, {"components": [{"name": "Agent", "layers": ["L3"]}], "system_type": "single-agent", "uses_mcp": False})
     for n, status in (("1", "complete"), ("2", "complete"), ("6", "in_progress")):

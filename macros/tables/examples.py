@@ -356,7 +356,8 @@ def example_summary(book, L, name: str) -> str:
     if s.get("key_recommendations"):
         out += ["Key recommendations:", "", bullet([L.prose(x) for x in s["key_recommendations"]]), ""]
     if s.get("next_review"):
-        out += [f"Next review: {esc(s['next_review'])}.", ""]
+        note = f", {esc(s['next_review_note'])}" if s.get("next_review_note") else ""  # the date stays YYYY-MM-DD (MC802)
+        out += [f"Next review: {esc(s['next_review'])}{note}.", ""]
     disc = book.get(name).get("disclaimer")
     if disc:
         out += [admonition("warning", "AI-assisted example", L.prose(disc))]
