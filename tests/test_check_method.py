@@ -246,3 +246,15 @@ def test_worked_examples_pass_the_new_rules(name):
     doc = engagement.read_doc(ROOT / "data" / "examples" / f"{name}.json")
     found = [str(f) for f in checks.check_doc(KB.load(), doc, f"{name}.json") if f.rule in NEW_RULES and f.severity != "pending"]
     assert not found, found
+
+
+@pytest.mark.parametrize("label,note,named", [
+    ("CWE-79", "CWE-79 is kept because the text is rendered in a browser.", True),
+    ("CWE-7", "CWE-79 is kept because the text is rendered in a browser.", False),
+    ("Repudiation", "STRIDE repudiation is kept: nobody can be tied to the change.", True),
+    ("AML.T0051", "AML.T0051.001 names the indirect route.", True),
+    ("AML.T0051.001", "AML.T0051 is the technique.", False),
+], ids=["same-id", "longer-id", "stride-name", "sub-technique-names-parent", "parent-does-not-name-sub-technique"])
+def test_a_gap_note_names_a_value_only_as_a_whole(label, note, named):
+    from maestro.checks.names import named_in
+    assert named_in(label, note) is named

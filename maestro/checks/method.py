@@ -123,7 +123,6 @@ _TITLES = {"dr", "prof", "mr", "mrs", "ms", "mx", "sir", "dame"}
 _PARTICLES = {"van", "von", "de", "da", "del", "della", "der", "den", "di", "du", "la", "le", "bin", "binti", "al", "el",
               "ter", "ten", "y", "dos", "das", "do", "af", "zu"}
 _SEGMENT_BREAK = re.compile(r"[(),;:/|<>\[\]{}\u2013\u2014]| - | and | & ")
-_ADDRESS = re.compile(r"\S*@\S*")
 
 
 def _name_word(tok: str, first: bool, last: bool) -> bool:
@@ -153,8 +152,10 @@ def _is_name(segment: str) -> bool:
 
 
 def named_person(text: str) -> bool:
-    """Whether ``text`` names a person: some part of it, between brackets, commas or dashes, is a full name."""
-    return any(_is_name(s.strip()) for s in _SEGMENT_BREAK.split(_ADDRESS.sub("|", text)))
+    """Whether ``text`` names a person: some part of it, between brackets, commas or dashes, is a full name. An e-mail
+    address or handle is a break, never part of the name (split on spaces, so a long hostile token costs one pass)."""
+    plain = " ".join("|" if "@" in w else w for w in text.split())
+    return any(_is_name(s.strip()) for s in _SEGMENT_BREAK.split(plain))
 
 
 def not_a_person(text: str) -> str | None:

@@ -3,6 +3,7 @@ phase defines, and a local threat agrees with the taxonomy threats it maps to (l
 from __future__ import annotations
 
 import difflib
+import re
 
 from .. import textscan
 from .method import PHASE_OF, phase_severity
@@ -68,7 +69,12 @@ def _unresolved(ctx, tables):
                     yield node, k, value, r, key, field, usable
 
 
+SUGGEST_AMONG = 500   # names compared for a "did you mean"; a hostile file with thousands gets no suggestion, not a slow check
+
+
 def _nearest(value: str, names: dict) -> str:
+    if len(names) > SUGGEST_AMONG or len(value) > 200:
+        return ""
     near = difflib.get_close_matches(textscan.fold(value), list(names), n=1, cutoff=0.75)
     return f"; did you mean {names[near[0]]!r}?" if near else ""
 
@@ -131,6 +137,11 @@ def _allowed(ctx, t) -> dict:
     return out
 
 
+def named_in(label: str, text: str) -> bool:
+    """Whether ``text`` names ``label`` as a whole (CWE-7 is not named by CWE-79; AML.T0051 is by AML.T0051.001)."""
+    return re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-]|\.[a-z])", text, re.I) is not None
+
+
 @rule("MC853", "crosswalk-unexplained", phase=6, severity="warning",
       summary="A local threat lists a STRIDE letter, CWE or ATLAS ID that none of the entries it maps to carries, and its gap note does not say why.",
       hint="Take STRIDE, CWE and ATLAS values from the mapped entries in data/threats.yaml and data/blindspots.yaml; to keep another, "
@@ -138,10 +149,10 @@ def _allowed(ctx, t) -> dict:
 def crosswalk_unexplained(ctx):
     name = {s["letter"]: s["name"] for s in ctx.kb.frameworks["stride"]}
     for t in ctx.records("threats"):
-        allowed, gap = _allowed(ctx, t), str(t.get("gap") or "").casefold()
+        allowed, gap = _allowed(ctx, t), str(t.get("gap") or "")
         for field in sorted(allowed):
             for j, v in enumerate(t.get(field) or []):
                 label = name.get(v, v) if field == "stride" else v
-                if not _carried(ctx, field, v, allowed[field]) and label.casefold() not in gap:
+                if not _carried(ctx, field, v, allowed[field]) and not named_in(label, gap):
                     yield Hit(*ctx.at(t[field], j), t["id"], f"{field} {label} is carried by none of the entries it maps to, "
                               "and the gap note does not name it")
