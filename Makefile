@@ -63,7 +63,7 @@ offline: $(STAMP)
 clean:
 	rm -rf site .pytest_cache
 
-## release: keep this version's ids.json in releases/<version>/ (refuses to rewrite a kept release)
+## release: keep this version's ids.json and engagement schemas in releases/<version>/ (refuses to rewrite a kept release)
 release: $(STAMP)
 	$(BIN)/python -c "from maestro import releases; from maestro.kb import load_kb; print(releases.snapshot(load_kb('data')))"
 

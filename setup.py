@@ -1,7 +1,7 @@
 """Build glue that pyproject.toml cannot express: the wheel carries what `maestro` reads.
 
 build_py copies the knowledge base (data/, with data/examples/), manifest.json, AGENTS.md,
-CLAUDE.md and the kept releases' ids.json/editions.json into the built package as
+CLAUDE.md and the kept releases' files (ids.json, editions.json, engagement schemas) into the built package as
 ``maestro/_bundle/``; ``maestro.paths`` finds them there when the package is installed.
 Editable installs skip the copy and read the clone itself. Metadata is in pyproject.toml.
 """

@@ -1,4 +1,5 @@
-"""The `maestro` command: new, status, mark, check, diagram, score, export, import, migrate, verify, manifest, mcp.
+"""The `maestro` command: new, status, mark, check, rules, example, diagram, score, export, import, migrate, verify,
+manifest, mcp.
 
 Every command reads the same validated knowledge base as the site and takes --json.
 Exit codes: 0 clean; 1 findings (or a failed verification); 2 unusable input or usage error.
@@ -8,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 from . import checks, diagrams, engagement, exports, ids, integrity, urls, kbcache, paths, project, safeio, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
@@ -38,12 +41,38 @@ class Out:
             print(text)
 
 
-def _findings_result(out: Out, findings, checked: list[str], extra: dict | None = None) -> int:
+def _findings_result(out: Out, findings, checked: list[str], extra: dict | None = None, show_all: bool = True) -> int:
     payload = {**findings_summary(findings, checked), **(extra or {})}
-    text = "\n".join(str(f) for f in findings)
+    text = "\n".join(findings_lines(findings, show_all))
     line = f"{payload['errors']} error(s), {payload['warnings']} warning(s), {payload['pending']} pending in {len(checked)} file(s)"
     out.emit(payload, (text + "\n" if text else "") + line)
     return 1 if payload["errors"] else 0
+
+
+def findings_lines(findings, show_all: bool = True) -> list[str]:
+    """Text lines of a check: each finding, its rule's fix hint indented under the first finding of that rule in each
+    file, and, unless ``show_all``, the pending findings folded into one line at the end."""
+    lines, hinted = [], set()
+    for f in findings if show_all else [f for f in findings if f.severity != "pending"]:
+        lines.append(str(f))
+        if f.hint and (f.rule, f.file) not in hinted:
+            hinted.add((f.rule, f.file))
+            lines.append(f"    fix: {f.hint}")
+    pending = [f for f in findings if f.severity == "pending"]
+    return lines + ([pending_line(pending)] if pending and not show_all else [])
+
+
+def pending_line(pending) -> str:
+    """One line for the findings of phases not started yet: how many, in which phases, under which rules."""
+    def phase(f):
+        rule = checks.RULES.get(f.rule)
+        m = re.fullmatch(r"phase ([0-9]+)", f.id or "")
+        return rule.phase if rule and rule.phase else int(m.group(1)) if m else None
+    phases = sorted({p for p in map(phase, pending) if p is not None})
+    counts = Counter(f.rule for f in pending)
+    where = f" in phase{'s' if len(phases) > 1 else ''} {', '.join(map(str, phases))}" if phases else ""
+    rules = ", ".join(f"{code} {checks.RULES[code].name if code in checks.RULES else ''} x{n}".replace("  ", " ") for code, n in sorted(counts.items()))
+    return f"{len(pending)} pending{where}: {rules} (work of phases not finished yet; `--all` lists each one)"
 
 
 # ------------------------------------------------------------------ commands
@@ -116,7 +145,28 @@ def cmd_check(a, out: Out) -> int:
         print(json.dumps(sarif.report(findings, kb.version), indent=2))
         return 1 if any(f.severity == "error" for f in findings) else 0
     extra = {"source": {"path": str(source.resolve()), "commit": checks.source_commit(source.resolve())}} if source else {}
-    return _findings_result(out, findings, checked, extra)
+    return _findings_result(out, findings, checked, extra, a.all)
+
+
+def cmd_example(a, out: Out) -> int:
+    from . import record_examples
+    kb = _kb()
+    if not re.fullmatch(engagement.PREFIX, a.prefix):
+        raise UsageError(f"prefix {a.prefix!r} must be 2-16 uppercase letters or digits, starting with a letter")
+    n = int(a.phase)
+    records, block = record_examples.records(kb, n, a.prefix), record_examples.block(kb, n, a.prefix)
+    name, file = kb.phases[n]["name"], kb.phases[n]["output_file"]
+    head = f"Phase {n} ({name}): an example record block for {file}. The values only show the shape; write the project's own."
+    out.emit({"phase": n, "name": name, "file": file, "keys": list(records), "records": records, "block": block}, f"{head}\n\n{block}")
+    return 0
+
+
+def cmd_rules(a, out: Out) -> int:
+    rows = [{"code": r.code, "name": r.name, "severity": r.severity, "phase": r.phase, "summary": r.summary, "hint": r.hint}
+            for r in sorted(checks.RULES.values(), key=lambda r: r.code)]
+    text = [f"{r['code']} {r['name']} ({r['severity']}, phase {r['phase'] or 'any'})\n    {r['summary']}\n    fix: {r['hint']}" for r in rows]
+    out.emit({"rules": rows}, "\n".join(text))
+    return 0
 
 
 def cmd_score(a, out: Out) -> int:
@@ -392,6 +442,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--source", help="the source tree Phase 8 cites: every cited file, line and snippet is checked against it")
     s.add_argument("--format", choices=["text", "json", "sarif"], default=None,
                    help="text (default), json (same as --json) or sarif (SARIF 2.1.0 for code-scanning tools)")
+    s.add_argument("--all", action="store_true", help="list every pending finding in the text output (else one summary line)")
+
+    s = command("example", cmd_example, "print an example record block for a phase, built from the knowledge base")
+    s.add_argument("phase", choices=[str(n) for n in range(1, 11)], metavar="PHASE", help="1..10")
+    s.add_argument("--prefix", default="PAY", help="local ID prefix of the example (default PAY)")
+
+    s = command("rules", cmd_rules, "list every check rule: code, name, severity, phase, summary and fix hint")
 
     s = command("diagram", cmd_diagram, "draw a project's or threat-model.json's trust zones, components and boundaries as SVG")
     s.add_argument("path")

@@ -514,3 +514,85 @@ def test_check_reads_a_markdown_file_with_the_identifier_rules(tmp_path):
     code, out, err = run("check", str(page), "--json")
     found = {(f["rule"], f["id"], f["line"]) for f in json.loads(out)["findings"]}
     assert code == 1 and found == {("MC201", "T99", 4), ("MC203", "T6", 4)}, out + err
+
+
+# ------------------------------------------------------------------ maestro example, maestro rules, check's text output
+RECORD_RULES = {"MC103", "MC104", "MC105", "MC106", "MC107", "MC108", "MC109", "MC114", "MC116"}
+checks = cli.checks
+
+
+def _project_with_examples(base, upto: int, last_status: str = "in_progress"):
+    """A fresh project whose phases 1..upto hold the record blocks `maestro example` prints, marked in order."""
+    import re as _re
+    run("new", "pay-agent", "--dir", str(base), "--prefix", "PAY", "--answers", "n,n,y,n,n")
+    folder = base / "pay-agent"
+    for n in range(1, upto + 1):
+        assert run("mark", "pay-agent", str(n), "in_progress", "--dir", str(base))[0] == 0
+        block = json.loads(run("example", str(n), "--prefix", "PAY", "--json")[1])["block"]
+        path = folder / KB.phases[n]["output_file"]
+        path.write_text(_re.sub(r"^```yaml maestro\n.*?^```$", lambda m: block, path.read_text(), flags=_re.S | _re.M))
+        if n < upto or last_status == "complete":
+            code, _, err = run("mark", "pay-agent", str(n), "complete", "--dir", str(base))
+            assert code == 0, err
+    return folder
+
+
+@pytest.mark.parametrize("phase", range(1, 11))
+def test_example_block_passes_the_schema_and_the_record_rules(tmp_path, phase):
+    from maestro import jsonschema_check
+    code, out, _ = run("example", str(phase), "--prefix", "PAY", "--json")
+    ex = json.loads(out)
+    assert code == 0 and ex["file"] == KB.phases[phase]["output_file"] and ex["block"].startswith("```yaml maestro\n")
+    schema = engagement.threat_model_schema(KB)
+    for key, value in ex["records"].items():
+        assert jsonschema_check.schema_errors(value, schema["properties"][key]) == [], key
+    folder = _project_with_examples(tmp_path, phase)
+    code, out, _ = run("check", str(folder), "--json")
+    mine = [f for f in json.loads(out)["findings"] if f["file"].endswith(ex["file"]) and f["severity"] != "pending"]
+    assert [f for f in mine if f["rule"] in RECORD_RULES or f["rule"].startswith("MC2") or f["severity"] == "error"] == [], mine
+
+
+def test_examples_show_mappings_links_coverage_and_evidence():
+    text = {n: run("example", str(n), "--prefix", "CLN")[1] for n in (6, 7, 8)}
+    assert "maps_to:" in text[6] and "CLN-T1" in text[6] and "llm_top10:" in text[6]
+    assert all(f"\n  {k}:" in text[7] for k in ("implements", "coverage", "evidence", "addresses"))
+    assert "verified_status:" in text[8] and "mitigation: CLN-M1" in text[8]
+    t6 = json.loads(run("example", "6", "--json")[1])["records"]["threats"][0]
+    assert all(m["name"] == KB.threats[m["id"]]["name"] for m in t6["maps_to"])
+    assert run("example", "6", "--prefix", "pay")[0] == 2 and run("example", "11")[0] == 2
+
+
+def test_examples_of_every_phase_make_a_model_that_passes_check(tmp_path):
+    folder = _project_with_examples(tmp_path, 10, "complete")
+    assert run("export", "pay-agent", "--dir", str(tmp_path))[0] == 0
+    for target in (folder, folder / "threat-model.json"):
+        code, out, _ = run("check", str(target), "--json")
+        doc = json.loads(out)
+        assert code == 0 and doc["errors"] == 0 and doc["pending"] == 0, [f for f in doc["findings"] if f["severity"] == "error"]
+
+
+def test_rules_lists_every_rule():
+    code, out, _ = run("rules", "--json")
+    rows = json.loads(out)["rules"]
+    assert code == 0 and [r["code"] for r in rows] == sorted(checks.RULES)
+    assert all(r["summary"] and r["hint"] and r["severity"] in ("error", "warning") for r in rows)
+    text = run("rules")[1]
+    for r in rows:
+        assert f"{r['code']} {r['name']} ({r['severity']}, phase {r['phase'] or 'any'})" in text and f"    fix: {r['hint']}" in text
+
+
+def test_check_text_gives_each_hint_once_and_folds_pending(tmp_path):
+    folder = _project_with_examples(tmp_path, 6)
+    p6 = folder / "06-threat-register.md"
+    p6.write_text(p6.read_text().replace("## Structured record", "We also looked at T99 and T98.\n\n## Structured record", 1))
+    code, out, _ = run("check", str(folder))
+    lines = out.splitlines()
+    at = [i for i, line in enumerate(lines) if " MC201 " in line]
+    assert code == 1 and len(at) == 2 and lines[at[0] + 1] == f"    fix: {checks.RULES['MC201'].hint}"
+    assert sum(1 for line in lines if line == f"    fix: {checks.RULES['MC201'].hint}") == 1
+    folded = [line for line in lines if " pending in phases 7, 9, 10: " in line]
+    assert len(folded) == 1 and "MC304 control-type-missing x1" in folded[0] and "--all" in folded[0]
+    assert not any(": pending: " in line or "pending:" in line.split(" MC")[-1][:10] for line in lines if line.startswith(str(folder)))
+    full = run("check", str(folder), "--all")[1]
+    assert "MC304" in full and [line for line in full.splitlines() if " pending in phases" in line] == []
+    assert json.loads(run("check", str(folder), "--json")[1]) == json.loads(run("check", str(folder), "--json", "--all")[1])
