@@ -74,6 +74,8 @@ def lifecycle_site(tmp_path_factory):
     _edit(data / "threats.yaml", lambda s: s.replace("\n- id: T37\n", "\n- id: T37\n  status: deprecated\n  deprecated: {reason: Folded into T29 for this test., version: 9.9.9}\n", 1))
     _edit(data / "mapping.yaml", lambda s: re.sub(r"\n- threat: T37\n(?:  .*\n)*", "\n", s, count=1))
     _edit(data / "mitigations.yaml", lambda s: re.sub(r"(addresses: \[[^\]]*?)(, T37(?=[,\]])|T37, )", r"\1", s))
+    _edit(data / "mitigations.yaml", lambda s: re.sub(r"\n    T37: >-\n(?:      .*\n)+", "\n", s))   # its reasons go with the links
+    _edit(data / "decisions.yaml", lambda s: re.sub(r"(adds: \[[^\]]*?)(, T37(?=[,\]])|T37, )", r"\1", s))
     _edit(data / "checklists.yaml", lambda s: s.replace("refs: [T37]", "refs: [T29]").replace("refs: [BV-11]", "refs: [BV-5]"))
     _edit(data / "blindspots.yaml", lambda s: s.replace("\n- id: BV-11\n", "\n- id: BV-11\n  status: revoked\n  revoked: {replaced_by: BV-5, version: 9.9.9, reason: Merged into BV-5 for this test.}\n", 1))
     site = dst / "site"
