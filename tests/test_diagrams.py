@@ -158,7 +158,7 @@ def test_maestro_diagram_writes_the_engagement_picture(tmp_path):
 
 @pytest.mark.build
 @pytest.mark.parametrize("url,count", [("/", 1), ("/layers/L3/", 1), ("/layers/cross-layer/", 1), ("/playbook/01-layers/", 1), ("/playbook/06-modeling-process/", 2),
-                                       ("/playbook/04-cross-layer-scenarios/", 7), ("/guides/risk-scoring/", 2),
+                                       ("/playbook/04-cross-layer-scenarios/", 9), ("/guides/risk-scoring/", 2),
                                        ("/examples/generic-rag-agent/", 1), ("/guides/quickstart/", 1)])
 def test_pages_show_their_diagrams(site, url, count):
     html = (site / url.strip("/") / "index.html") if url != "/" else site / "index.html"
