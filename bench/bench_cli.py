@@ -51,6 +51,31 @@ def run_once(argv, env, cwd) -> tuple[float, int]:
     return time.perf_counter() - t, res.returncode
 
 
+def full_depth_project(work: Path, m: list, env: dict) -> Path:
+    """A full-depth project folder holding the records of the largest worked example (rag-agent: 18 threats, 52
+    mitigation cards), each phase's keys in its own record block, every phase marked complete, then exported."""
+    import json
+    import re
+
+    import yaml
+    sys.path.insert(0, str(ROOT))
+    from maestro.phasefile import PHASE_KEYS
+
+    doc = json.loads((ROOT / "data" / "examples" / "rag-agent.json").read_text(encoding="utf-8"))
+    folder = work / "rag-full"
+    subprocess.run(m + ["new", folder.name, "--dir", str(work), "--depth", "full", "--prefix", "RAG"], env=env, cwd=work,
+                   capture_output=True, check=True)
+    for n, keys in PHASE_KEYS.items():
+        path = next(folder.glob(f"{n:02d}-*.md"))
+        body = yaml.safe_dump({k: doc[k] for k in keys if k in doc}, sort_keys=False, allow_unicode=True, width=120)
+        text = re.sub(r"(?ms)^```yaml maestro\n.*?^```$", lambda _: "```yaml maestro\n" + body + "```", path.read_text(encoding="utf-8"))
+        path.write_text(text, encoding="utf-8")
+    for n in list(range(1, 11)):
+        subprocess.run(m + ["mark", folder.name, str(n), "complete", "--dir", str(work)], env=env, cwd=work, capture_output=True)
+    subprocess.run(m + ["export", folder.name, "--dir", str(work)], env=env, cwd=work, capture_output=True)
+    return folder
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=15, help="runs per command (median reported), default 15")
@@ -76,6 +101,7 @@ def main(argv=None) -> int:
             res = subprocess.run(m + args, env=env, cwd=work, capture_output=True, text=True)
             if res.returncode not in (0, 1):
                 sys.exit(f"maestro {' '.join(args)} failed ({res.returncode}):\n{res.stdout}{res.stderr}")
+        full = full_depth_project(work, m, env)
         example = work / "rag-agent"
         example.mkdir()
         shutil.copy2(ROOT / "data" / "examples" / "rag-agent.json", example / "threat-model.json")
@@ -84,6 +110,7 @@ def main(argv=None) -> int:
             ("maestro status P", ["status", str(p)]),
             ("maestro mark P 1 in_progress", ["mark", str(p), "1", "in_progress"]),
             ("maestro check P", ["check", str(p)]),
+            ("maestro check F (full depth, 18 threats)", ["check", str(full)]),
             ("maestro check P/threat-model.json", ["check", str(example / "threat-model.json")]),
             ("maestro export P", ["export", str(p)]),
             ("maestro verify", ["verify"]),

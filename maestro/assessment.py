@@ -109,9 +109,20 @@ def unfit(kb: KB, threat: dict, mitigation: dict, scope=()) -> str:
 
 
 def _linked_in_catalog(kb: KB, control: str, mapped: set, blind: set) -> bool:
+    """Whether the catalog links ``control`` to one of the taxonomy threats or blindspots: by its 'addresses', by a
+    blindspot's suggestions, or by its scope (all: every threat; cross-layer: threats the matrix places across layers)."""
     entry = kb.mitigations[control]
-    return bool(set(entry.get("addresses", [])) & mapped) or any(control in kb.blindspots[b].get("suggested_mitigations", [])
-                                                                  for b in blind)
+    if entry.get("scope") == "all":
+        return True
+    if entry.get("scope") == "cross-layer" and any("CL" in kb.threat_layers.get(t, {}) for t in mapped):
+        return True
+    return bool(set(_ids(entry.get("addresses", []))) & mapped) or any(control in _ids(kb.blindspots[b].get("suggested_mitigations", []))
+                                                                        for b in blind)
+
+
+def _ids(refs) -> list[str]:
+    """IDs of a list whose items are IDs or {id, why} entries."""
+    return [r.get("id") if isinstance(r, dict) else r for r in refs or []]
 
 
 def coverage_on(mitigation: dict, threat_id: str) -> str:
@@ -123,9 +134,6 @@ def coverage_on(mitigation: dict, threat_id: str) -> str:
     return cov if cov in ("full", "partial") else "full"
 
 
-FIT_RULE = False  # switched on once the catalog links every control the worked examples rely on (issue 21)
-
-
 def controls_of(kb: KB, threat: dict, mitigations: dict, validations: list, scope=()) -> tuple:
     out = []
     for mid in dict.fromkeys(threat.get("mitigations", [])):
@@ -133,7 +141,7 @@ def controls_of(kb: KB, threat: dict, mitigations: dict, validations: list, scop
         if not isinstance(m, dict):
             continue
         status, basis = scoring_status(kb, m, validations)
-        why = unfit(kb, threat, m, scope) if FIT_RULE else ""
+        why = unfit(kb, threat, m, scope)
         if why:
             status, basis = "Not Implemented", "unfit"
         out.append(Control(mid, m.get("type", ""), m.get("status", ""), status, coverage_on(m, threat["id"]), basis, why))
@@ -164,11 +172,19 @@ def built_preventive(controls) -> bool:
     return any(c.type == "preventive" and c.status == "Implemented" and c.basis not in ("unverified", "unfit") for c in controls)
 
 
+def layer_scope(kb: KB, doc: dict) -> list[str]:
+    """The layers in scope: the document's layer_scope, else those of its analysis depth (every layer at full depth)."""
+    if isinstance(doc.get("layer_scope"), list):
+        return list(doc["layer_scope"])
+    depth = next((d for d in kb.depth["depths"] if d["key"] == doc.get("analysis_depth")), None)
+    return list(depth["layers"]) if depth else []
+
+
 def assess(kb: KB, doc: dict) -> dict[str, Posture]:
     """Posture of every well-formed threat in a threat-model document, by local ID."""
     mitigations = {m["id"]: m for m in doc.get("mitigations", []) or [] if isinstance(m, dict) and "id" in m}
     validations = [cv for cv in doc.get("code_validation", []) or [] if isinstance(cv, dict)]
-    scope = doc.get("layer_scope") if isinstance(doc.get("layer_scope"), list) else ()
+    scope = layer_scope(kb, doc)
     out = {}
     for t in doc.get("threats", []) or []:
         try:

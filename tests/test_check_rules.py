@@ -364,6 +364,31 @@ def plant_summary_table(e):
     return Want(FILES[9], r["id"])
 
 
+def plant_unfit_control(e):
+    """A catalog control linked to a threat the catalog never links it to: it must earn nothing there."""
+    t = e.threats()[0]
+    mid = next(m for m in KB.mitigations if KB.mitigation_type(m) == "C" and not set(KB.mitigations[m]["addresses"])
+               & {r["id"] if isinstance(r, dict) else r for r in t["maps_to"]} and not KB.mitigations[m].get("scope"))
+    e.edit(6, lambda d: d["threats"][0]["mitigations"].append(mid))
+    e.edit(7, lambda d: d["mitigations"].append({"id": mid, "name": KB.mitigations[mid]["name"], "type": "corrective",
+                                                  "addresses": [t["id"]], "status": "Not Implemented",
+                                                  "owner": "Kofi Mensah (AI Engineer)"}))
+    return Want(FILES[6], t["id"])
+
+
+def plant_unfit_local_control(e):
+    """A project control whose catalog control addresses none of the threat's taxonomy threats (DDoS protection
+    borrowed as the preventive control of a prompt-injection threat)."""
+    t = next(x for x in e.threats() if any((r["id"] if isinstance(r, dict) else r) == "T6" for r in x["maps_to"]))
+    cat = next(m for m in KB.mitigations if KB.mitigation_type(m) == "P" and "T6" not in KB.mitigations[m]["addresses"]
+               and "T2" not in KB.mitigations[m]["addresses"] and not KB.mitigations[m].get("scope"))
+    e.edit(6, lambda d: next(x for x in d["threats"] if x["id"] == t["id"])["mitigations"].append("CLN-M99"))
+    e.edit(7, lambda d: d["mitigations"].append({"id": "CLN-M99", "name": "Borrowed control", "type": "preventive",
+                                                  "implements": [cat], "addresses": [t["id"]], "status": "Not Implemented",
+                                                  "owner": "Kofi Mensah (AI Engineer)"}))
+    return Want(FILES[6], t["id"])
+
+
 def plant_no_source(e):
     e.source = None
     return Want(FILES[8], e.records(8)["code_validation"][0]["id"], "warning")
@@ -756,6 +781,8 @@ CASES = [
     Case("MC425", "file not in the tree", plant_citation("file", "src/not_there.py")),
     Case("MC425", "line past the end", plant_citation("line", 99999)),
     Case("MC425", "snippet not on the line", plant_citation("snippet", "verify=False")),
+    Case("MC422", "control the catalog does not link to the threat", plant_unfit_control),
+    Case("MC422", "local control implementing an unrelated catalog control", plant_unfit_local_control),
 ]
 
 

@@ -224,10 +224,12 @@ def test_a_gap_the_page_shows_must_still_be_there(tmp_path):
     """The scoring example is meant to fail MC304; once every gap is closed, the page's text would be wrong."""
     def close_gaps(d):
         for t in d["threats"]:
+            mapped = [r["id"] if isinstance(r, dict) else r for r in t["maps_to"]]
             for kind, letter in (("preventive", "P"), ("detective", "D"), ("corrective", "C")):
                 mid = f"PAY-M{len(d['mitigations']) + 1}"
+                fits = next(c for m in mapped for c in KB.mitigations_for(m)[letter])  # a control the catalog links to it
                 d["mitigations"].append({"id": mid, "name": f"{kind} for {t['id']}", "type": kind, "addresses": [t["id"]],
-                                         "implements": [f"L3-{letter}1"], "status": "Not Implemented"})
+                                         "implements": [fits], "status": "Not Implemented"})
                 t["mitigations"].append(mid)
     book = _payables_copy(tmp_path, close_gaps)
     with pytest.raises(PluginError, match="should show the gaps MC304, MC305 and no longer does"):

@@ -25,6 +25,18 @@ def evidence_placeholder(ctx):
                       f"the claimed {m['status']} scores as Not Implemented")
 
 
+@rule("MC422", "control-does-not-fit", phase=7,
+      summary="A control is linked to a threat the catalog does not link it to, or acts at a layer outside the threat's layers and the scope.",
+      hint="Link controls whose catalog entry addresses a taxonomy threat (or suggests itself for a blindspot) the local threat maps "
+           "to; `maestro mcp` lookup_id or the threat's page lists them by type.")
+def control_does_not_fit(ctx):
+    for tid, p in ctx.postures.items():
+        t = ctx.threats[tid]
+        for c in p.controls:
+            if c.basis == "unfit":
+                yield Hit(*ctx.at(t, "mitigations"), tid, f"{c.id} earns no credit on {tid}: {c.unfit}")
+
+
 # ------------------------------------------------------------------ Phase 8 citations
 _LINE = re.compile(r"\s*([1-9][0-9]*)\s*(?:[-\u2013]\s*([1-9][0-9]*))?\s*")
 

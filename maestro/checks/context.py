@@ -133,7 +133,8 @@ class Context:
     @cached_property
     def postures(self) -> dict:
         view = {"threats": self.records("threats"), "mitigations": self.records("mitigations"),
-                "code_validation": self.records("code_validation"), "layer_scope": self.doc.get("layer_scope")}
+                "code_validation": self.records("code_validation"), "layer_scope": self.doc.get("layer_scope"),
+                "analysis_depth": self.doc.get("analysis_depth")}
         return assessment.assess(self.kb, view)
 
     @cached_property
