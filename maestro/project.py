@@ -124,14 +124,8 @@ def skeleton(kb: KB, n: int, project: str, prefix: str) -> str:
     lines += [f"{i}. {s}" for i, s in enumerate(p["steps"], 1)] + [""]
     for tname in p["templates"]:
         t = next(t for t in kb.templates.values() if t["name"] == tname)
+        # the template's fields are on the site and in the workshop kit; the skeleton names the template and its IDs only
         lines += [f"## {t['name']}", "", t["purpose"] + (f" IDs: {t['id_format'].replace('<PROJ>', prefix)}." if t.get("id_format") else ""), ""]
-        if t.get("fields"):
-            lines += ["| Field | Allowed values / guidance | Value |", "|---|---|---|"]
-            for f in t["fields"]:
-                guide = "; ".join(f.get("values", [])) or f.get("hint", "")
-                guide = re.sub(r",?\s*e\.g\.\s*DEVOPS-[TM][0-9]+", "", guide)  # no sample local ID that the project never defines
-                lines.append(f"| {f['name']} | {guide.replace('<PROJ>', prefix).replace('DEVOPS-', prefix + '-')} |  |")
-            lines.append("")
     lines += ["## Findings", "", "(Write the analysis for this phase here.)", "",
               "## Structured record", "",
               "Keep this block valid YAML; `maestro export` reads it into threat-model.json. Keys: "
@@ -338,6 +332,8 @@ def read_phase_file(n: int, path: Path, status: str, text: str | None = None) ->
     block = pf.parsed.blocks[0]
     try:
         data = yamlio.load_text(block.body, pf.label, block.body_line)
+    except yamlio.Refused as exc:  # hostile input: the whole command stops, with the file and line
+        raise engagement.Unusable(f"{path}:{block.body_line + exc.problem_mark.line}: refused: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark_ = getattr(exc, "problem_mark", None)
         pf.error = (block.body_line + (mark_.line if mark_ else 0), f"record block is not valid YAML: {getattr(exc, 'problem', exc)}")

@@ -208,13 +208,14 @@ def names_near(text: str, m: Mention) -> list[NamedMention]:
         written = (lab.group("paren") or lab.group("colon") or "").strip().strip("*_`\"'").strip()
         out.append(NamedMention(m.token, written if lab.group("paren") else _clean(written), "paren" if lab.group("paren") else "colon"))
     cell = re.match(r"^\s*\|\s*([^|\n]+?)\s*\|", after)
-    if cell and re.search(r"(?:^|\|)\s*[*_`]*$", before):
+    if cell and (before.rstrip(" \t*_`") == "" or before.rstrip(" \t*_`").endswith("|")):
         out.append(NamedMention(m.token, cell.group(1).strip("*_` "), "cell"))
     if not lab and not cell:
         bare = re.match(r"^[*_`]*\s+([A-Za-z][^|;,.()\[\]\n]{2,120})", after)
         if bare:
             out.append(NamedMention(m.token, bare.group(1).strip(), "after", after.lstrip(" *_`")))
-    pre = re.search(r"([^|;:.()\[\]\n]{2,160})\(\s*[*_`]*$", before)
+    # the costly pattern runs only where the ID stands right after an opening bracket, as in "Tool Misuse (T2)"
+    pre = re.search(r"([^|;:.()\[\]\n]{2,160})\(\s*[*_`]*$", before) if before.rstrip(" \t*_`").endswith("(") else None
     if pre and re.match(r"^[*_`]*\s*\)", after):
         out.append(NamedMention(m.token, pre.group(1).strip().strip("*_`").strip(), "before"))
     return out

@@ -73,8 +73,12 @@ _Loader.yaml_implicit_resolvers = {
 MAX_DEPTH = 64  # mappings and sequences inside each other; real data and engagements use fewer than 10
 
 
-def _refused(problem: str, event) -> yaml.MarkedYAMLError:
-    return yaml.MarkedYAMLError(problem=problem, problem_mark=event.start_mark)
+class Refused(yaml.MarkedYAMLError):
+    """A shape refused before it is built (anchors, aliases, deep nesting): hostile input, not a typing mistake."""
+
+
+def _refused(problem: str, event) -> Refused:
+    return Refused(problem=problem, problem_mark=event.start_mark)
 
 
 def screen(text: str) -> None:
