@@ -406,6 +406,26 @@ def cmd_mcp(a, out: Out) -> int:
         return 0
 
 
+def cmd_sweep(a, out: Out) -> int:
+    """Run the sweep rule pack over SRC; with --project, store the findings as candidates in the project's sweep.json."""
+    from . import sweep
+    kb = _kb()
+    folder = project.project_folder(a.project, a.dir) if a.project else None
+    result = sweep.sweep(kb, _data_dir(), a.src, a.include_tests)
+    root = sweep.source_root(a.src)
+    written = sweep.write_project(folder, result, root, checks.source_commit(root)) if folder is not None else None
+    note = (f"Wrote {written} ({len(result.findings)} candidate finding(s); previous version kept as {sweep.RESULT_FILE}.bak): "
+            "review each one there") if written else ""
+    if a.sarif:
+        print(json.dumps(sarif.sweep_report(result.findings, sweep.catalog(kb), result.engine), indent=2))
+        if note:
+            print(note, file=sys.stderr)
+    else:
+        out.emit({**sweep.as_json(result), **({"project_file": str(written)} if written else {})},
+                 sweep.as_text(result) + (f"\n{note}" if note else ""))
+    return 1 if result.findings else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="maestro", description="MAESTRO threat-modeling CLI: engagements checked against the knowledge base.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -480,6 +500,13 @@ def parser() -> argparse.ArgumentParser:
 
     s = command("mcp", cmd_mcp, "serve the knowledge base to MCP clients over stdio (read-only tools)")
     s.add_argument("--root", metavar="DIR", help="the only folder whose threat models check_threat_model may read (default ./threat-models)")
+
+    s = command("sweep", cmd_sweep, "run the sweep rule pack (data/sweep/) over a source tree: candidate findings for Phase 8")
+    s.add_argument("src", help="root of the source tree; read only, nothing is written inside it")
+    s.add_argument("--sarif", action="store_true", help="SARIF 2.1.0 for code-scanning tools")
+    s.add_argument("--project", metavar="NAME", help="store the findings in threat-models/NAME/sweep.json for review (never as verified controls)")
+    s.add_argument("--dir", default=None, help="parent folder of the project (default threat-models)")
+    s.add_argument("--include-tests", action="store_true", help="sweep test code too (left out by default)")
     return p
 
 

@@ -350,6 +350,30 @@ def check_decisions(kb: KB, col: _Collector) -> None:
                 col.add("decisions", r["extends"], i, r["id"], f"{ext['id']} {ext['field']} lack {sorted(set(ext['adds']) - set(entry[ext['field']]))}, which the ruling says it adds")
 
 
+def check_sweep(kb: KB, col: _Collector) -> None:
+    """The sweep rule pack: weaknesses numbered SW-001.. without gaps, each rule carrying its weakness's number; every
+    threat an active one, every control an active preventive one, every CWE named in frameworks.yaml."""
+    weaknesses = kb.docs["sweep"]["weaknesses"]
+    if [w["id"] for w in weaknesses] != [f"SW-{n:03d}" for n in range(1, len(weaknesses) + 1)]:
+        col.add("sweep", weaknesses, None, "", "weaknesses must run SW-001.. in order without gaps")
+    seen: set = set()
+    for w in weaknesses:
+        wid = w["id"]
+        for i, t in enumerate(w["threats"]):
+            _ref(kb, col, "sweep", w["threats"], i, wid, t, _active(kb), "threat")
+        if w["control"] not in kb.mitigations or not kb.listed(w["control"]):
+            col.add("sweep", w, "control", wid, f"unknown or retired mitigation {w['control']}")
+        elif kb.mitigation_type(w["control"]) != "P":
+            col.add("sweep", w, "control", wid, f"{w['control']} is not a preventive control: name the control that would prevent the weakness")
+        for r in w["rules"]:
+            if r["id"] in seen:
+                col.add("sweep", r, "id", r["id"], f"duplicate rule ID {r['id']}")
+            seen.add(r["id"])
+            if r["id"].rsplit("-", 1)[1] != wid.rsplit("-", 1)[1]:
+                col.add("sweep", r, "id", r["id"], f"a rule of {wid} must end in {wid.rsplit('-', 1)[1]}")
+            _known(col, "sweep", r["cwe"], r["id"], kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")
+
+
 # ------------------------------------------------------------------ across files
 _ID_TABLES = (  # (file, key, list of entries): IDs unique across every type
     ("layers", "id", lambda d: d["layers"]["layers"]),
@@ -606,4 +630,5 @@ RULES = [
     check_lifecycle,
     check_coverage,
     check_decisions,
+    check_sweep,
 ]

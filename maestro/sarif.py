@@ -37,3 +37,24 @@ def report(findings, kb_version: str) -> dict:
     return {"$schema": SCHEMA, "version": "2.1.0",
             "runs": [{"tool": {"driver": {"name": "maestro", "version": kb_version, "informationUri": urls.SITE_URL + "reference/check-rules/",
                                           "rules": rules}}, "results": results}]}
+
+
+def sweep_report(findings, rules: dict, engine: str) -> dict:
+    """SARIF 2.1.0 for `maestro sweep --sarif`: the same shape as ``report``, one rule per sweep rule. Every result is a
+    warning: a candidate to read in the code, never a verified weakness. ``rules`` maps a rule ID to sweep.Rule."""
+    codes = sorted(rules)
+    index = {c: i for i, c in enumerate(codes)}
+    driver_rules = [{"id": c, "name": rules[c].name, "shortDescription": {"text": rules[c].finds},
+                     "help": {"text": f"Prevented by {rules[c].control}; indicates {', '.join(rules[c].threats)}."},
+                     "defaultConfiguration": {"level": "warning"},
+                     "properties": {"weakness": rules[c].weakness, "threats": list(rules[c].threats), "cwe": list(rules[c].cwe),
+                                    "control": rules[c].control, "tags": list(rules[c].cwe)}} for c in codes]
+    results = [{"ruleId": f.rule, "ruleIndex": index[f.rule], "level": "warning",
+                "message": {"text": f"[{', '.join([*f.threats, *f.cwe])}] {f.message}"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.file, "uriBaseId": "SRCROOT"},
+                                                    "region": {"startLine": max(1, int(f.line))}}}]}
+               for f in findings if f.rule in index]
+    return {"$schema": SCHEMA, "version": "2.1.0",
+            "runs": [{"tool": {"driver": {"name": "maestro sweep", "version": engine,
+                                          "informationUri": urls.SITE_URL + "playbook/06-modeling-process/#sweep",
+                                          "rules": driver_rules}}, "results": results}]}

@@ -41,6 +41,8 @@ LIKELIHOOD = {"enum": ["Unlikely", "Possible", "Likely", "Very Likely"]}
 LEVEL3 = {"enum": ["Low", "Medium", "High"]}
 SLUG = {"type": "string", "pattern": "^[a-z0-9]+(?:[-_][a-z0-9]+)*$"}
 PHASE = {"type": "integer", "minimum": 1, "maximum": 10}
+SWEEP_WEAKNESS = r"SW-[0-9]{3}"                    # a weakness of the sweep rule pack (data/sweep.yaml)
+SWEEP_RULE = r"SW-(?:PY|JS|GO|DF|YML)-[0-9]{3}"   # one of its rules: area, then the weakness number
 
 
 def _https(tail: str = "") -> dict:
@@ -475,6 +477,21 @@ DATA = {
                                  required=["id", "topic", "decision", "where"]), 1),
         }
     ),
+    # The sweep rule pack (`maestro sweep`): weaknesses with their threats and control, one rule per language; the
+    # matching logic of each rule is data/sweep/<rule id>.yaml, written for the engine named here.
+    "sweep": obj(
+        {
+            "engine": obj({"name": {"const": "semgrep"}, "version": VERSION}),
+            "weaknesses": _list(obj({
+                "id": _id(SWEEP_WEAKNESS),
+                "name": TEXT,
+                "why": TEXT,
+                "threats": _list(THREAT, 1),
+                "control": MIT,
+                "rules": _list(obj({"id": _id(SWEEP_RULE), "cwe": _list(_id(ids.CWE), 1), "finds": TEXT}), 1),
+            }), 1),
+        }
+    ),
 }
 
 
@@ -837,6 +854,21 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "topic": "A few words naming the problem.",
         "decision": "What we decided, and why.",
         "where": "The data files or pages that carry the decision.",
+    },
+    "sweep": {
+        "engine": "The engine the rule files are written for, and the version they were tested with.",
+        "engine.name": "Engine name; the rule files are Semgrep rules.",
+        "engine.version": "Engine version (x.y.z), the one pinned in requirements.txt.",
+        "weaknesses": "One entry per kind of weakness the sweep looks for, in number order.",
+        "weaknesses.id": "SW-<nnn>; the number never changes meaning and is never reused.",
+        "name": "Short name of the weakness.",
+        "why": "Why the weakness matters in an agent system.",
+        "threats": "Active threats a finding indicates.",
+        "control": "The active preventive catalog control that would prevent the weakness.",
+        "rules": "One rule per language the weakness is looked for in.",
+        "rules.id": "SW-<area>-<nnn>: area PY, JS, GO, DF or YML, and the weakness number; its logic is data/sweep/<id>.yaml.",
+        "cwe": "CWE IDs of what the rule finds; each must be named in frameworks.yaml.",
+        "finds": "What a finding of the rule is, in one sentence; maestro sweep prints it.",
     },
 }
 

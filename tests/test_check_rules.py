@@ -1052,6 +1052,20 @@ CASES += [
     Case("MC853", "STRIDE letter no mapped entry carries", plant_foreign_crosswalk("stride", "R")),
 ]
 
+# ---------------------------------------------------------------------- the sweep's candidates (MC431)
+def plant_unreviewed_sweep(e):
+    """A sweep.json as `maestro sweep --project` writes it, with one finding nobody has reviewed yet."""
+    from maestro import sweep
+    hit = sweep.Finding("SW-PY-002", "src/agent/tools.py", 41, ["T11", "T2"], ["CWE-78"], "L3-P1", "A shell runs a built command line.")
+    doc = sweep.record(sweep.Result([hit], ["src/agent/tools.py"], "semgrep"), e.folder, None, None)
+    e.path(sweep.RESULT_FILE).write_text(json.dumps(doc, indent=2))
+    return Want(sweep.RESULT_FILE, "SW-PY-002:src/agent/tools.py:41")
+
+
+CASES += [
+    Case("MC431", "sweep finding not reviewed", plant_unreviewed_sweep),
+]
+
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{c.what.replace(' ', '-')}")
 def test_planted_fault(eng, case):
@@ -1151,10 +1165,10 @@ def test_evidence_that_names_an_artifact_earns_credit(eng, evidence):
 
 
 def test_a_real_cwe_outside_the_knowledge_base_is_a_warning(eng):
-    eng.edit(6, lambda d: d["threats"][0].setdefault("cwe", []).append("CWE-78"))
+    eng.edit(6, lambda d: d["threats"][0].setdefault("cwe", []).append("CWE-89"))
     code, doc = eng.check()
     hits = [f for f in doc["findings"] if f["rule"] == "MC201"]
-    assert hits and all(f["severity"] == "warning" and "CWE-78" in f["message"] for f in hits), hits
+    assert hits and all(f["severity"] == "warning" and "CWE-89" in f["message"] for f in hits), hits
 
 
 def test_a_malformed_cwe_is_still_an_error(eng):

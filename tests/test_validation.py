@@ -331,6 +331,24 @@ CASES = [
          E("decisions", "  - {id: CL-D4, field: addresses, adds: [T42]}", "  - {id: CL-D4, field: addresses, adds: [T42, T41]}")),
     case("check_decisions", "decisions", "R09", "extends unknown layers owner BV-99", "  - {id: BV-99",
          E("decisions", "  - {id: BV-5, field: layers", "  - {id: BV-99, field: layers")),
+    # --- check_sweep
+    case("check_sweep", "sweep", "", "weaknesses must run SW-001.. in order without gaps", "- id: SW-001\n",
+         E("sweep", "- id: SW-002\n", "- id: SW-099\n")),
+    case("check_sweep", "sweep", "SW-002", "unknown threat T99", ("  threats:", "- id: SW-002\n"), E("sweep", "  threats: [T11, T2]", "  threats: [T11, T99]", "- id: SW-002\n")),
+    case("check_sweep", "sweep", "SW-002", "T26 is reserved and may not be referenced", ("  threats:", "- id: SW-002\n"),
+         E("sweep", "  threats: [T11, T2]", "  threats: [T11, T26]", "- id: SW-002\n")),
+    case("check_sweep", "sweep", "SW-002", "unknown or retired mitigation L3-P9", ("  control:", "- id: SW-002\n"),
+         E("sweep", "  control: L3-P1", "  control: L3-P9", "- id: SW-002\n")),
+    case("check_sweep", "sweep", "SW-002", "L3-D1 is not a preventive control: name the control that would prevent the weakness",
+         ("  control:", "- id: SW-002\n"), E("sweep", "  control: L3-P1", "  control: L3-D1", "- id: SW-002\n")),
+    case("check_sweep", "sweep", "SW-PY-002", "duplicate rule ID SW-PY-002", ("  - id: SW-PY-002", "", 2),
+         E("sweep", "  - id: SW-JS-002\n", "  - id: SW-PY-002\n")),
+    case("check_sweep", "sweep", "SW-GO-003", "a rule of SW-002 must end in 002", "  - id: SW-GO-003",
+         E("sweep", "  - id: SW-GO-002\n", "  - id: SW-GO-003\n")),
+    case("check_sweep", "sweep", "SW-PY-002", "unknown CWE ID (add it to frameworks.yaml) CWE-79", ("    cwe:", "  - id: SW-PY-002\n"),
+         E("sweep", "    cwe: [CWE-78]", "    cwe: [CWE-79]", "  - id: SW-PY-002\n")),
+    case("schema", "sweep", "SW-PY-002", "weaknesses/1/rules/0/cwe/0: 'CWE-078' does not match...", ("    cwe:", "  - id: SW-PY-002\n"),
+         E("sweep", "    cwe: [CWE-78]", "    cwe: [CWE-078]", "  - id: SW-PY-002\n")),
 ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 
-from macros.tables import catalog, checklists, diagrams, examples, frameworks, matrix, process, reference, scoring, taxonomy
+from macros.tables import catalog, checklists, diagrams, examples, frameworks, matrix, process, reference, scoring, sweep, taxonomy
 
 DEPENDENCIES = ("kb", "book", "L")
 """The parameters a macro may start with, in this order; ``bind`` fills them in."""
@@ -38,6 +38,7 @@ _BY_MODULE = {
         "cost_effectiveness_diagram example_architecture",
     reference: "case_studies decisions rulings release_changes check_rules glossary_terms glossary_acronyms "
         "sources_table id_authority_table framework_reading",
+    sweep: "sweep_rules",
 }
 MACROS = {name: getattr(module, name) for module, names in _BY_MODULE.items() for name in names.split()}
 """Every macro by the name pages call it with."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import engagement, safeio
 from ..kb import KB
-from . import claims, controls, editions, handedits, hygiene, identifiers, method, names, readers, residual, roadmap, structure  # noqa: F401 - registers the rules
+from . import claims, controls, editions, handedits, hygiene, identifiers, method, names, readers, residual, roadmap, structure, sweep  # noqa: F401 - registers the rules
 from .context import Context, file_context, project_context, text_context
 from .registry import RULES, Hit, Rule, rule, run
 from .structure import state_problems

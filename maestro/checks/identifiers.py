@@ -73,7 +73,7 @@ def unknown_id(ctx):
 
 
 # Frameworks far larger than what the knowledge base lists: a well-formed ID the knowledge base lacks is likely real
-# (CWE-78, CWE-22), so it is a warning; the closed lists (LLM and Agentic Top 10) stay errors.
+# (CWE-89, CWE-434), so it is a warning; the closed lists (LLM and Agentic Top 10) stay errors.
 _OPEN_LISTS = {"cwe": r"CWE-[1-9][0-9]{0,4}", "atlas": r"AML\.T[0-9]{4}(?:\.[0-9]{3})?"}
 
 
