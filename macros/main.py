@@ -15,6 +15,7 @@ def define_env(env):
     kb = site.kb_for(env.conf)
     env.variables["kb_version"] = kb.version
     env.variables["atlas_edition"] = kb.atlas_edition  # the pinned MITRE ATLAS edition, for prose
+    env.variables["atlas_basis"] = kb.atlas_basis  # what that edition's list is built from; say it wherever the edition is named
     book = Book(kb, site.data_dir(env.conf) / "examples")
     deps = {"kb": lambda: kb, "book": lambda: book, "L": lambda: Linker(kb, env.page.file.src_uri)}
     for name, fn in tables.MACROS.items():

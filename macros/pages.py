@@ -217,8 +217,8 @@ def mitigation_page(kb: KB, mid: str) -> GeneratedPage:
     L = HtmlLinker(kb, src_of("mitigation", mid))
     v = views.mitigation_view(kb, mid)
     facts = [["Layer", L.id(v["layer"], name=True)], ["Type", f"{esc(v['type']['name'])}: {esc(v['type']['purpose'])}"],
-             [f"MITRE ATLAS {esc(v['atlas_edition'])} mitigations", "; ".join(L.atlas_mitigation(a) for a in v["atlas_mitigations"])
-              or "no corresponding ATLAS mitigation"]]
+             [f"MITRE ATLAS {esc(v['atlas_edition'])} mitigations", ("; ".join(L.atlas_mitigation(a) for a in v["atlas_mitigations"])
+              or "no corresponding ATLAS mitigation") + f" (the edition's list: {esc(kb.atlas_basis)})"]]
     return _page(
         L, "mitigation.html.j2", templating.meta(f"{mid}: {v['name']}", v["description"], "mitigation", mid, nav=browse(kb, L, v["nav"])),
         m=v, notices=[Markup(n) for n in _notices(kb, mid, L)], layer_name=kb.layers[v["layer"]]["name"],

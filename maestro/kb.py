@@ -182,6 +182,7 @@ class KB:
         self.atlas_tactics = {t["id"]: t for t in docs["atlas"]["tactics"]}
         self.atlas_mitigations = {m["id"]: m for m in docs["atlas"]["mitigations"]}
         self.atlas_edition = docs["atlas"]["source"]["edition"]
+        self.atlas_basis = docs["atlas"]["source"]["basis"]  # what the pinned list is built from; pages naming the edition say it
         self.atlas_retired = {r["id"]: r for r in docs["atlas"]["retired"]}
         self.atlas_renamed = {r["id"]: r for r in docs["atlas"]["renamed"]}
         self.atlas_case_studies = {c["id"]: c for c in docs["atlas"]["case_studies"]}

@@ -161,7 +161,7 @@ def further_reading(kb: KB, entry: dict) -> list[dict]:
         out.append({"document": f"{asi['name']} ({asi['current']})", "url": asi.get("home"),
                     "entries": [f"{x} {kb.asi[x]['name']}" for x in entry["asi_top10"]]})
     if entry.get("atlas"):
-        out.append({"document": f"MITRE ATLAS, edition {kb.atlas_edition}", "url": ATLAS_HOME,
+        out.append({"document": f"MITRE ATLAS, edition {kb.atlas_edition}: {kb.atlas_basis}", "url": ATLAS_HOME,
                     "entries": [f"{a} {kb.atlas_techniques[a]['name']}" for a in entry["atlas"]]})
     if entry.get("atlas_case_studies"):
         out.append({"document": "MITRE ATLAS case studies", "url": ATLAS_STUDIES,

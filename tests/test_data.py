@@ -108,3 +108,30 @@ def test_every_link_has_a_reason_of_our_own(owner, target):
         assert reason not in " ".join(control["description"].split()), "a stated reason says more than the description"
         others = (KB.blindspots[owner]["why"] if owner in KB.blindspots else control.get("why", {}))
         assert list(others.values()).count(others[target]) == 1, "each link has a reason of its own, not a shared one"
+
+
+# ----------------------------------------------------------------- issue 21: corrections from an expert read
+@pytest.mark.parametrize("tid,cwe", [("T6", "CWE-1427"), ("T48", "CWE-918"), ("T42", "CWE-488"), ("T49", "CWE-459")])
+def test_threats_carry_the_cwe_that_names_them(tid, cwe):
+    """CWE-77 is command injection; input used for LLM prompting is CWE-1427. Request forgery is CWE-918, state served
+    to the wrong session CWE-488, data left behind after its use CWE-459. Each has MITRE's name in frameworks.yaml."""
+    assert cwe in KB.threats[tid]["cwe"]
+    assert KB.cwe[cwe]
+
+
+def test_t21_is_not_multi_agent_only():
+    """Ruling R22: one agent's overlapping runs race over shared state like two agents do."""
+    t = KB.threats["T21"]
+    assert not t.get("multi_agent_only")
+    assert "single agent" in " ".join(t["description"].split())
+
+
+@pytest.mark.parametrize("tid,studies", [("T15", {"AML.CS0026"}), ("T29", {"AML.CS0049"}), ("T37", {"AML.CS0049", "AML.CS0053"})])
+def test_threats_cite_the_atlas_case_studies_that_show_them(tid, studies):
+    assert studies <= set(KB.threats[tid].get("atlas_case_studies", []))
+
+
+def test_t6_is_mapped_at_the_model_layer():
+    """Ruling R21: secondary at L1, where injected text is read and most of its controls act; still primary at L3 and CL."""
+    assert KB.threat_layers["T6"] == {"L1": "secondary", "L3": "primary", "CL": "primary"}
+    assert sum(KB.mitigation_layer(m) == "L1" for m in KB.threat_mitigations["T6"]) > len(KB.threat_mitigations["T6"]) / 2

@@ -51,7 +51,7 @@ def test_threat_facts(tid):
 
 
 def test_matrix_marks_follow_decision_d02():
-    """Bold = primary; plain X and lowercase x = secondary; T11 gains L4 (D04)."""
+    """Bold = primary; plain X and lowercase x = secondary; T11 gains L4 (D04), T6 gains L1 (R21)."""
     for row in F["mapping_matrix"]["raw_marks"]:
         cells = KB.threat_layers[row["id"]]
         for k, mark in row.items():
@@ -60,6 +60,8 @@ def test_matrix_marks_follow_decision_d02():
             lid = "CL" if k == "cross_layer" else k
             expected = {"**X**": "primary", "X": "secondary", "x": "secondary", "": None}[mark]
             if row["id"] == "T11" and lid == "L4":
+                expected = "secondary"
+            if row["id"] == "T6" and lid == "L1":       # ruling R21: the model layer reads the injected text
                 expected = "secondary"
             assert cells.get(lid) == expected, (row["id"], lid)
 
@@ -125,7 +127,8 @@ def test_templates_and_fields():
     for t in KB.templates.values():
         f = facts[t["name"]]
         if "fields" in f:
-            expected = ["Top 5 Risks" if x == "Top 3 Risks" else x for x in f["fields"]]  # D20
+            renamed = {"Top 3 Risks": "Top 5 Risks", "ASI Mapping": "Taxonomy Mapping"}  # D20, ruling R23
+            expected = [renamed.get(x, x) for x in f["fields"]]
             assert [x["name"] for x in t["fields"]] == expected
 
 

@@ -199,3 +199,137 @@ def test_plain_files_name_the_extended_range_of_the_data(name):
     text = (ROOT / name).read_text(encoding="utf-8")
     assert f"{ext[0]}-{ext[-1]}" in text
     assert not re.search(r"T16-T(?!" + ext[-1][1:] + r"\b)\d+", text), "a stale extended range"
+
+
+# ----------------------------------------------------------------- issue 21: facts the guides state
+QUICKSTART = ROOT / "docs/guides/quickstart.md"
+
+
+def _quickstart_layer_lists() -> dict[str, list[tuple[str, str]]]:
+    """The IDs each per-layer list of the quickstart's step 4 names, by layer: the ticked lists under the
+    layer tabs (=== "L1" ...) and the layers the "If you have minutes left" tip lists inline."""
+    text = QUICKSTART.read_text(encoding="utf-8")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for m in re.finditer(r'^=== "(L[1-7]|CL)"\n\n((?:    - \[ \] .*\n)+)', text, re.M):
+        for line in m.group(2).splitlines():
+            out.setdefault(m.group(1), []).extend((i, line.strip()) for i in re.findall(r"\b(?:T\d+|BV-\d+)\b", line))
+    tip = text[text.index('!!! tip "If you have minutes left"'):]
+    tip = tip[: tip.index("\n\n", tip.index("\n") + 1)]
+    for m in re.finditer(r"\b(L[1-7]) \(([^)]*)\)", tip):
+        out.setdefault(m.group(1), []).extend((i, m.group(0)) for i in re.findall(r"\b(?:T\d+|BV-\d+)\b", m.group(2)))
+    return out
+
+
+QUICKSTART_LISTS = _quickstart_layer_lists()
+
+
+def test_quickstart_has_layer_lists():
+    assert {"L1", "L2", "L3", "L4", "L6", "L5", "L7"} <= set(QUICKSTART_LISTS), sorted(QUICKSTART_LISTS)
+
+
+@pytest.mark.parametrize("layer", sorted(QUICKSTART_LISTS))
+def test_quickstart_layer_lists_agree_with_the_matrix(layer):
+    """A threat the quickstart lists under a layer is mapped at that layer in mapping.yaml (any mark), and a blindspot
+    lists that layer; T6 under L1 holds because ruling R21 gives it a secondary mark there."""
+    wrong = []
+    for ident, line in QUICKSTART_LISTS[layer]:
+        mapped = layer in KB.blindspots[ident]["layers"] if ident.startswith("BV-") else layer in KB.threat_layers[ident]
+        if not mapped:
+            wrong.append(f"{ident} in '{line}'")
+    assert not wrong, f"listed under {layer} but not mapped there: " + "; ".join(wrong)
+
+
+A2A = ROOT / "docs/guides/agent-to-agent.md"
+
+
+def _a2a_canonical():
+    text = A2A.read_text(encoding="utf-8")
+    code = re.search(r"```python\n(import json\n.*?)```", text, re.S).group(1)
+    code = code[: code.index("def card_is_trusted")]       # the rest needs jwcrypto and helpers the guide omits
+    ns: dict = {}
+    exec(compile(code, str(A2A), "exec"), ns)  # noqa: S102 - the guide's own code, run as the reader would
+    example = text[text.index("{ #card-canonical-example }"):]
+    card = __import__("json").loads(re.search(r"```json\n(.*?)```", example, re.S).group(1))
+    expected = re.search(r"```text\n(.*?)\n```", example, re.S).group(1)
+    return text, ns, card, expected
+
+
+def _jcs(obj) -> str:
+    """RFC 8785 for this example: keys sorted, no white space; equal to JCS here because every key is ASCII and the
+    card holds no numbers."""
+    import json
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_a2a_canonicalisation_keeps_optional_fields_set_to_their_default():
+    """A2A 1.0 section 8.4.1: an `optional` field that was set stays in the signed form even at its default value;
+    other default-valued fields and `signatures` go. The guide's canonical() reproduces its worked example."""
+    text, ns, card, expected = _a2a_canonical()
+    assert card["capabilities"]["extendedAgentCard"] is False, "the test vector needs an optional field set to its default"
+    got = _jcs(ns["canonical"](card))
+    assert got == expected
+    assert '"extendedAgentCard":false' in got
+    for dropped in ('"extensions"', '"tenant"', '"examples"', '"signatures"'):
+        assert dropped not in got, dropped
+
+    def strip_every_default(obj):
+        if isinstance(obj, dict):
+            obj = {k: strip_every_default(v) for k, v in obj.items() if k != "signatures"}
+            return {k: v for k, v in obj.items() if not ns["is_default"](v)}
+        if isinstance(obj, list):
+            return [strip_every_default(v) for v in obj]
+        return obj
+    assert _jcs(strip_every_default(card)) != expected, "the vector must tell the spec's rule from stripping every default"
+    assert "even when its value equals the default" in text and "section 8.4.1" in text
+
+
+PI_GUIDE = ROOT / "docs/guides/prompt-injection-defense.md"
+
+
+@pytest.mark.parametrize("mid", ["L6-P3", "L6-P2", "L3-P2"])
+def test_injection_guide_cites_the_design_controls_the_catalog_links(mid):
+    """The guide's answer to injection is design: the controls the catalog links to T6 and T2 are cited by ID,
+    with their canonical names, and the catalog really links them."""
+    text = PI_GUIDE.read_text(encoding="utf-8")
+    assert f"{mid} {KB.mitigations[mid]['name']}" in text
+    assert {"T6", "T2"} & set(KB.mitigations[mid]["addresses"])
+
+
+def _upper_bound_at_zero(n: int, confidence: float) -> float:
+    """Exact (Clopper-Pearson) one-sided upper bound on a rate after 0 successes in n attempts."""
+    return 1 - (1 - confidence) ** (1 / n)
+
+
+def test_injection_gate_thresholds_can_pass():
+    """A gate whose bound clean runs cannot reach fails every build: 0 of 25 leaves about 11 percent. The guide's gate
+    and its arithmetic agree with the exact bound."""
+    import math
+    text = PI_GUIDE.read_text(encoding="utf-8")
+    gate = re.search(r"python -m evals\.run_suite(.*?)```", text, re.S).group(1)
+    opt = dict(re.findall(r"--([a-z-]+) (\S+)", gate))
+    bound, conf = float(opt["max-upper-bound"]), float(opt["confidence"])
+    attempts = int(opt["min-attempts"]) if opt.get("bound-per") == "objective" else int(opt["samples-per-case"])
+    assert _upper_bound_at_zero(attempts, conf) <= bound, (attempts, bound)
+    if opt.get("bound-per") == "objective":
+        assert int(opt["min-attempts"]) >= math.ceil(math.log(1 - conf) / math.log(1 - bound))
+    # the numbers the prose states
+    assert f"{_upper_bound_at_zero(25, 0.95):.3f}" in text                               # 0.113
+    assert f"{math.log(0.05) / math.log(0.98):.1f}" in text                              # 148.3
+    assert str(math.ceil(math.log(0.05) / math.log(0.98))) + " attempts" in text          # 149 attempts
+    assert "DMARC" in text and "aligned" in text
+
+
+EDITION_NAMED = re.compile(r"\{\{\s*atlas_edition\s*\}\}|ATLAS,? (?:edition )?\d{4}\.\d{2}")
+
+
+@pytest.mark.parametrize("src", sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")))
+def test_pages_naming_the_atlas_edition_say_what_it_is_built_from(src):
+    """Until the 2026.08 changes are imported, a page that names the pinned edition says what the list is built from."""
+    text = (ROOT / "docs" / src).read_text(encoding="utf-8")
+    if EDITION_NAMED.search(text):
+        assert "atlas_basis" in text, f"{src} names the ATLAS edition without {{{{ atlas_basis }}}}"
+
+
+def test_id_pages_naming_the_atlas_edition_say_what_it_is_built_from(site):
+    for url in ("/threats/T6/", "/blindspots/BV-2/", "/mitigations/L6-P3/"):
+        assert KB.atlas_basis in " ".join(page(site, url).text.split()), url

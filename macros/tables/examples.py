@@ -338,7 +338,8 @@ def example_validation(book, L, name: str) -> str:
              f"**{esc(cv['verified_status'])}**", L.prose(cv.get("gaps", "-")), esc(cv.get("tests", "-"))]
             for cv in book.get(name).get("code_validation", [])]
     if not rows:
-        return "*No code-validation records: Phase 8 had no source access, so only controls with cited evidence count (ruling R01).*"
+        return ("*No code-validation records: Phase 8 had no source access, so only controls with cited evidence count "
+                f"({L.link('ruling R01', 'reference/changelog.md#r01')}).*")
     return table(["ID", "Mitigation", "Artifact", "Where", "Verified", "Gaps", "Tests"], rows)
 
 

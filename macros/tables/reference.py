@@ -81,7 +81,7 @@ def sources_table(kb) -> str:
     u = kb.meta["upstream"]
     rows = [[esc(s["document"]), esc(s["version"]), esc(s["date"])] for s in kb.meta["sources"]]
     rows.append([esc(u["name"]), esc(u["version"]), esc(u["released"])])
-    rows.append(["MITRE ATLAS", esc(kb.atlas_edition), "-"])
+    rows.append(["MITRE ATLAS", f"{esc(kb.atlas_edition)}: {esc(kb.atlas_basis)}", "-"])
     return table(["Source", "Version", "Date"], rows)
 
 
@@ -102,7 +102,7 @@ def framework_reading(kb, L, *keys) -> str:
             label = f"{esc(f['name'])} ({esc(f['publisher'])}), editions {esc(editions)}"
             lines.append(L.url_link(label, external_url(f["home"])) if f.get("home") else label)
         elif key == "atlas":
-            lines.append(f"[MITRE ATLAS, edition {esc(kb.atlas_edition)}]({views.ATLAS_HOME}), with its [case studies]({views.ATLAS_STUDIES})")
+            lines.append(f"[MITRE ATLAS, edition {esc(kb.atlas_edition)}]({views.ATLAS_HOME}) ({esc(kb.atlas_basis)}), with its [case studies]({views.ATLAS_STUDIES})")
         elif key == "cwe":
             lines.append(f"[MITRE CWE]({views.CWE_HOME})")
         else:
