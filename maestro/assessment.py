@@ -89,7 +89,7 @@ def _taxonomy_ids(refs) -> set[str]:
 def unfit(kb: KB, threat: dict, mitigation: dict, scope=()) -> str:
     """Why ``mitigation`` earns no credit on ``threat``, or "" when it may: the catalog must link one of its catalog
     controls to a taxonomy threat or blindspot the threat maps to, at a layer of the threat, of the layer scope, or
-    cross-layer."""
+    cross-layer (ruling R24)."""
     cats = catalog_ids(kb, mitigation)
     if not cats:
         return "it names no catalog control it implements"
@@ -127,7 +127,7 @@ def _ids(refs) -> list[str]:
 
 def coverage_on(mitigation: dict, threat_id: str) -> str:
     """How much of one threat a control covers: a card's ``coverage`` is "full", "partial", or per threat
-    ({PAY-T1: full, PAY-T2: partial}); a threat the mapping does not name is covered in part."""
+    ({PAY-T1: full, PAY-T2: partial}); a threat the mapping does not name is covered in part (ruling R26)."""
     cov = mitigation.get("coverage", "full")
     if isinstance(cov, dict):
         return cov.get(threat_id, "partial")
@@ -161,7 +161,7 @@ def posture(kb: KB, threat: dict, mitigations: dict, validations: list, scope=()
 def bucket(kb: KB, level: str, credit: float, controls) -> str:
     """The roadmap bucket: scoring.yaml's rule by level and credit, except that a threat whose level requires a
     preventive control and has no built one that is verified (Phase 8 or cited evidence) is due in the first
-    bucket, whatever partial credit its other controls earn."""
+    bucket, whatever partial credit its other controls earn (ruling R25)."""
     if "preventive" in scoring.required_types(kb, level) and not built_preventive(controls):
         return kb.scoring["remediation_buckets"][0]["bucket"]
     return scoring.remediation_bucket(kb, level, credit)

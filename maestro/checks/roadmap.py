@@ -35,7 +35,7 @@ def roadmap_too_late(ctx):
         if scoring.bucket_rank(kb, best["phase"]) > scoring.bucket_rank(kb, p.bucket) and not best.get("exception"):
             days = next(b["days"] for b in kb.scoring["remediation_buckets"] if b["bucket"] == p.bucket)
             why = (f"credit {p.credit:g}" if assessment.built_preventive(p.controls)
-                   else f"credit {p.credit:g} and no built, verified preventive control")
+                   else f"credit {p.credit:g} and no built, verified preventive control (ruling R25)")
             yield Hit(*ctx.at(best, "phase"), best["id"], f"{tid} is {p.level} with {why}: due {p.bucket} ({days} days), not {best['phase']}")
 
 
