@@ -267,6 +267,35 @@ def read_text(path: Path) -> str:
     return safeio.read_text(path, MAX_FILE_BYTES)
 
 
+def read_json_fast(path: Path):
+    """A JSON file as nested dicts and lists, parsed by the json module (several times faster than the YAML reader
+    ``read_doc`` uses for line positions); only the top-level keys carry lines, read from the layout `maestro export`
+    writes. For a file the checker only compares; Unusable on the same inputs as ``read_doc``."""
+    text = read_text(path)
+
+    def mapping(pairs):
+        out = yamlio.LDict()
+        for k, v in pairs:
+            if k in out:
+                raise ValueError(f"duplicate key {k!r}")
+            out[k] = v
+        out.line, out.key_lines = 1, {}
+        return out
+    try:
+        doc = json.loads(text, object_pairs_hook=mapping)
+    except RecursionError:
+        raise Unusable(f"{path}:1: nested too deeply to read") from None
+    except ValueError as exc:
+        raise Unusable(f"{path}:{getattr(exc, 'lineno', 1)}: not valid JSON: {getattr(exc, 'msg', exc)}") from None
+    if not isinstance(doc, dict):
+        raise Unusable(f"{path}:1: expected an object at the top level")
+    doc.key_lines = {m.group(1): text.count("\n", 0, m.start()) + 1 for m in _TOP_KEY.finditer(text)}
+    return doc
+
+
+_TOP_KEY = re.compile(r'^  "([^"\\]+)":', re.M)
+
+
 def read_doc(path: Path):
     """Load JSON (or YAML) with line positions; raise Unusable on unreadable input."""
     text = read_text(path)

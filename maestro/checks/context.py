@@ -54,7 +54,9 @@ class Context:
     def export_schema_errors(self) -> list:
         """Schema problems of a project's threat-model.json (folder mode), which the phase files do not vouch for."""
         exp = self.export_doc if self.mode == "project" and self.export_path is not None else None
-        return [] if exp is None or isinstance(exp, engagement.Unusable) else document_errors(self.kb, exp)
+        if exp is None or isinstance(exp, engagement.Unusable) or not document_errors(self.kb, exp):
+            return []
+        return document_errors(self.kb, engagement.read_doc(self.export_path))  # read again with every line, to name them
 
     @cached_property
     def broken(self) -> set:
@@ -151,9 +153,9 @@ class Context:
 
     @cached_property
     def export_doc(self):
-        """The project's threat-model.json as loaded (with positions), or the Unusable that stopped it."""
+        """The project's threat-model.json as loaded (top-level lines only: read_json_fast), or the Unusable that stopped it."""
         try:
-            return engagement.read_doc(self.export_path)
+            return engagement.read_json_fast(self.export_path)
         except engagement.Unusable as exc:
             return exc
 
