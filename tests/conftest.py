@@ -32,6 +32,10 @@ atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
 
 from maestro import KBError, load_kb  # noqa: E402
 
+# tests/fixtures/ holds material the tests read (engagements, a deliberately vulnerable app with its own test file for
+# the sweep to find), never tests of this project: pytest must not collect it.
+collect_ignore_glob = ["fixtures/*"]
+
 
 class LazyKB:
     """The knowledge base of data/, loaded (and validated) on first use, once per session.
