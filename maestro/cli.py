@@ -1,4 +1,4 @@
-"""The `maestro` command: new, status, mark, check, rules, example, diagram, score, export, import, migrate, verify,
+"""The `maestro` command: new, status, mark, check, rules, example, diagram, report, score, export, import, migrate, verify,
 manifest, mcp.
 
 Every command reads the same validated knowledge base as the site and takes --json.
@@ -388,6 +388,45 @@ def cmd_diagram(a, out: Out) -> int:
     return 0
 
 
+def _report_source(name: str, base: str | None) -> Path:
+    """The threat-model.json ``name`` names, or the project folder of ``name`` (a NAME or a path to the folder)."""
+    given = Path(name)
+    return given if given.is_file() else project.project_folder(name, base)
+
+
+def cmd_report(a, out: Out) -> int:
+    from . import report, report_render
+    kb = _kb()
+    path = _report_source(a.name, a.dir)
+    if not path.exists():
+        raise engagement.Unusable(f"{path}: no such project folder or threat-model.json")
+    checked = report.run_checks(kb, path)
+    if checked.errors and not a.draft:
+        out.emit({"written": False, "errors": checked.errors, "path": str(path)},
+                 f"Not written: {path} does not pass `maestro check` ({checked.errors} error(s)). Run `maestro check {path}` and fix "
+                 "what it reports, or add --draft to write a report marked as a draft.")
+        return 1
+    data = report.report_data(kb, report.read_model(kb, checked))
+    text = report_render.render(data, a.format)
+    target = Path(a.output) if a.output else report_render.default_target(path, a.format)
+    if path.is_dir():
+        with safeio.locked(path):
+            size = report_render.write(target, text)
+    else:
+        size = report_render.write(target, text)
+    check = data["check"]
+    counts = {"threats": len(data["register"]), "mitigations": data["summary"]["mitigations"], "residual_risks": len(data["residuals"]),
+              "roadmap": data["roadmap"]["count"], "code_validation": len(data["validation"]),
+              "errors": check["errors"], "warnings": check["warnings"], "pending": check["pending"]}
+    line = (f"Wrote {target} ({a.format}, {size} bytes; {counts['threats']} threats, {counts['roadmap']} roadmap items, "
+            f"{counts['residual_risks']} residual risks; previous version, if any, kept as {target.name}.bak)")
+    if check["draft"]:
+        line += f"\nMarked as a draft: {check['open']} open finding(s)" + (
+            f", unfinished phase(s) {', '.join(p['n'] for p in check['unfinished'])}" if check["unfinished"] else "")
+    out.emit({"written": True, "file": str(target), "format": a.format, "bytes": size, "draft": check["draft"], "counts": counts}, line)
+    return 0
+
+
 def cmd_mcp(a, out: Out) -> int:
     """Serve the knowledge base to an MCP client over stdio (maestro/mcp_server.py); stdout carries the protocol only."""
     try:
@@ -473,6 +512,11 @@ def parser() -> argparse.ArgumentParser:
     s = command("diagram", cmd_diagram, "draw a project's or threat-model.json's trust zones, components and boundaries as SVG")
     s.add_argument("path")
     s.add_argument("-o", "--output", help="file to write (default: architecture.svg beside the records); - for standard output")
+
+    s = command("report", cmd_report, "write a self-contained report of a checked threat model (HTML, or Markdown)", project=True)
+    s.add_argument("-o", "--output", help="file to write (default: report.html, or report.md, in the project folder)")
+    s.add_argument("--format", choices=["html", "markdown"], default="html", help="html (default) or markdown (GitHub-flavoured)")
+    s.add_argument("--draft", action="store_true", help="write the report even when `maestro check` finds errors, marked as a draft")
 
     s = command("score", cmd_score, "risk level and effective risk, or rank a project's threats")
     s.add_argument("path", nargs="?")

@@ -263,6 +263,26 @@ def store_code(name: str, source: str) -> dict:
 MAX_GENERATED = 64  # generated validators kept; every schema change adds one
 
 
+def read_trusted(name: str) -> bytes | None:
+    """The bytes of ``<cache dir>/<name>`` when it passes _trusted, else None (compiled code of another kind, such as
+    the report templates' Jinja2 bytecode, is kept on the same terms as the generated validators)."""
+    path = cache_dir() / name
+    if not path.is_file() or not _trusted(path):
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def write_private(name: str, data: bytes, prune: str | None = None) -> bool:
+    """Write ``<cache dir>/<name>`` atomically; with ``prune`` (a glob), keep only the MAX_GENERATED newest of those files."""
+    written = _write_atomic(cache_dir() / name, data)
+    if written and prune:
+        _prune(prune, MAX_GENERATED)
+    return written
+
+
 def _prune(pattern: str, keep: int) -> None:
     """Delete all but the ``keep`` most recently written cache files matching ``pattern``."""
     try:

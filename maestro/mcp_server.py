@@ -6,15 +6,15 @@ directory the CLI resolves) and reuse what the site and the CLI already compute:
 engagement checks (checks/). Nothing here opens a network connection or writes to the knowledge base or a
 threat model; like `maestro check`, the checks only refresh the maestro cache directory (kbcache.py).
 
-The query functions behind the six tools (``lookup``, ``search_ids``, ``list_entries``, ``resolve``, ``risk``,
-``check_path``) are plain functions of a KB that raise ``NotFound`` / ``ValueError`` and return
+The query functions behind the seven tools (``lookup``, ``search_ids``, ``list_entries``, ``resolve``, ``risk``,
+``check_path``, ``report_summary``) are plain functions of a KB that raise ``NotFound`` / ``ValueError`` and return
 JSON-serialisable dicts; ``build_server`` wraps them as MCP tools. Only ``build_server`` and ``serve``
 need the ``mcp`` package, so this module imports without it.
 
 Whoever sends the requests may be an agent that a web page or a document talked into asking for the wrong
 thing, so the server trusts no argument:
 
-- ``check_threat_model`` reads only engagement files inside one root folder (``maestro mcp --root DIR``,
+- ``check_threat_model`` and ``report_summary`` read only engagement files inside one root folder (``maestro mcp --root DIR``,
   default ``./threat-models``), symlinks followed; anything else gets one fixed refusal that says nothing
   about the path (``engagement_target``).
 - Every tool call has a time budget and size budgets: text arguments, each message of an answer, the number
@@ -55,6 +55,8 @@ MAX_LINE_BYTES = 16 * 1024 * 1024  # one JSON-RPC message on stdin
 TIME_BUDGET_ENV = "MAESTRO_MCP_TIMEOUT"
 TIME_BUDGET_SECONDS = 20.0
 DEFAULT_ROOT = "threat-models"
+REPORT_REFUSED = ("refused: report_summary reads only a project folder that holds state.json or a threat model saved as .json, "
+                  "inside the folder the server was started with (maestro mcp --root DIR; default ./threat-models)")
 REFUSED = ("refused: check_threat_model reads only a project folder that holds state.json, a threat model saved as .json, "
            "or a .md file, inside the folder the server was started with (maestro mcp --root DIR; default ./threat-models)")
 
@@ -522,6 +524,32 @@ def check_alone(kb: KB, path: str, root: Path, wait: float) -> dict:
         _ONE_CHECK_AT_A_TIME.release()
 
 
+# ===================================================================== report_summary
+def report_summary(kb: KB, path: str, root: Path) -> dict:
+    """The executive summary of `maestro report` for a project folder or threat-model.json inside ``root``, as data:
+    the title block, what `maestro check` found (a model that fails it is marked draft, never refused), notes on
+    where the records came from, and the summary section. Anything else, a .md file included, gets REPORT_REFUSED."""
+    from . import report
+
+    try:
+        target = engagement_target(path, root)
+    except Refused:
+        raise ValueError(REPORT_REFUSED) from None
+    if not (target.is_dir() or target.suffix.lower() == ".json"):
+        raise ValueError(REPORT_REFUSED)
+    return {**report.executive_summary(kb, report.load_model(kb, target)), "path": str(target), "kb_version": kb.version}
+
+
+def report_summary_alone(kb: KB, path: str, root: Path, wait: float) -> dict:
+    """``report_summary`` under the lock of ``check_alone``: it runs the same checks (detect-secrets included)."""
+    if not _ONE_CHECK_AT_A_TIME.acquire(timeout=wait):
+        raise ValueError("another check is still running; try again when it has finished")
+    try:
+        return report_summary(kb, path, root)
+    finally:
+        _ONE_CHECK_AT_A_TIME.release()
+
+
 # ===================================================================== budgets
 def argument_problem(value: Any) -> str | None:
     """Why an argument is over budget (text longer than MAX_ARGUMENT_CHARS, in an object too), or None."""
@@ -560,11 +588,12 @@ def instructions(kb: KB) -> str:
             "list_ids to find IDs, resolve_citation to check a citation or an ID page URL against the current and kept "
             "releases, score_risk for the risk level and effective risk exactly as `maestro score` computes them, and "
             "check_threat_model to run the checks of `maestro check` on a project folder or threat-model.json inside the "
-            "folder the server was started with (paths relative to that folder).")
+            "folder the server was started with (paths relative to that folder), and report_summary for the executive "
+            "summary `maestro report` would write for one.")
 
 
 def build_server(kb: KB, root: Path, budget: float | None = None):
-    """The MCPServer with the six read-only tools over ``kb``; check_threat_model reads only inside ``root``.
+    """The MCPServer with the seven read-only tools over ``kb``; check_threat_model and report_summary read only inside ``root``.
 
     Each call runs in a worker thread under a time budget of ``budget`` seconds (default ``time_budget()``).
     """
@@ -691,6 +720,22 @@ def build_server(kb: KB, root: Path, budget: float | None = None):
         refused with one fixed message. It never changes the threat model; like `maestro check`, it only refreshes the
         maestro cache directory (knowledge base, secret scans)."""
         return await guarded(check_alone, kb, path, root, budget)
+
+    @tool("report_summary", "Summarise a threat model")
+    async def report_summary_tool(path: Annotated[str, Field(description="A project folder (NAME, holding state.json) or a "
+                                                                         "threat model saved as .json, inside the folder the "
+                                                                         "server was started with (--root, default "
+                                                                         "./threat-models); relative to that folder.")],
+                                  ) -> dict[str, Any]:
+        """The executive summary that `maestro report` puts first, as data: the title block (system, date, analysts,
+        depth, layer scope, knowledge-base version), the check status (errors, warnings, pending, and draft when the
+        model fails `maestro check` or records unfinished phases), notes on where the records came from (a stale or
+        missing export is rebuilt from the phase records), and the summary: overall posture, counts by risk level,
+        the top risks, the Phase 1 risk appetite and the threats above it, the decisions the reader must take
+        (accepted, deferred and transferred residual risks, roadmap exceptions), key recommendations and the next
+        review. Any other path, or one outside the server's folder, is refused with one fixed message. It writes
+        nothing."""
+        return await guarded(report_summary_alone, kb, path, root, budget)
 
     return server
 

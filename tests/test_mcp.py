@@ -14,12 +14,13 @@ import pytest
 from conftest import ROOT, McpServer, RawStdio, maestro_cli
 from maestro import scoring, urls
 from maestro.kb import LAYER_ORDER
-from maestro.mcp_server import REFUSED
+from maestro.mcp_server import REFUSED, REPORT_REFUSED
 
 mcp = pytest.importorskip("mcp", reason="the mcp package (requirements.txt) is not installed")
 
 TOOLS = {"lookup_id": {"id"}, "search": {"query", "limit"}, "list_ids": {"type", "layer"}, "resolve_citation": {"text"},
-         "score_risk": {"severity", "likelihood", "statuses", "vector", "complexity"}, "check_threat_model": {"path"}}
+         "score_risk": {"severity", "likelihood", "statuses", "vector", "complexity"}, "check_threat_model": {"path"},
+         "report_summary": {"path"}}
 STARTUP_BUDGET = 5.0  # seconds from spawning the process to a finished initialize handshake
 ENGAGEMENTS = {"rag-agent.json": "data/examples/rag-agent.json", "devops-deployment.json": "data/examples/devops-deployment.json",
                "clinic-assistant": "tests/fixtures/engagement/clinic-assistant"}  # name in the root: source in the checkout
@@ -49,7 +50,7 @@ def test_starts_quickly_and_states_its_knowledge_base_version(server, kb):
     assert f"version {kb.version}" in info.instructions and "lookup_id" in info.instructions
 
 
-def test_tool_list_is_exactly_the_six_tools_with_input_schemas(server):
+def test_tool_list_is_exactly_the_seven_tools_with_input_schemas(server):
     tools = {t.name: t for t in server.run(server.session.list_tools()).tools}
     assert set(tools) == set(TOOLS)
     for name, t in tools.items():
@@ -281,6 +282,26 @@ def test_check_a_broken_copy_reports_findings_with_rule_codes(server, root, kb):
 def test_check_a_path_that_does_not_exist_is_refused_without_naming_it(server):
     r = server.call("check_threat_model", path="no-such-project")
     assert r.is_error and server.text(r).endswith(REFUSED) and "no-such-project" not in server.text(r)
+
+
+# ------------------------------------------------------------------ report_summary
+@pytest.mark.parametrize("path", list(ENGAGEMENTS))
+def test_report_summary_is_the_summary_maestro_report_writes(server, root, path, kb):
+    from maestro import report
+    r = server.data("report_summary", path=path)
+    local = report.executive_summary(kb, report.load_model(kb, root / path))
+    assert {k: r[k] for k in ("title", "check", "notes", "summary")} == json.loads(json.dumps(local))
+    assert r["kb_version"] == kb.version and r["path"] == str(root / path)
+    doc = json.loads(((root / path / "threat-model.json") if (root / path).is_dir() else root / path).read_text(encoding="utf-8"))
+    assert [t["id"] for t in r["summary"]["top"]] == doc["summary"]["top_risks"][:5]
+    assert r["check"]["errors"] == 0 and r["summary"]["threats"] == len(doc["threats"])
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside", "no-such-project", "notes.md"])
+def test_report_summary_reads_only_engagements_inside_the_root(server, root, path):
+    (root / "notes.md").write_text("# notes\n", encoding="utf-8")
+    r = server.call("report_summary", path=path)
+    assert r.is_error and server.text(r).endswith(REPORT_REFUSED) and path not in server.text(r).replace(REPORT_REFUSED, "")
 
 
 def test_nothing_reaches_stderr_but_the_manifest_warning(server):

@@ -295,7 +295,7 @@ def test_a_call_over_its_time_budget_returns_an_error_and_the_server_goes_on(san
         r = slow.call("check_threat_model", path=model.name)
         took = time.monotonic() - started
         assert r.is_error and "time budget" in slow.text(r) and took < 0.2 + PROMPT, (slow.text(r), took)
-        assert len(slow.run(slow.session.list_tools()).tools) == 6
+        assert len(slow.run(slow.session.list_tools()).tools) == 7
         slow.run(slow.session.send_ping())
     finally:
         slow.close()

@@ -86,3 +86,16 @@ def test_installed_new_and_check_outside_the_clone(installed, tmp_path):
     assert res.returncode in (0, 1) and "Traceback" not in res.stderr, res.stderr
     example = _run(installed, installed / "python", "-c", "import maestro.paths as p; print(p.data_dir() / 'examples')", cwd=tmp_path)
     assert sorted(p.name for p in Path(example.stdout.strip()).glob("*.json")) == sorted(p.name for p in (ROOT / "data" / "examples").glob("*.json"))
+
+
+def test_installed_report_outside_the_clone(installed, tmp_path):
+    """The report templates travel in the wheel: `maestro report` writes the same report as the clone's."""
+    model = tmp_path / "threat-model.json"
+    shutil.copy2(ROOT / "data" / "examples" / "rag-agent.json", model)
+    res = _run(installed, installed / "maestro", "--json", "report", model, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    written = json.loads(res.stdout)
+    report = Path(written["file"])
+    assert report == tmp_path / "report.html" and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "RAG-T18" in report.read_text(encoding="utf-8") and written["counts"]["threats"] == 18
+

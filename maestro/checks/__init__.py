@@ -15,13 +15,21 @@ from .context import Context, file_context, project_context, text_context
 from .registry import RULES, Hit, Rule, rule, run
 from .structure import state_problems
 
-__all__ = ["RULES", "Context", "Hit", "Rule", "rule", "run", "check_project", "check_file", "check_doc", "check_text", "state_problems"]
+__all__ = ["RULES", "Context", "Hit", "Rule", "rule", "run", "check_project", "project_findings", "check_file", "check_doc", "check_text",
+           "state_problems"]
 TEXT_RULES = ["MC201", "MC202", "MC203"]  # the rules that apply to any Markdown page
 
 
 def check_project(kb: KB, folder: Path, source: Path | None = None) -> tuple[list, list[str]]:
     """Findings for a project folder and the files read; Unusable when state.json cannot be read. ``source`` is the
     tree Phase 8 cites, when given."""
+    findings, checked, _ = project_findings(kb, folder, source)
+    return findings, checked
+
+
+def project_findings(kb: KB, folder: Path, source: Path | None = None) -> tuple[list, list[str], Context | None]:
+    """``check_project`` and the context its rules read (None when state.json is invalid), for callers that go on to
+    use the same records (`maestro report`)."""
     state_path = folder / "state.json"
     for name in ("state.json", "threat-model.json"):  # a link out of the project is refused, its target never read
         if not safeio.inside(folder / name, folder):
@@ -29,11 +37,11 @@ def check_project(kb: KB, folder: Path, source: Path | None = None) -> tuple[lis
     state_doc = engagement.read_doc(state_path)
     problems = state_problems(kb, state_doc, str(state_path))
     if problems:
-        return problems, [str(state_path)]
+        return problems, [str(state_path)], None
     ctx = project_context(kb, folder, state_doc)
     ctx.source = source
     checked = [str(state_path)] + [pf.label for pf in ctx.files if pf.exists]
-    return run(ctx), checked
+    return run(ctx), checked, ctx
 
 
 def check_file(kb: KB, path: Path, source: Path | None = None) -> list:
