@@ -19,7 +19,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import engagement, formats, phasefile, project, releases, safeio, yamlio
+from . import engagement, formats, phasefile, project, releases, safeio, skeleton_cleanup, yamlio
 from .checks.context import walk_strings
 from .checks.editions import former_names
 from .kb import KB
@@ -220,7 +220,7 @@ def plan_project(kb: KB, folder: Path) -> tuple[dict, list[Change]]:
     assume_2025 = _version(state["version_metadata"].get("playbook_version", "0")) < EDITIONS_VERSION
     files, on_disk, found = _read_phase_files(kb, folder, state, origin, kept, assume_2025)
     texts, more = _plan_records(kb, files, origin, kept)
-    changes += found + more
+    changes += found + more + _drop_blank_tables(texts)
     writes = {path: text for path, text in texts.items() if text != on_disk[path]}
     changes += _bump_state(kb, folder, state, bool(changes))
     if changes:
@@ -232,6 +232,17 @@ def plan_project(kb: KB, folder: Path) -> tuple[dict, list[Change]]:
         if text is not None:
             writes[tm], changes = text, changes + found
     return writes, changes
+
+
+def _drop_blank_tables(texts: dict) -> list[Change]:
+    """Remove the blank template tables older skeletons copied into every phase file (filled ones stay)."""
+    changes = []
+    for path, text in texts.items():
+        cleaned = skeleton_cleanup.blank_template_tables(text)
+        if cleaned != text:
+            texts[path] = cleaned
+            changes.append(Change(str(path), 1, "blank template tables", "present", "removed (the templates are on the site)"))
+    return changes
 
 
 def _bump_state(kb: KB, folder: Path, state: dict, converted: bool) -> list[Change]:

@@ -83,3 +83,25 @@ def test_a_pipe_escaped_in_guidance_does_not_make_a_value():
     text = "\n".join([HEAD, "|---|---|---|", r"| Mode | read \| write |  |", ""])
     assert blank_template_tables(text) == ""
     assert re.search(r"write", blank_template_tables(text.replace("|  |", "| x |"))), "a filled value keeps it"
+
+
+def test_migrate_removes_blank_tables_and_keeps_filled_ones(kb, tmp_path):
+    """`maestro migrate` on a project whose skeletons still carry blank template tables: they go, with a .bak kept;
+    a filled one (the clinic fixture's Phase 6 table) stays; a second run changes nothing."""
+    assert maestro_cli("new", "demo", "--dir", tmp_path, "--prefix", "DEM")[0] == 0
+    folder = tmp_path / "demo"
+    for n in sorted(kb.phases):
+        (folder / kb.phases[n]["output_file"]).write_text(old_skeleton(kb, n, "DEM"), encoding="utf-8")
+    filled = (FIXTURE / "06-threat-register.md").read_text(encoding="utf-8")
+    table = filled[filled.index("| Field |"):filled.index("\n\n", filled.index("| Field |"))]
+    p6 = folder / kb.phases[6]["output_file"]
+    p6.write_text(p6.read_text(encoding="utf-8").replace("## Findings", table + "\n\n## Findings", 1), encoding="utf-8")
+    code, out, err = maestro_cli("migrate", folder)
+    assert code == 0, out + err
+    assert "blank template tables" in out
+    for n in sorted(kb.phases):
+        text = (folder / kb.phases[n]["output_file"]).read_text(encoding="utf-8")
+        assert HEAD not in text, n
+    assert table in p6.read_text(encoding="utf-8")  # filled in: kept
+    assert (folder / (kb.phases[1]["output_file"] + ".bak")).exists()
+    assert "blank template tables" not in maestro_cli("migrate", folder)[1]
