@@ -70,7 +70,7 @@ release: $(STAMP)
 ## release-site: publish this release's site with mike into the local gh-pages branch, under its version, as `latest`
 ## and at the root (VERSION=x.y.z, default and must be data/meta.yaml's; never pushes; see docs/reference/releasing.md)
 release-site: $(STAMP)
-	$(BIN)/python -m macros.publish $(if $(VERSION),--version $(VERSION))
+	$(BIN)/python -m maestro_site.publish $(if $(VERSION),--version $(VERSION))
 
 ## manifest: rewrite manifest.json after changing data/ (maestro verify checks against it)
 manifest: $(STAMP)

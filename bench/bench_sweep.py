@@ -1,7 +1,7 @@
 """`maestro sweep` speed and noise: a synthetic 2,500-file tree, and optionally a checkout of a real repository.
 
 The synthetic tree is built in a temporary folder by copying real-looking files over and over: this repository's
-own Python (maestro/, macros/, bench/), the site's JavaScript (docs/assets/), and the sweep fixtures (every rule's
+own Python (maestro/, maestro_site/, bench/), the site's JavaScript (docs/assets/), and the sweep fixtures (every rule's
 match and near-miss files and the vulnerable agent app), renamed into numbered package folders until the tree holds
 --files files. Its findings are counted per rule, so a rule that starts firing on ordinary code shows up here.
 
@@ -35,7 +35,7 @@ from machine import cpu_model, uname, write_section  # noqa: E402  (bench/machin
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- bench_sweep:start -->", "<!-- bench_sweep:end -->"
 BUDGET_S = 240.0
-SOURCES = [("maestro", "*.py"), ("macros", "*.py"), ("bench", "*.py"), ("docs/assets", "*.js"),
+SOURCES = [("maestro", "*.py"), ("maestro_site", "*.py"), ("bench", "*.py"), ("docs/assets", "*.js"),
            ("tests/fixtures/sweep", "*"), ("tests/fixtures/vulnerable-agent", "*")]
 
 

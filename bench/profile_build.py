@@ -82,7 +82,7 @@ def instrument(project: Path) -> None:
     patch(mk_build, "_build_page", "page: _build_page (template render + write, incl. its events)")
     patch(mk_build, "_populate_page", "page: _populate_page (read + markdown events + render, incl. its events)")
     patch(mk_build, "_build_theme_template", "theme: static templates (404, sitemap)")
-    if not (project / "macros").is_dir():
+    if not (project / "maestro_site").is_dir():
         return
     sys.path.insert(0, str(project))
     try:
@@ -90,17 +90,17 @@ def instrument(project: Path) -> None:
         import maestro.checks as checks
         import maestro.checks.hygiene as hygiene
         import maestro.exports as exports
-        import macros.autolink as autolink
-        import macros.pages as pages
-        import macros.tables as tables
-        import macros.templating as templating
-        import macros.workshop as workshop
+        import maestro_site.autolink as autolink
+        import maestro_site.pages as pages
+        import maestro_site.tables as tables
+        import maestro_site.templating as templating
+        import maestro_site.workshop as workshop
     except ImportError as exc:  # another project: only MkDocs' own phases
         print(f"(no maestro instrumentation: {exc})", file=sys.stderr)
         return
     patch(kb, "load_kb", "maestro: kb.load_kb (YAML + schema + cross-checks)")
     patch(pages, "all_pages", "maestro: pages.all_pages (ID page HTML)")
-    import macros.html_page as html_page
+    import maestro_site.html_page as html_page
     patch(html_page.HtmlPage, "render", "page: HtmlPage.render (generated ID pages: no Markdown)")
     patch(templating, "render", "maestro: templating.render (ID page templates)")
     patch(workshop, "workshop_pages", "maestro: workshop.workshop_pages")

@@ -42,7 +42,7 @@ from .kb import KB, LAYER_ORDER, TYPE_ORDER
 from .urls import SITE_URL, url_of
 
 TYPES = ("threat", "blindspot", "mitigation", "layer", "checklist")
-CHECKLISTS_PATH = "/playbook/08-checklists/"  # the page every checklist item is anchored on (macros/render.py CHECKLISTS)
+CHECKLISTS_PATH = "/playbook/08-checklists/"  # the page every checklist item is anchored on (maestro_site/render.py CHECKLISTS)
 _STOPWORDS = {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on", "or",
               "that", "the", "this", "to", "with"}
 

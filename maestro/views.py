@@ -1,6 +1,6 @@
 """What each ID page shows, as plain data: one function per page type, no Markdown, no MkDocs.
 
-The site renders these dicts through one Jinja template per page type (macros/templates/); any other
+The site renders these dicts through one Jinja template per page type (maestro_site/templates/); any other
 renderer (a static JSON API, another site generator) can use them as they are.
 """
 from __future__ import annotations

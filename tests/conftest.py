@@ -122,7 +122,7 @@ def project_copy(tmp_path) -> Path:
     """A throwaway copy of the project (config, data, docs, code) for bad-input tests."""
     dst = tmp_path / "proj"
     dst.mkdir()
-    for name in ("mkdocs.yml", "CONTRIBUTING.md", "data", "docs", "macros", "overrides", "maestro"):  # CONTRIBUTING.md: a snippet
+    for name in ("mkdocs.yml", "CONTRIBUTING.md", "data", "docs", "maestro_site", "overrides", "maestro"):  # CONTRIBUTING.md: a snippet
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dst / name, ignore=shutil.ignore_patterns("__pycache__"))

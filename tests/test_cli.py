@@ -465,7 +465,7 @@ def test_risk_scoring_guide_worked_example_matches_the_cli(tmp_path):
     assert code == 0 and out.strip() == block.group(2).strip(), err
 
     # the PAY tables are rendered from data/examples/accounts-payable.json; what they print agrees with `maestro score`
-    from macros.tables import examples
+    from maestro_site.tables import examples
     example = DATA / "examples" / "accounts-payable.json"
     facts = {t["id"]: (t["severity"], t["likelihood"]) for t in json.loads(example.read_text())["threats"]}
     book = examples.Book(KB, DATA / "examples")

@@ -1,5 +1,5 @@
 """The secret scan (MC602) of every worked example: the site build skips it to stay fast (BUILD_SKIPS in
-macros/tables/examples.py), so it runs here, on the same files the build renders."""
+maestro_site/tables/examples.py), so it runs here, on the same files the build renders."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import KB, ROOT
-from macros.tables.examples import BUILD_SKIPS
+from maestro_site.tables.examples import BUILD_SKIPS
 from maestro import checks
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "data" / "examples").glob("*.json"))

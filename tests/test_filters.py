@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import kb_ids
-from macros.filters import Facet, filter_form, row_attrs
-from macros.render import Linker
-from macros.tables import catalog, matrix
+from maestro_site.filters import Facet, filter_form, row_attrs
+from maestro_site.render import Linker
+from maestro_site.tables import catalog, matrix
 from maestro.kb import LAYER_ORDER, TYPE_ORDER
 
 

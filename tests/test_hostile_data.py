@@ -19,7 +19,7 @@ import test_validation
 from conftest import DATA, Page, mkdocs
 from maestro import KBError, crossref, load_kb
 from maestro.kb import _Collector
-from macros import pages, render, templating
+from maestro_site import pages, render, templating
 from test_validation import E, case, data, line_in  # noqa: F401  (data: a copy of data/ per test, shared as a fixture)
 
 refused = test_validation.test_bad_input  # load the edited copy; a problem with the row's file, line, ID and message must be listed

@@ -277,7 +277,7 @@ def test_new_leaves_nothing_when_a_write_fails(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
 def test_the_site_build_reports_a_special_data_file(tmp_path, kind):
-    """The build's loader (kb.load_cached, what macros/site.py calls) names the file as a knowledge-base problem."""
+    """The build's loader (kb.load_cached, what maestro_site/site.py calls) names the file as a knowledge-base problem."""
     import shutil
     from maestro.kb import KBError, load_cached
     data = tmp_path / "data"

@@ -1,4 +1,4 @@
-"""Generated ID pages reach MkDocs as finished HTML (macros/html_page.py): their table of contents, the anchors they
+"""Generated ID pages reach MkDocs as finished HTML (maestro_site/html_page.py): their table of contents, the anchors they
 define, and the links they make are what MkDocs would have taken from Markdown, and a broken link stops a strict build."""
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import re
 import pytest
 
 from conftest import KB, kb_ids, mkdocs
-from macros import pages
-from macros.html_page import anchors, searchable, toc_tokens
+from maestro_site import pages
+from maestro_site.html_page import anchors, searchable, toc_tokens
 from maestro.urls import src_of
 
 
 def _h(level, anchor, text, search=True):
-    from macros.render_html import heading
+    from maestro_site.render_html import heading
     return heading(level, text, anchor, search)
 
 

@@ -221,7 +221,7 @@ def test_cache_dir_resolution(tmp_path, monkeypatch):
 def test_site_build_path_stays_fully_validating():
     """load_kb without cache=True (the site build, the tests) keeps line positions."""
     assert isinstance(KB.docs["threats"], kbmod.yamlio.LDict)
-    from macros import site
+    from maestro_site import site
     assert "cache=True" not in Path(site.__file__).read_text()
 
 

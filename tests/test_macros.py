@@ -1,4 +1,4 @@
-"""The page macros of macros/tables/, called as plain functions: the knowledge base and a Linker, no MkDocs."""
+"""The page macros of maestro_site/tables/, called as plain functions: the knowledge base and a Linker, no MkDocs."""
 from __future__ import annotations
 
 import inspect
@@ -12,9 +12,9 @@ from mkdocs.exceptions import PluginError
 from conftest import DATA, KB, ROOT
 from maestro import checks
 from maestro.kb import LAYER_ORDER
-from macros import tables
-from macros.render import Linker, esc
-from macros.tables import examples, frameworks, matrix, process, reference, scoring, taxonomy
+from maestro_site import tables
+from maestro_site.render import Linker, esc
+from maestro_site.tables import examples, frameworks, matrix, process, reference, scoring, taxonomy
 
 MACRO_CALL = re.compile(r"\{\{\s*([a-z_]+)\s*\(")
 

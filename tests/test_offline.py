@@ -65,16 +65,16 @@ def assert_offline(pg):
 @pytest.mark.parametrize("name", ["mkdocs.offline.yml"])
 def test_offline_config_inherits_and_repeats_the_main_lists(name):
     """INHERIT replaces lists whole: the offline config repeats mkdocs.yml's plugins and hooks exactly (the build checks too)."""
-    from macros.offline import drift
+    from maestro_site.offline import drift
     text = (ROOT / name).read_text(encoding="utf-8")
     assert text.count("INHERIT: mkdocs.yml") == 1
     assert drift(ROOT / name) == []
 
 
 def test_offline_config_drift_stops_the_build(tmp_path):
-    from macros.offline import drift
+    from maestro_site.offline import drift
     (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - search\n  - macros\nhooks:\n  - a.py\n")
-    (tmp_path / "off.yml").write_text("INHERIT: mkdocs.yml\nplugins:\n  - search\n  - offline\nhooks:\n  - a.py\n  - macros/offline.py\n")
+    (tmp_path / "off.yml").write_text("INHERIT: mkdocs.yml\nplugins:\n  - search\n  - offline\nhooks:\n  - a.py\n  - maestro_site/offline.py\n")
     assert drift(tmp_path / "off.yml") == ["plugins differ from mkdocs.yml's: copy its plugin entries into off.yml"]
 
 

@@ -269,7 +269,7 @@ def _parsed(site, url):
 
 @pytest.mark.parametrize("kind,ident", ALL)
 def test_every_link_on_an_id_page_opens_a_built_page_and_anchor(site, kind, ident):
-    """ID pages skip Markdown (macros/html_page.py); this reads their links back from the built site: each opens a page
+    """ID pages skip Markdown (maestro_site/html_page.py); this reads their links back from the built site: each opens a page
     that was built, at an element that exists."""
     url = url_of(kind, ident)
     me = _parsed(site, url)

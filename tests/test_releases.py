@@ -67,7 +67,7 @@ def _edit(path, fn):
 def lifecycle_site(tmp_path_factory):
     """A copy of the project where T37 is deprecated and BV-11 revoked in favour of BV-5, built strictly."""
     dst = tmp_path_factory.mktemp("lifecycle")
-    for name in ("mkdocs.yml", "data", "docs", "macros", "overrides", "maestro", "releases", "CONTRIBUTING.md", "README.md", "AGENTS.md"):
+    for name in ("mkdocs.yml", "data", "docs", "maestro_site", "overrides", "maestro", "releases", "CONTRIBUTING.md", "README.md", "AGENTS.md"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst / name)
     data = dst / "data"

@@ -6,8 +6,8 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from conftest import KB
-from macros.autolink import link_ids
-from macros.render import Linker, esc
+from maestro_site.autolink import link_ids
+from maestro_site.render import Linker, esc
 
 
 def md(text):

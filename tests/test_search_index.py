@@ -11,7 +11,7 @@ import yaml
 
 from conftest import ROOT, kb_ids
 from maestro import urls
-from macros.templating import SEARCH_BOOST
+from maestro_site.templating import SEARCH_BOOST
 
 pytestmark = pytest.mark.build
 

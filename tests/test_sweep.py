@@ -382,8 +382,8 @@ def test_check_reports_each_unreviewed_finding_until_it_is_recorded(project):
 
 # ====================================================================== on the site
 def test_phase_8_page_renders_every_weakness_and_rule(kb):
-    from macros.render import Linker
-    from macros.tables import MACROS
+    from maestro_site.render import Linker
+    from maestro_site.tables import MACROS
     page = (ROOT / "docs" / "playbook" / "06-modeling-process.md").read_text(encoding="utf-8")
     assert "{{ sweep_rules() }}" in page
     raw = MACROS["sweep_rules"](kb, Linker(kb, "playbook/06-modeling-process.md"))

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import KB, kb_ids
-from macros import pages, templating
-from macros.render_html import HtmlLinker, esc
+from maestro_site import pages, templating
+from maestro_site.render_html import HtmlLinker, esc
 from maestro import views
 from maestro.urls import src_of
 

@@ -1,6 +1,6 @@
 """Versioned citations (mike): each release keeps its own pages at /<version>/, the newest is also `latest` and the root.
 
-A temporary git repository holds a copy of the project; `python -m macros.publish` (what `make release-site`
+A temporary git repository holds a copy of the project; `python -m maestro_site.publish` (what `make release-site`
 runs) publishes the current version, then, after data/meta.yaml is bumped, the next one. The gh-pages branch
 is read with git, and served to Chromium for the banner that only an old version shows.
 """
@@ -26,7 +26,7 @@ from test_browser import _Quiet, browser  # noqa: F401  (the suite's Chromium, s
 
 pytestmark = pytest.mark.slow
 
-COPY = ("mkdocs.yml", "mkdocs.release.yml", "data", "docs", "macros", "overrides", "maestro", "releases",
+COPY = ("mkdocs.yml", "mkdocs.release.yml", "data", "docs", "maestro_site", "overrides", "maestro", "releases",
         "AGENTS.md", "CLAUDE.md", "CONTRIBUTING.md", "README.md", "manifest.json", ".gitignore")
 GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org"}
@@ -51,7 +51,7 @@ def git(repo: Path, *args) -> str:
 
 
 def publish(repo: Path, *args, check=True):
-    res = subprocess.run([sys.executable, "-m", "macros.publish", *args], cwd=repo, env=_env(), capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "maestro_site.publish", *args], cwd=repo, env=_env(), capture_output=True, text=True)
     if check:
         assert res.returncode == 0, f"publish failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
     return res
@@ -139,7 +139,7 @@ def test_everyday_builds_have_no_version_provider():
     assert "version" not in (main.get("extra") or {})
     assert release["extra"]["version"] == {"provider": "mike", "default": "latest"}
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "## release-site:" in make and "python -m macros.publish" in make
+    assert "## release-site:" in make and "python -m maestro_site.publish" in make
     assert "mike==2.2.0" in (ROOT / "requirements.txt").read_text(encoding="utf-8")
 
 

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from conftest import KB, kb_ids, page
-from macros.render import Linker
-from macros.workshop import card, checklists, pack, paper, worksheets
+from maestro_site.render import Linker
+from maestro_site.workshop import card, checklists, pack, paper, worksheets
 from maestro.kb import LAYER_ORDER
 
 KEYS = kb_ids(lambda kb: list(kb.templates))

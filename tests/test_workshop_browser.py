@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from conftest import KB, kb_ids
-from macros.workshop import pack, worksheets
-from macros.render import Linker
+from maestro_site.workshop import pack, worksheets
+from maestro_site.render import Linker
 from test_browser import browser, page, server  # noqa: F401  (the suite's served site and Chromium, shared as fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]

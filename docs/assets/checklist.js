@@ -1,5 +1,5 @@
 /* Interactive checklist forms (issue 12): answers kept in this browser, a live count, Export and Reset.
- * The macros write the forms (macros/workshop/checklists.py); this script knows nothing about the data:
+ * The macros write the forms (maestro_site/workshop/checklists.py); this script knows nothing about the data:
  *   <div class="ck-form" data-ck-form="F" data-kb-version="V">   one form; several may share a page
  *     <div class="ck-tools" hidden></div>                         filled here with the count and the buttons
  *     .ck-row[data-item="ID"]                                     one item: radio buttons or a checkbox for its

@@ -71,7 +71,7 @@
   }
   function start(url, options) {
     // A browser worker may not import a file:// script. The offline copy brings its own Worker
-    // (macros/offline_worker.js), which can; a site opened from disk without it has no search to tune.
+    // (maestro_site/offline_worker.js), which can; a site opened from disk without it has no search to tune.
     if (window.location.protocol === "file:" && nativeWorker) { return plain(url, options); }
     try {
       var absolute = new URL(String(url), document.baseURI).href;

@@ -1,7 +1,7 @@
 """The sweep rule pack (data/sweep.yaml): what `maestro sweep` looks for, per weakness and per rule."""
 from __future__ import annotations
 
-from macros.render import esc, table
+from maestro_site.render import esc, table
 
 AREAS = {"PY": "Python", "JS": "JavaScript, TypeScript", "GO": "Go", "DF": "Dockerfile", "YML": "Compose, Kubernetes"}
 

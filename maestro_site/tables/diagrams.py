@@ -1,7 +1,7 @@
 """The diagrams the pages show: SVG from maestro.diagrams, wrapped in a figure with a caption.
 
 Each macro returns one line of raw HTML, so Markdown leaves it alone; the autolinker leaves the SVG as
-written (macros/autolink.py), since every ID inside is already a link made through the page's Linker.
+written (maestro_site/autolink.py), since every ID inside is already a link made through the page's Linker.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from maestro import diagrams, ids
 from maestro.urls import src_of
 import html
 
-from macros.render import attr
+from maestro_site.render import attr
 
 
 def _href(L):

@@ -10,7 +10,7 @@ import html
 
 from maestro.kb import KB, LAYER_ORDER
 
-from macros.render import Linker
+from maestro_site.render import Linker
 
 from .paper import BOX, front_matter, print_button, src
 

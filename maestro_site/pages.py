@@ -1,7 +1,7 @@
 """One generated page per ID: threats, blindspots, mitigations, layers, plus their index pages.
 
-Each function returns a GeneratedPage (macros/html_page.py): the page's metadata and its content as HTML,
-rendered from its template (macros/templates/<type>.html.j2) without Markdown. The pages are added to the
+Each function returns a GeneratedPage (maestro_site/html_page.py): the page's metadata and its content as HTML,
+rendered from its template (maestro_site/templates/<type>.html.j2) without Markdown. The pages are added to the
 build by hooks.on_files; they are never stored as files in docs/.
 """
 from __future__ import annotations

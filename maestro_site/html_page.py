@@ -1,6 +1,6 @@
 """Generated ID pages that reach MkDocs as finished HTML: no front matter to parse, no Markdown to convert.
 
-macros/pages.py renders each ID page from its template straight to HTML (a GeneratedPage), and hooks.on_files
+maestro_site/pages.py renders each ID page from its template straight to HTML (a GeneratedPage), and hooks.on_files
 gives MkDocs an ``HtmlPage`` for it: the supported way for a plugin to supply a page (``File.page`` set before the
 navigation is built). ``HtmlPage`` does what ``Page.read_source`` and ``Page.render`` would have done for
 Markdown: the metadata, the content, the table of contents, the anchors the page defines, and the links it

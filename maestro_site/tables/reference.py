@@ -7,7 +7,7 @@ import re
 from mkdocs.exceptions import PluginError
 
 from maestro import checks
-from macros.render import bullet, esc, external_url, table
+from maestro_site.render import bullet, esc, external_url, table
 
 
 def slug(text: str) -> str:

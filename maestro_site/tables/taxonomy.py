@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 
 from maestro.kb import LAYER_ORDER
-from macros.render import bullet, esc, table
+from maestro_site.render import bullet, esc, table
 
 
 def count(kb, what: str) -> int:

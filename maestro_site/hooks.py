@@ -10,8 +10,8 @@ from mkdocs.plugins import CombinedEvent, event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
 from maestro import exports  # noqa: E402
-from macros import autolink, pages, redirects, site, workshop  # noqa: E402
-from macros.html_page import HtmlPage, searchable  # noqa: E402
+from maestro_site import autolink, pages, redirects, site, workshop  # noqa: E402
+from maestro_site.html_page import HtmlPage, searchable  # noqa: E402
 
 
 _KB = None  # the knowledge base of the current build, loaded once in on_config

@@ -47,7 +47,7 @@ CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 class Linker:
     """Builds Markdown links from one page (``here``, a docs-relative source path) to others.
 
-    Labels are escaped with ``self.esc``; macros/render_html.py's HtmlLinker writes the same links as HTML."""
+    Labels are escaped with ``self.esc``; maestro_site/render_html.py's HtmlLinker writes the same links as HTML."""
 
     esc = staticmethod(esc)
 

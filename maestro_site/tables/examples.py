@@ -9,7 +9,7 @@ from mkdocs.exceptions import PluginError
 
 from maestro import assessment, checks, engagement, scoring
 from maestro.kb import STACK_LAYERS
-from macros.render import admonition, bullet, esc, table
+from maestro_site.render import admonition, bullet, esc, table
 
 
 BUILD_SKIPS = ("MC602", "MC424")

@@ -1,6 +1,6 @@
 """Publish the site of one release into the local gh-pages branch with mike (`make release-site`). Never pushes.
 
-    python -m macros.publish [--version X.Y.Z] [--branch gh-pages] [--replace] [--allow-dirty]
+    python -m maestro_site.publish [--version X.Y.Z] [--branch gh-pages] [--replace] [--allow-dirty]
 
 What the branch holds afterwards (docs/reference/releasing.md says the same for readers):
 
@@ -103,7 +103,7 @@ def _publish(version, branch, replace, allow_dirty, root: Path, out) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m macros.publish", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m maestro_site.publish", description=__doc__.split("\n\n")[0])
     ap.add_argument("--version", help="the release to publish (default: data/meta.yaml's version; must equal it)")
     ap.add_argument("--branch", default="gh-pages")
     ap.add_argument("--replace", action="store_true", help="rebuild a version that is already published")

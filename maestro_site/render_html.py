@@ -1,4 +1,4 @@
-"""The HTML counterparts of macros/render.py, for the generated ID pages (they skip Markdown; see macros/html_page.py).
+"""The HTML counterparts of maestro_site/render.py, for the generated ID pages (they skip Markdown; see maestro_site/html_page.py).
 
 Same rule as render.py: every data string is escaped (``esc``) or escaped and ID-linked (``HtmlLinker.prose``),
 so nothing in data/ can inject markup. The fragments are what Python-Markdown would write for the same

@@ -1,6 +1,6 @@
 """MkDocs hook, run after mkdocs-macros: link the IDs that macro output wrote as plain text.
 
-The IDs an author writes are linked (and checked, with their source line) by macros/hooks.py before
+The IDs an author writes are linked (and checked, with their source line) by maestro_site/hooks.py before
 macros expand; this second pass links IDs inside expanded tables and lists, which come from data the
 loader has already validated. Existing links are left alone, so nothing is linked twice.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mkdocs.plugins import event_priority
 
-from macros import autolink, site
+from maestro_site import autolink, site
 
 
 @event_priority(-50)  # after mkdocs-macros

@@ -4,8 +4,8 @@ from __future__ import annotations
 import html
 
 from maestro.kb import LAYER_ORDER
-from macros.filters import Facet, filter_form, group_attr, row_attrs
-from macros.render import src_of
+from maestro_site.filters import Facet, filter_form, group_attr, row_attrs
+from maestro_site.render import src_of
 
 
 def mapping_matrix(kb, L, kind: str = "core") -> str:

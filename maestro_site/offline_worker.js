@@ -1,4 +1,4 @@
-/* Offline copy only (mkdocs.offline.yml, macros/offline.py): search from a page opened from disk.
+/* Offline copy only (mkdocs.offline.yml, maestro_site/offline.py): search from a page opened from disk.
  *
  * A page loaded from file:// may not start a Web Worker, and Material's search runs in one. Material's
  * offline plugin would load a shim for that from a CDN, which an air-gapped machine cannot reach; this file

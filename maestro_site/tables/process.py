@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 
 from maestro.kb import LAYER_ORDER, STACK_LAYERS
-from macros.render import esc, table
+from maestro_site.render import esc, table
 
 
 def phase_table(kb, L) -> str:
@@ -52,8 +52,8 @@ def depth_table(kb, L) -> str:
 
 
 def mvtm_checklist(kb) -> str:
-    """The minimum viable threat model as the interactive form the workshop kit also uses (macros/workshop/checklists.py)."""
-    from macros.workshop.checklists import mvtm_form
+    """The minimum viable threat model as the interactive form the workshop kit also uses (maestro_site/workshop/checklists.py)."""
+    from maestro_site.workshop.checklists import mvtm_form
     return mvtm_form(kb, interactive=True)
 
 

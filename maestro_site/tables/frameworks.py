@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from macros.render import esc, table
+from maestro_site.render import esc, table
 
 
 def _threats_with(kb, field, value):

@@ -1,6 +1,6 @@
-"""Jinja templates for the generated ID pages (macros/templates/<type>.html.j2).
+"""Jinja templates for the generated ID pages (maestro_site/templates/<type>.html.j2).
 
-Templates produce the page's content as HTML (macros/html_page.py hands it to MkDocs without Markdown). Every value
+Templates produce the page's content as HTML (maestro_site/html_page.py hands it to MkDocs without Markdown). Every value
 a template prints is escaped as HTML text (``finalize``), except what a helper built and marked safe: links from the
 Linker, tables, lists and notices, which escape the data they contain themselves. So a data string cannot inject
 markup, and no template escapes anything by hand; an attribute a template fills from data uses ``| attr``, and

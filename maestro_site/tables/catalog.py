@@ -4,8 +4,8 @@ from __future__ import annotations
 import html
 
 from maestro.kb import LAYER_ORDER, TYPE_ORDER
-from macros.filters import Facet, filter_form, group_attr, row_attrs
-from macros.render import PATTERNS, TAXONOMY, esc, table
+from maestro_site.filters import Facet, filter_form, group_attr, row_attrs
+from maestro_site.render import PATTERNS, TAXONOMY, esc, table
 
 
 def mitigation_catalog(kb, L) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from macros.render import esc
+from maestro_site.render import esc
 
 
 def checklist(kb, L, section: str) -> str:

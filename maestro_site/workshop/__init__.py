@@ -9,7 +9,7 @@ Print rules live in docs/assets/workshop.css; the screen behaviour of the forms 
 """
 from __future__ import annotations
 
-from macros.render import Linker
+from maestro_site.render import Linker
 from maestro.kb import KB
 
 from . import card, checklists, pack, worksheets

@@ -2,16 +2,16 @@
 
 A macro is a plain function that returns Markdown (or HTML where layout needs it), escaping every
 data string. Its leading parameters name what it reads: ``kb`` (the knowledge base), ``book`` (the
-worked examples, :class:`examples.Book`) and ``L`` (a :class:`macros.render.Linker` for the page
+worked examples, :class:`examples.Book`) and ``L`` (a :class:`maestro_site.render.Linker` for the page
 that calls it); the rest are the arguments a page passes, as in ``{{ threat_table("extended") }}``.
-``macros/main.py`` supplies the leading ones, so a test calls ``taxonomy.threat_table(kb, L)`` directly.
+``maestro_site/main.py`` supplies the leading ones, so a test calls ``taxonomy.threat_table(kb, L)`` directly.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 
-from macros.tables import catalog, checklists, diagrams, examples, frameworks, matrix, process, reference, scoring, sweep, taxonomy
+from maestro_site.tables import catalog, checklists, diagrams, examples, frameworks, matrix, process, reference, scoring, sweep, taxonomy
 
 DEPENDENCIES = ("kb", "book", "L")
 """The parameters a macro may start with, in this order; ``bind`` fills them in."""

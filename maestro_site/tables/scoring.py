@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import json
 
-from macros.render import bullet, esc, table
+from maestro_site.render import bullet, esc, table
 
 
 def severity_scale(kb) -> str:

@@ -8,7 +8,7 @@ script). This hook adds what an air-gapped reader still lacks and packs the resu
 - links written into raw HTML by the knowledge-base renderers (tables, diagrams, the ID pages' sidebar and
   pager) assume directory URLs (../T13/); from disk such a link opens a folder, or the wrong one, so each
   page's links that end in a slash are pointed at the file the offline build wrote for them;
-- the plugin would load a Web Worker shim from a CDN; macros/offline_worker.js stands in for it, and the
+- the plugin would load a Web Worker shim from a CDN; maestro_site/offline_worker.js stands in for it, and the
   build stops if any script or stylesheet would still come from another host;
 - after the build, the whole site goes into maestro-playbook-offline-v<version>.zip beside the site
   folder, under one top folder of the same name, so it unpacks into a folder of its own.
@@ -26,12 +26,12 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
-from macros import site
+from maestro_site import site
 
 SHIM = "assets/javascripts/offline-worker.js"
 SHIM_SOURCE = Path(__file__).with_name("offline_worker.js")
 OWN_PLUGINS = ("offline", "material/offline")
-OWN_HOOKS = ("macros/offline.py",)
+OWN_HOOKS = ("maestro_site/offline.py",)
 
 
 def _name(entry) -> str:
@@ -101,7 +101,7 @@ def archive_name(version: str) -> str:
 @event_priority(-100)  # after Material's offline plugin has added its CDN shim to the polyfills
 def on_config(config):
     if "offline" not in config.plugins and "material/offline" not in config.plugins:
-        raise PluginError("macros/offline.py belongs to the offline build: enable Material's offline plugin next to it")
+        raise PluginError("maestro_site/offline.py belongs to the offline build: enable Material's offline plugin next to it")
     problems = drift(config.config_file_path)
     if problems:
         raise PluginError("; ".join(problems))

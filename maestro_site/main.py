@@ -1,14 +1,14 @@
 """mkdocs-macros module: registers every data-driven table the prose pages call.
 
-The macros themselves live in ``macros/tables/`` (one module per kind of table, all named in
-``macros.tables.MACROS``); this module only builds what they read and hands it to them.
+The macros themselves live in ``maestro_site/tables/`` (one module per kind of table, all named in
+``maestro_site.tables.MACROS``); this module only builds what they read and hands it to them.
 Prose pages call them as {{ mapping_matrix() }} etc.
 """
 from __future__ import annotations
 
-from macros import site, tables  # importable through the package install (pyproject.toml), no sys.path patching
-from macros.render import Linker
-from macros.tables.examples import Book
+from maestro_site import site, tables  # importable through the package install (pyproject.toml), no sys.path patching
+from maestro_site.render import Linker
+from maestro_site.tables.examples import Book
 
 
 def define_env(env):
