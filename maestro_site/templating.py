@@ -115,3 +115,20 @@ def render(template: str, linker: HtmlLinker, **context) -> str:
     global _ENV
     _ENV = _ENV or environment()
     return _ENV.get_template(template).render(L=SafeLinker(linker), **context)
+
+
+# ------------------------------------------------------------------ fragments
+# HTML that a macro puts into a prose page (a form, a card, a table a Markdown table cannot draw) is a template in
+# templates/fragments/, rendered with autoescape on: Python hands it plain data, the template writes the markup.
+FRAGMENTS = TEMPLATES / "fragments"
+_FRAGMENT_ENV: jinja2.Environment | None = None
+
+
+def fragment(name: str, **context) -> Markup:
+    """templates/fragments/``name`` rendered with ``context`` (every value escaped unless it is Markup already)."""
+    global _FRAGMENT_ENV
+    if _FRAGMENT_ENV is None:
+        _FRAGMENT_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(FRAGMENTS)), autoescape=True,
+                                           trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        _FRAGMENT_ENV.filters["external_href"] = lambda v: external_url(v)
+    return Markup(_FRAGMENT_ENV.get_template(name).render(**context))
