@@ -1,11 +1,24 @@
-"""Shared fixtures: the knowledge base, a strict build of the site, and helpers."""
+"""Shared fixtures: the knowledge base, one strict build of the site per session, the browser, and helpers.
+
+Test modules never import this file or each other: they ask for fixtures by name (``kb``, ``site``,
+``site_page``, ``maestro_cli``, ``page`` ...) and parametrise per ID with ``@pytest.mark.kb_params``
+(see ``pytest_generate_tests`` below). The module-level names kept at the end (``KB``, ``kb_ids``,
+``page``, ...) only serve modules that still import them and go once those switch.
+"""
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import functools
+import hashlib
+import http.server
+import io
 import json
 import os
+import posixpath
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -14,34 +27,42 @@ import threading
 import time
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 REFERENCE = ROOT.parent / "shared" / "reference"
-sys.path.insert(0, str(ROOT))
+GOLDEN_READER_VIEW = ROOT / "tests" / "golden" / "reader-view.json"
 
 # Every cache the code under test writes (kbcache, generated validators) goes to a directory of
 # this test session, never to the user's ~/.cache. Set before anything loads the knowledge base;
-# subprocesses inherit it (tests that pass their own env= must copy CACHE_ENV into it).
+# subprocesses inherit it (tests that pass their own env= must add the `cache_env` fixture to it).
 CACHE_DIR = tempfile.mkdtemp(prefix="maestro-test-cache-")
 os.environ["MAESTRO_CACHE_DIR"] = CACHE_DIR
 CACHE_ENV = {"MAESTRO_CACHE_DIR": CACHE_DIR}
 atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
 
-from maestro import KBError, load_kb  # noqa: E402
+from maestro import KBError, load_kb  # noqa: E402  (after MAESTRO_CACHE_DIR is set)
 
 # tests/fixtures/ holds material the tests read (engagements, a deliberately vulnerable app with its own test file for
 # the sweep to find), never tests of this project: pytest must not collect it.
 collect_ignore_glob = ["fixtures/*"]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--write-reader-view", action="store_true", default=False,
+                     help="rewrite tests/golden/reader-view.json from this session's build (review its diff before committing)")
+
+
+# ====================================================================== the knowledge base
 class LazyKB:
     """The knowledge base of data/, loaded (and validated) on first use, once per session.
 
     A broken knowledge base raises KBError where a test uses it, so it fails that test;
-    importing a test module or collecting its tests never loads it (see kb_ids).
+    importing a test module or collecting its tests never loads it (see kb_params).
     """
 
     def __init__(self, data_dir: Path):
@@ -63,7 +84,7 @@ class LazyKB:
         return getattr(self.load(), name)
 
 
-KB = LazyKB(DATA)  # `from conftest import KB` keeps working; prefer the `kb` fixture in new tests
+KB = LazyKB(DATA)
 
 
 class KBUnavailable:
@@ -76,14 +97,24 @@ class KBUnavailable:
         return "knowledge-base-invalid"
 
 
-def kb_ids(select, arity: int = 1) -> list:
-    """``select(kb)`` as a list for parametrisation at collection, or, when the knowledge base
-    does not load, one parameter (of ``arity`` values) that fails its test with the KBError,
-    so collection goes on and every other test still runs."""
+def _kb_values(select, arity: int) -> list:
     try:
         return list(select(KB.load()))
     except KBError as exc:
         return [pytest.param(*[KBUnavailable(exc)] * arity, id="knowledge-base-invalid")]
+
+
+def pytest_generate_tests(metafunc):
+    """``@pytest.mark.kb_params("ident", lambda kb: [...])`` parametrises a test with what ``select(kb)``
+    returns, like ``parametrize`` (keyword arguments such as ``ids`` are passed on). When the knowledge
+    base does not load, the test gets one ``knowledge-base-invalid`` case that fails with the KBError,
+    so collection goes on and every other test still runs."""
+    for mark in metafunc.definition.iter_markers("kb_params"):
+        argnames, select = mark.args
+        names = [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else list(argnames)
+        metafunc.parametrize(argnames, _kb_values(select, len(names)), **mark.kwargs)
+    if "reader_page" in metafunc.fixturenames:  # tests/test_reader_view.py: one case per page of the golden file
+        metafunc.parametrize("reader_page", golden_reader_pages() or [pytest.param(None, id="golden-file-missing")])
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -92,11 +123,6 @@ def pytest_pyfunc_call(pyfuncitem):
     for value in params.values():
         if isinstance(value, KBUnavailable):
             pytest.fail(f"the knowledge base does not load:\n{value.error}", pytrace=False)
-
-
-def mkdocs(*args, cwd=ROOT, check=True):
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
 
 
 @pytest.fixture(scope="session")
@@ -109,12 +135,52 @@ def kb():
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The site, built once per test session with --strict into a temporary directory."""
-    out = tmp_path_factory.mktemp("site")
-    res = mkdocs("build", "--strict", "-d", str(out), check=False)
-    assert res.returncode == 0, f"strict build failed:\n{res.stdout}\n{res.stderr}"
-    return out
+def meta_counts(kb) -> dict:
+    """The ``counts`` data/meta.yaml declares (the loader has checked them against the data), with totals:
+    ``threats`` (every kind), ``mitigations`` (every layer and type), ``checklist_items``."""
+    declared = kb.meta["counts"]
+    return {**declared,
+            "threats_total": sum(declared["threats"].values()),
+            "mitigations_total": sum(sum(per_type) for per_type in declared["mitigations"].values()),
+            "checklist_items_total": sum(declared["checklist_items"].values())}
+
+
+# ====================================================================== helpers handed out as fixtures
+def mkdocs(*args, cwd=ROOT, check=True):
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(name="mkdocs", scope="session")
+def mkdocs_fixture():
+    """``mkdocs(*args, cwd=ROOT, check=True)``: run MkDocs in a subprocess, output captured."""
+    return mkdocs
+
+
+def maestro_cli(*args, cwd=None):
+    """Run the maestro CLI in-process, as `maestro ARGS` would, and return (exit code, stdout, stderr)."""
+    from maestro import cli
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    try:
+        os.chdir(cwd or ROOT)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main([str(a) for a in args])
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(name="maestro_cli", scope="session")
+def maestro_cli_fixture():
+    """``maestro_cli(*args, cwd=None)``: the CLI run in-process; (exit code, stdout, stderr)."""
+    return maestro_cli
+
+
+@pytest.fixture(scope="session")
+def cache_env() -> dict:
+    """Add to the ``env=`` of a subprocess so its caches go to this session's directory."""
+    return dict(CACHE_ENV)
 
 
 @pytest.fixture
@@ -131,6 +197,109 @@ def project_copy(tmp_path) -> Path:
     return dst
 
 
+class Engagement:
+    """A throwaway copy of an engagement folder, with helpers to read and edit its record blocks."""
+
+    def __init__(self, folder: Path, phases: dict):
+        self.folder, self.phases = folder, phases
+
+    def file(self, n) -> str:
+        """The output file of phase ``n``."""
+        return self.phases[n]["output_file"]
+
+    def path(self, n) -> Path:
+        return self.folder / (self.file(n) if isinstance(n, int) else n)
+
+    def text(self, n) -> str:
+        return self.path(n).read_text(encoding="utf-8")
+
+    def write(self, n, text: str):
+        self.path(n).write_text(text, encoding="utf-8")
+
+    def _block(self, n):
+        text = self.text(n)
+        m = re.search(r"^```yaml maestro\n(.*?)^```$", text, re.S | re.M)
+        assert m, f"no record block in {self.path(n).name}"
+        return text, m
+
+    def records(self, n) -> dict:
+        return yaml.safe_load(self._block(n)[1].group(1)) or {}
+
+    def set_records(self, n, data: dict):
+        text, m = self._block(n)
+        body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
+        self.write(n, text[:m.start(1)] + body + text[m.end(1):])
+
+    def edit(self, n, fn):
+        data = self.records(n)
+        fn(data)
+        self.set_records(n, data)
+
+
+@pytest.fixture
+def clinic_engagement(tmp_path, kb) -> Engagement:
+    """A copy of the fixture engagement tests/fixtures/engagement/clinic-assistant (clean: no finding)."""
+    dst = tmp_path / "clinic-assistant"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant", dst)
+    return Engagement(dst, kb.phases)
+
+
+# ====================================================================== the site, built once per session
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An exclusive lock on ``path`` between processes (the xdist workers of one session)."""
+    with open(path, "a+b") as fh:
+        if os.name == "nt":
+            import msvcrt
+            fh.seek(0)
+            while True:
+                try:
+                    msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:  # LK_LOCK gives up after 10 s: keep waiting for the build
+                    continue
+            try:
+                yield
+            finally:
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _session_dir(tmp_path_factory) -> Path:
+    """A directory shared by every process of this test session: the xdist workers' common parent."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site, built with --strict once per test session (the first xdist worker to get here builds it
+    while the others wait on a lock, then all read the same directory). A failed build fails every test
+    that needs the site, in every worker, with the build's output."""
+    shared = _session_dir(tmp_path_factory)
+    out, result = shared / "site", shared / "site-build.json"
+    with _file_lock(shared / "site-build.lock"):
+        if not result.exists():
+            if out.exists():
+                shutil.rmtree(out)  # a build interrupted half-way
+            started = time.monotonic()
+            res = mkdocs("build", "--strict", "-d", str(out), check=False)
+            result.write_text(json.dumps({"returncode": res.returncode, "output": res.stdout + res.stderr,
+                                          "seconds": round(time.monotonic() - started, 1)}), encoding="utf-8")
+        built = json.loads(result.read_text(encoding="utf-8"))
+    if built["returncode"] != 0:
+        pytest.fail(f"strict build failed (exit {built['returncode']}):\n{built['output']}", pytrace=False)
+    return out
+
+
+# ====================================================================== built pages
 class Page(HTMLParser):
     """Just enough of a built page for assertions: title, h1 text, ids, links, text."""
 
@@ -195,23 +364,244 @@ def page(site: Path, url: str) -> Page:
     return Page(path.read_text(encoding="utf-8"))
 
 
-def maestro_cli(*args, cwd=None):
-    """Run the maestro CLI in-process, as `maestro ARGS` would, and return (exit code, stdout, stderr)."""
-    import contextlib
-    import io
-    from maestro import cli
-    out, err = io.StringIO(), io.StringIO()
-    here = os.getcwd()
+@pytest.fixture(scope="session")
+def parse_html():
+    """``parse_html(text) -> Page``: title, h1, ids, links and text of an HTML document."""
+    return Page
+
+
+@pytest.fixture(scope="session")
+def site_page(site):
+    """``site_page("/threats/T12/") -> Page``: a page of the session's build, parsed."""
+    return functools.partial(page, site)
+
+
+# ====================================================================== what a reader gets from each page
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _ReaderView(HTMLParser):
+    """A page as a reader gets it: the title, the text of the <article> (scripts and styles left out), and
+    every link on the page; ``redirect`` for a page that is only a meta refresh."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.title, self.text, self.hrefs = "", [], []
+        self.redirect = self._in_title = False
+        self._depth = self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "title":
+            self._in_title = True
+        if tag == "meta" and (a.get("http-equiv") or "").lower() == "refresh":
+            self.redirect = True
+        if tag == "article" or (self._depth and tag not in _VOID):
+            self._depth += 1
+        if tag in ("script", "style"):
+            self._skip += 1
+        if tag == "a" and a.get("href") is not None:
+            self.hrefs.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+        if tag in ("script", "style"):
+            self._skip -= 1
+        if self._depth and tag not in _VOID:
+            self._depth -= 1
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+        elif self._depth and not self._skip:
+            self.text.append(data)
+
+
+def reader_view(site: Path) -> dict:
+    """``{page path: {"title", "text", "links"}}`` for every built HTML page that is not a redirect stub.
+    Text is the <article>'s, whitespace-normalised; links are every <a href> on the page, resolved to a
+    site path ("threats/T12", "threats/T12/index.html#layers", external URLs as they are), sorted.
+    No date or other build-time value reaches a page's title, article or links (the build date is in
+    sitemap.xml only), so two builds of one tree give the same view without normalising anything."""
+    out = {}
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        v = _ReaderView()
+        v.feed(path.read_text(encoding="utf-8"))
+        text = " ".join(" ".join(v.text).split())
+        if v.redirect and not text:
+            continue
+        here, links = posixpath.dirname(rel), set()
+        for href in v.hrefs:
+            if re.match(r"^[a-z]+:", href):
+                links.add(href)
+                continue
+            target, _, fragment = href.partition("#")
+            target = posixpath.normpath(posixpath.join(here, target)) if target else rel
+            links.add(target + ("#" + fragment if fragment else ""))
+        out[rel] = {"title": " ".join(v.title.split()), "text": text, "links": sorted(links)}
+    return out
+
+
+def reader_summary(view: dict) -> dict:
+    """What the golden file keeps of a reader view: per page the title, the SHA-256 and word count of
+    the text, and the links."""
+    return {rel: {"title": p["title"], "sha256": hashlib.sha256(p["text"].encode("utf-8")).hexdigest(),
+                  "words": len(p["text"].split()), "links": p["links"]} for rel, p in sorted(view.items())}
+
+
+@pytest.fixture(scope="session")
+def read_reader_view():
+    """``read_reader_view(site_dir) -> {page: {"title", "text", "links"}}`` (see ``reader_view``)."""
+    return reader_view
+
+
+@pytest.fixture(scope="session")
+def summarize_reader_view():
+    """``summarize_reader_view(view) -> {page: {"title", "sha256", "words", "links"}}``, as the golden file holds it."""
+    return reader_summary
+
+
+@pytest.fixture(scope="session")
+def site_reader_view(site) -> dict:
+    """The reader view of the session's build, summarised as tests/golden/reader-view.json holds it."""
+    return reader_summary(reader_view(site))
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@pytest.fixture(scope="session")
+def golden_reader_view(request, site_reader_view) -> dict:
+    """tests/golden/reader-view.json; with --write-reader-view, first rewritten from this session's build."""
+    if request.config.getoption("--write-reader-view"):
+        _write_json(GOLDEN_READER_VIEW, site_reader_view)
+    return json.loads(GOLDEN_READER_VIEW.read_text(encoding="utf-8"))
+
+
+def golden_reader_pages() -> list[str]:
+    """The pages of the golden reader view, for parametrisation at collection."""
     try:
-        os.chdir(cwd or ROOT)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main([str(a) for a in args])
+        return sorted(json.loads(GOLDEN_READER_VIEW.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return []
+
+
+
+# ====================================================================== the browser (Playwright with Debian's Chromium)
+CHROMIUM = os.environ.get("MAESTRO_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+AXE_DIR = ROOT / "node_modules" / "axe-core"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+
+@contextlib.contextmanager
+def _serving(directory: Path):
+    """A static HTTP server for ``directory`` on 127.0.0.1 in a background thread; yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
-        os.chdir(here)
-    return code, out.getvalue(), err.getvalue()
+        httpd.shutdown()
+        httpd.server_close()
 
 
-# ------------------------------------------------------------------ `maestro mcp` test drivers
+@pytest.fixture(scope="module")
+def server(site):
+    """The session's build served on 127.0.0.1; its base URL (no trailing slash)."""
+    with _serving(site) as url:
+        yield url
+
+
+@pytest.fixture
+def serve_directory():
+    """``serve_directory(path) -> base URL``: another directory served on 127.0.0.1 for the rest of the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda directory: stack.enter_context(_serving(directory))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium through Playwright, one per test module."""
+    pw_sync = pytest.importorskip("playwright.sync_api")
+    assert os.path.exists(CHROMIUM), "Chromium is required for browser tests (make browser installs it)"
+    with pw_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _recording(ctx):
+    """A new page of ``ctx`` that records the URL of every request it makes in ``requests_seen``."""
+    pg = ctx.new_page()
+    pg.requests_seen = []
+    pg.on("request", lambda r: pg.requests_seen.append(r.url))
+    return pg
+
+
+@pytest.fixture(name="page")
+def browser_page(browser, server):
+    """A 1280x900 Playwright page; ``page.base`` is the served site, ``page.requests_seen`` every request made."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = _recording(ctx)
+    pg.base = server
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture
+def scheme_page(browser):
+    """``scheme_page(scheme, width=1280, height=900) -> (context, page)``: a recording page whose OS colour scheme
+    is ``scheme``; every context made is closed after the test."""
+    made = []
+
+    def make(scheme, width=1280, height=900):
+        ctx = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": height})
+        made.append(ctx)
+        return ctx, _recording(ctx)
+
+    yield make
+    for ctx in made:
+        with contextlib.suppress(Exception):  # a test may have closed it already
+            ctx.close()
+
+
+def _assert_local(pg):
+    foreign = [u for u in pg.requests_seen if urlsplit(u).hostname not in ("127.0.0.1", None) and not u.startswith("data:")]
+    assert not foreign, foreign
+
+
+@pytest.fixture(scope="session")
+def assert_local():
+    """``assert_local(page)``: fails when the page requested anything but 127.0.0.1 and data: URLs."""
+    return _assert_local
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core as pinned in package.json and installed by `npm ci` (make test does it): never from a CDN."""
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["axe-core"]
+    installed = AXE_DIR / "package.json"
+    if not installed.exists():
+        pytest.fail(f"axe-core {pinned} is not installed: run `make test`, or `npm ci` in {ROOT}", pytrace=False)
+    version = json.loads(installed.read_text())["version"]
+    assert version == pinned, f"node_modules has axe-core {version}, package.json pins {pinned}: run `npm ci`"
+    return (AXE_DIR / "axe.min.js").read_text(encoding="utf-8")
+
+
+# ====================================================================== `maestro mcp` test drivers
 def mcp_env(extra: dict | None = None) -> dict:
     """The environment of a `maestro mcp` subprocess: the few variables a Python process needs, the test cache, ``extra``."""
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "SYSTEMROOT")}
@@ -360,3 +750,10 @@ class RawStdio:
             if line is not None:
                 rest.append(line)
         return code, rest
+
+
+# ====================================================================== kept for modules that still import them
+def kb_ids(select, arity: int = 1) -> list:
+    """``select(kb)`` as a list for parametrisation at collection (or one failing ``knowledge-base-invalid``
+    case). Only for modules that still ``from conftest import kb_ids``: new tests use ``@pytest.mark.kb_params``."""
+    return _kb_values(select, arity)
