@@ -525,9 +525,9 @@ def server(site):
         yield url
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def serve_directory():
-    """``serve_directory(path) -> base URL``: another directory served on 127.0.0.1 for the rest of the test."""
+    """``serve_directory(path) -> base URL``: another directory served on 127.0.0.1 until the module's tests end."""
     with contextlib.ExitStack() as stack:
         yield lambda directory: stack.enter_context(_serving(directory))
 

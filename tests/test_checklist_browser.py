@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from conftest import maestro_cli
 from maestro import checklist_answers
-from test_browser import PALETTES, assert_local, axe_source, browser, page, scheme_page, server  # noqa: F401  (the suite's served site, Chromium and axe-core, shared as fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+PALETTES = [("light", "default"), ("dark", "slate")]  # the OS preference the page follows, and Material's scheme
 
 FORMS_PAGE = "/workshop/checklists/"
 QUICKSTART = "/guides/quickstart/"
@@ -69,7 +69,7 @@ def shown(pg, item: str) -> dict:
                 finding: row.querySelector('textarea[name$=":finding"]').value}; }""", item)
 
 
-def test_each_form_gets_a_count_and_two_real_buttons(page, kb):
+def test_each_form_gets_a_count_and_two_real_buttons(assert_local, page, kb):
     open_(page, FORMS_PAGE)
     assert page.locator(".ck-form").count() == 2
     for form, total in ((CK, len(kb.items)), (MVTM, len(kb.depth["mvtm"]))):
@@ -92,10 +92,10 @@ AXE_TOOLS = """async () => (await axe.run({include: [['.ck-tools']]}, {resultTyp
 
 
 @pytest.fixture(params=PALETTES, ids=[p for _, p in PALETTES])
-def palette_page(request, browser, server, axe_source):  # noqa: F811
+def palette_page(request, scheme_page, server, axe_source):
     """The checklist forms page in one palette, with an answer exported (so the status line shows) and axe-core loaded."""
     scheme, palette = request.param
-    ctx, pg = scheme_page(browser, server, scheme)
+    _, pg = scheme_page(scheme)  # its context is closed by the fixture
     pg.base = server
     open_(pg, FORMS_PAGE)
     assert pg.evaluate("document.body.getAttribute('data-md-color-scheme')") == palette
@@ -107,8 +107,7 @@ def palette_page(request, browser, server, axe_source):  # noqa: F811
     pg.evaluate("document.activeElement.blur()")
     pg.add_style_tag(content="*, *::before, *::after { transition: none !important; }")  # colours as they settle, not mid-fade
     pg.add_script_tag(content=axe_source)
-    yield pg
-    ctx.close()
+    return pg
 
 
 def test_tools_pass_axe(palette_page):
@@ -166,7 +165,7 @@ def test_count_follows_results_not_text(page, kb):
     assert progress(page, MVTM) == f"1 of {len(kb.depth['mvtm'])} answered" and progress(page, CK) == f"2 of {total} answered"
 
 
-def test_export_downloads_the_contract_json_that_maestro_import_reads(page, kb, tmp_path):
+def test_export_downloads_the_contract_json_that_maestro_import_reads(maestro_cli, page, kb, tmp_path):
     open_(page, FORMS_PAGE)
     answer(page, "CK-L6-03", "fails", "No audit log for tool calls\nsecond line", "ACME-T2")
     answer(page, "CK-L1-01", "holds", "Red-team report RT-12")
@@ -289,7 +288,7 @@ def test_printed_pack_is_not_interactive(page):
     assert page.locator("button", has_text="Export answers").count() == 0
 
 
-def test_works_from_file_urls(browser, site, kb):  # noqa: F811
+def test_works_from_file_urls(browser, site, kb):
     ctx = browser.new_context()
     pg = ctx.new_page()
     pg.base = ""

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, maestro_cli
-from test_browser import browser  # noqa: F401  (the suite's Chromium, shared as a fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [pytest.mark.browser]
 
@@ -28,7 +28,7 @@ CASES = {"rag-agent": ("data/examples/rag-agent.json", []), "clinic-assistant": 
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory) -> dict:
+def reports(tmp_path_factory, maestro_cli) -> dict:
     """name -> (report file, the JSON answer of `maestro report`)."""
     assert shutil.which("pdftotext"), "pdftotext is required (poppler-utils)"
     out = {}
@@ -42,7 +42,7 @@ def reports(tmp_path_factory) -> dict:
     return out
 
 
-def print_pdf(browser, html: Path, fmt: str, pdf: Path) -> list[str]:  # noqa: F811
+def print_pdf(browser, html: Path, fmt: str, pdf: Path) -> list[str]:
     """Print ``html`` from disk with JavaScript off; the text of each page. No request may leave the file."""
     ctx = browser.new_context(java_script_enabled=False)
     page = ctx.new_page()

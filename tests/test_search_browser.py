@@ -7,9 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import kb_ids
 from maestro import ids, urls
-from test_browser import assert_local, browser, server  # noqa: F401  (the suite's served site and Chromium)
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -25,10 +23,6 @@ def _name_cases(kb):
             [(b["name"], "blindspot", b["id"]) for b in kb.blindspots.values()] + \
             [(m["name"], "mitigation", mid) for mid, m in kb.mitigations.items()]
     return [(name, urls.url_of(kind, i)) for name, kind, i in named]
-
-
-ID_CASES = kb_ids(_id_cases, arity=2)
-NAME_CASES = kb_ids(_name_cases, arity=2)
 
 
 @pytest.fixture(scope="module")
@@ -55,17 +49,17 @@ def search(browser, server):
     ctx.close()
 
 
-@pytest.mark.parametrize("query,expected", ID_CASES)
+@pytest.mark.kb_params("query,expected", _id_cases)
 def test_an_id_finds_its_page_first(search, query, expected):
     assert search(query) == expected
 
 
-@pytest.mark.parametrize("query,expected", NAME_CASES)
+@pytest.mark.kb_params("query,expected", _name_cases)
 def test_an_exact_name_finds_its_page_first(search, query, expected):
     assert search(query) == expected
 
 
-def test_searching_stays_on_the_site(search):
+def test_searching_stays_on_the_site(assert_local, search):
     search("prompt injection")
     assert_local(search.page)
 

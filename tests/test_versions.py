@@ -6,8 +6,6 @@ is read with git, and served to Chromium for the banner that only an old version
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
@@ -15,16 +13,15 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import CACHE_ENV, ROOT, Page
-from test_browser import _Quiet, browser  # noqa: F401  (the suite's Chromium, shared as a fixture)
 
 pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
 
 COPY = ("mkdocs.yml", "mkdocs.release.yml", "data", "docs", "maestro_site", "overrides", "maestro", "releases",
         "AGENTS.md", "CLAUDE.md", "CONTRIBUTING.md", "README.md", "manifest.json", ".gitignore")
@@ -43,7 +40,7 @@ NEW = next_minor(OLD)
 
 
 def _env():
-    return dict(os.environ, NO_MKDOCS_2_WARNING="1", **CACHE_ENV, **GIT_ENV)
+    return dict(os.environ, NO_MKDOCS_2_WARNING="1", **GIT_ENV)  # os.environ carries the session's MAESTRO_CACHE_DIR
 
 
 def git(repo: Path, *args) -> str:
@@ -87,9 +84,9 @@ def show(repo: Path, path: str) -> str:
     return git(repo, "show", f"gh-pages:{path}")
 
 
-def test_both_versions_keep_their_own_citation(repo):
+def test_both_versions_keep_their_own_citation(parse_html, repo):
     for v in (OLD, NEW):
-        p = Page(show(repo, f"{v}/threats/T12/index.html"))
+        p = parse_html(show(repo, f"{v}/threats/T12/index.html"))
         assert p.h1.startswith("T12") and "T12" in p.title
         assert f"MAESTRO T12 (v{v})" in p.text, v
         assert json.loads(show(repo, f"{v}/ids.json"))["version"] == v
@@ -101,9 +98,9 @@ def test_versions_json_lists_both_with_latest_on_the_newest(repo):
     assert [(v["version"], v["aliases"]) for v in versions] == [(NEW, ["latest"]), (OLD, [])]
 
 
-def test_latest_and_the_root_show_the_newest_release(repo):
+def test_latest_and_the_root_show_the_newest_release(parse_html, repo):
     for prefix in ("latest/", ""):
-        assert f"MAESTRO T12 (v{NEW})" in Page(show(repo, f"{prefix}threats/T12/index.html")).text, prefix or "root"
+        assert f"MAESTRO T12 (v{NEW})" in parse_html(show(repo, f"{prefix}threats/T12/index.html")).text, prefix or "root"
         assert json.loads(show(repo, f"{prefix}ids.json"))["version"] == NEW
     # the URL contract at the domain root: ID pages, short forms, exports
     top = set(git(repo, "ls-tree", "--name-only", "gh-pages").split())
@@ -144,23 +141,19 @@ def test_everyday_builds_have_no_version_provider():
 
 
 @pytest.fixture(scope="module")
-def served(repo, tmp_path_factory):
+def served(repo, tmp_path_factory, serve_directory):
     """The gh-pages branch as a static host would serve it."""
     out = tmp_path_factory.mktemp("gh-pages")
     tar = out / "pages.tar"
     subprocess.run(["git", "archive", "-o", str(tar), "gh-pages"], cwd=repo, check=True)
     with tarfile.open(tar) as t:
         t.extractall(out / "www", filter="data")
-    handler = functools.partial(_Quiet, directory=str(out / "www"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    return serve_directory(out / "www")
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("prefix,outdated", [(f"/{OLD}", True), (f"/{NEW}", False), ("/latest", False), ("", False)])
-def test_banner_and_version_selector_in_the_browser(browser, served, prefix, outdated):  # noqa: F811
+def test_banner_and_version_selector_in_the_browser(browser, served, prefix, outdated):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
     errors = []

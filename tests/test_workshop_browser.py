@@ -9,10 +9,8 @@ import subprocess
 
 import pytest
 
-from conftest import KB, kb_ids
 from maestro_site.workshop import pack, worksheets
 from maestro_site.render import Linker
-from test_browser import browser, page, server  # noqa: F401  (the suite's served site and Chromium, shared as fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -21,10 +19,13 @@ MARGIN_MM = (10.0, 12.0)          # @page margin in docs/assets/workshop.css: to
 PX_PER_MM = 96 / 25.4
 SHEETS = {"checklists": None, "quick-reference": 2, "matrix": 1, "risk-matrix": 1, "facilitator": 2}
 """Workshop pages other than the worksheets, with the most sheets each may print on (None: no fixed budget)."""
-WORKSHEETS = kb_ids(lambda kb: [t["key"] for t in worksheets.in_phase_order(kb)])
 CHROME = ["Search", "Made with", "Material for MkDocs", "Prose and code of this site", "Print this", "Print the",
           "Skip to content", "Back to top", "http://", "https://"]
 """Text of the site's header, navigation, search, footer and buttons, and link URLs: none of it belongs on paper."""
+
+
+def worksheet_keys(kb) -> list[str]:
+    return [t["key"] for t in worksheets.in_phase_order(kb)]
 
 
 def printable_px(fmt: str) -> tuple[float, float]:
@@ -55,11 +56,11 @@ def assert_no_chrome(sheets: list[str], what: str):
 
 
 @pytest.mark.parametrize("fmt", list(PAPER))
-@pytest.mark.parametrize("key", WORKSHEETS)
-def test_worksheet_prints_on_one_sheet_with_its_fields(page, tmp_path, key, fmt):
+@pytest.mark.kb_params("key", worksheet_keys)
+def test_worksheet_prints_on_one_sheet_with_its_fields(kb, page, tmp_path, key, fmt):
     sheets = print_pdf(page, f"/workshop/{key}/", fmt, tmp_path / "w.pdf")
     assert len(sheets) == 1, f"{key} prints on {len(sheets)} {fmt} sheets"
-    t = KB.templates[key]
+    t = kb.templates[key]
     flat = re.sub(r"\s+", " ", sheets[0])
     for f in t.get("fields", []):
         assert f["name"] in flat, (key, f["name"])
@@ -69,17 +70,17 @@ def test_worksheet_prints_on_one_sheet_with_its_fields(page, tmp_path, key, fmt)
 
 @pytest.mark.parametrize("fmt", list(PAPER))
 @pytest.mark.parametrize("name", list(SHEETS))
-def test_workshop_sheet_prints_within_its_budget(page, tmp_path, name, fmt):
+def test_workshop_sheet_prints_within_its_budget(kb, page, tmp_path, name, fmt):
     sheets = print_pdf(page, f"/workshop/{name}/", fmt, tmp_path / "s.pdf")
     budget = SHEETS[name]
     assert budget is None or len(sheets) <= budget, f"{name} prints on {len(sheets)} {fmt} sheets, at most {budget}"
     assert_no_chrome(sheets, name)
     flat = re.sub(r"\s+", " ", " ".join(sheets))
-    expected = {"checklists": [i["id"] for s in KB.sections.values() for i in s["items"]] + ["Holds", "Partial", "Fails", "N/A", "Evidence", "Finding"],
+    expected = {"checklists": [i["id"] for s in kb.sections.values() for i in s["items"]] + ["Holds", "Partial", "Fails", "N/A", "Evidence", "Finding"],
                 "quick-reference": ["Layers and their threats", "Agentic risk factors", "Cross-layer patterns", "STRIDE at a glance",
-                                    "Depth decision tree", "Risk matrix"] + [p["name"] for p in KB.patterns.values()],
-                "matrix": [t["id"] for t in KB.active_threats()] + ["L1", "L7", "CL"],
-                "risk-matrix": [s["level"] for s in KB.scoring["likelihood"]] + [r["timeframe"] for r in KB.scoring["risk_levels"]],
+                                    "Depth decision tree", "Risk matrix"] + [p["name"] for p in kb.patterns.values()],
+                "matrix": [t["id"] for t in kb.active_threats()] + ["L1", "L7", "CL"],
+                "risk-matrix": [s["level"] for s in kb.scoring["likelihood"]] + [r["timeframe"] for r in kb.scoring["risk_levels"]],
                 "facilitator": ["90-minute session", "Half-day session", "Roles", "Materials", "maestro import"]}[name]
     missing = [e for e in expected if e not in flat]
     assert not missing, f"{name} on paper lacks {missing}"
@@ -92,9 +93,8 @@ def test_quick_reference_card_is_two_sides(page, tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", list(PAPER))
-def test_pack_prints_every_piece_on_a_new_sheet_after_the_cover(page, tmp_path, fmt):
+def test_pack_prints_every_piece_on_a_new_sheet_after_the_cover(kb, page, tmp_path, fmt):
     sheets = print_pdf(page, "/workshop/", fmt, tmp_path / "pack.pdf")
-    kb = KB.load()
     titles = ["Facilitator's guide"] + [t for t, _, _ in pack.pieces(kb, Linker(kb, "workshop/index.md"))]
     assert "MAESTRO threat-modeling workshop" in sheets[0] and f"v{kb.meta['version']}" in sheets[0]
     assert all(t in re.sub(r"\s+", " ", sheets[0]) for t in titles), "the cover lists the contents"
@@ -110,33 +110,34 @@ def test_pack_prints_every_piece_on_a_new_sheet_after_the_cover(page, tmp_path, 
 
 
 @pytest.mark.parametrize("fmt", list(PAPER))
-def test_checklist_sections_stay_on_one_sheet_where_they_fit(page, tmp_path, fmt):
+def test_checklist_sections_stay_on_one_sheet_where_they_fit(kb, page, tmp_path, fmt):
     sheets = print_pdf(page, "/workshop/checklists/", fmt, tmp_path / "ck.pdf")
     width, height = printable_px(fmt)
     page.set_viewport_size({"width": round(width), "height": 900})
     page.emulate_media(media="print")
     tall = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.ck-form .ck-section')].map(s =>
         [s.querySelector('table').dataset.section, s.getBoundingClientRect().height]))""")
-    for sid, s in KB.sections.items():
+    for sid, s in kb.sections.items():
         on = sorted({n for n, sheet in enumerate(sheets) for i in s["items"] if re.search(rf"\b{i['id']}\b", sheet)})
         assert on == list(range(on[0], on[-1] + 1)), (fmt, sid, on)          # never scattered
         if tall[sid] <= height:
             assert len(on) == 1, f"{sid} fits one {fmt} sheet ({tall[sid]:.0f} of {height:.0f} px) but prints on {len(on)}"
 
 
-PRINTABLE = ["/workshop/", "/workshop/checklists/", "/workshop/quick-reference/", "/workshop/matrix/", "/workshop/risk-matrix/",
-             "/workshop/facilitator/", *[f"/workshop/{k}/" for k in WORKSHEETS],
-             "/playbook/03-mapping-matrix/", "/playbook/07-templates/", "/playbook/08-checklists/", "/playbook/09-mitigation-catalog/",
-             "/playbook/12-quick-reference/", "/guides/risk-scoring/", "/guides/quickstart/", "/threats/T12/"]
+def printable(kb) -> list[str]:
+    return ["/workshop/", "/workshop/checklists/", "/workshop/quick-reference/", "/workshop/matrix/", "/workshop/risk-matrix/",
+            "/workshop/facilitator/", *[f"/workshop/{k}/" for k in worksheet_keys(kb)],
+            "/playbook/03-mapping-matrix/", "/playbook/07-templates/", "/playbook/08-checklists/", "/playbook/09-mitigation-catalog/",
+            "/playbook/12-quick-reference/", "/guides/risk-scoring/", "/guides/quickstart/", "/threats/T12/"]
 
 
 @pytest.mark.parametrize("fmt", list(PAPER))
-def test_nothing_is_wider_than_the_printable_area(page, fmt):
+def test_nothing_is_wider_than_the_printable_area(kb, page, fmt):
     width, _ = printable_px(fmt)
     page.set_viewport_size({"width": round(width), "height": 900})
     page.emulate_media(media="print")
     over = {}
-    for url in PRINTABLE:
+    for url in printable(kb):
         page.goto(page.base + url, wait_until="networkidle")
         wide = page.evaluate("""(limit) => [...document.querySelectorAll(
               '.md-content table, .md-content .ws-sheet, .md-content .qr-card, .md-content pre, .md-content svg, .md-content .ws-pack')]
