@@ -14,10 +14,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import checks, diagrams, engagement, exports, ids, integrity, urls, kbcache, paths, project, safeio, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
-from .kb import KB, KBError
+from . import checks, diagrams, engagement, exports, ids, integrity, urls, paths, project, safeio, sarif, scoring, yamlio  # noqa: F401 - exports: kept for other commands
+from .kb import KB, KBError, load_cached
 from .findings import summary as findings_summary
-from .kbcache import load_kb  # kb.load_kb behind the validated-knowledge-base cache: same KB, same KBError
 
 ROOT = paths.root()  # the clone, or the data an installed wheel carries (maestro/paths.py)
 
@@ -27,7 +26,9 @@ def _data_dir() -> Path:
 
 
 def _kb() -> KB:
-    return load_kb(_data_dir())
+    """The validated knowledge base; a caller that runs several commands in one process (the tests) validates it once
+    per content version (kb.load_cached)."""
+    return load_cached(_data_dir())
 
 
 class Out:
@@ -469,18 +470,25 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="maestro", description="MAESTRO threat-modeling CLI: engagements checked against the knowledge base.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     sub = p.add_subparsers(dest="cmd", required=True)
+    for add in (_add_project_commands, _add_check_commands, _add_record_commands, _add_service_commands):  # the order of --help
+        add(sub)
+    return p
 
-    def command(name, func, help, project=False):
-        """A subcommand with --json; a project command also takes NAME and --dir."""
-        sp = sub.add_parser(name, help=help)
-        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
-        sp.set_defaults(func=func)
-        if project:
-            sp.add_argument("name")
-            sp.add_argument("--dir", default=None)
-        return sp
 
-    s = command("new", cmd_new, "create threat-models/NAME with state.json and phase skeletons")
+def _command(sub, name, func, help, project=False):
+    """A subcommand with --json; a project command also takes NAME and --dir."""
+    sp = sub.add_parser(name, help=help)
+    sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+    sp.set_defaults(func=func)
+    if project:
+        sp.add_argument("name")
+        sp.add_argument("--dir", default=None)
+    return sp
+
+
+def _add_project_commands(sub) -> None:
+    """new, status, mark: a project folder and its phases."""
+    s = _command(sub, "new", cmd_new, "create threat-models/NAME with state.json and phase skeletons")
     s.add_argument("name")
     s.add_argument("--dir", default="threat-models", help="parent folder (default threat-models)")
     s.add_argument("--answers", help="answers to the five depth questions, e.g. n,n,y,n,y (decide depth and layer scope)")
@@ -489,36 +497,42 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--prefix", help="local ID prefix, e.g. PAY for PAY-T1 (default: from the name)")
     s.add_argument("--analyst", default="AI assistant")
 
-    s = command("status", cmd_status, "phases, what comes next, counts", project=True)
+    _command(sub, "status", cmd_status, "phases, what comes next, counts", project=True)
 
-    s = command("mark", cmd_mark, "record a phase status in state.json", project=True)
+    s = _command(sub, "mark", cmd_mark, "record a phase status in state.json", project=True)
     s.add_argument("phase", help="1..10 or 10j")
     s.add_argument("status", choices=engagement.PHASE_STATUSES)
     s.add_argument("--reason")
 
-    s = command("check", cmd_check, "validate a project folder or a threat-model.json")
+
+def _add_check_commands(sub) -> None:
+    """check, example, rules, diagram, report: judging and presenting a threat model."""
+    s = _command(sub, "check", cmd_check, "validate a project folder or a threat-model.json")
     s.add_argument("path")
     s.add_argument("--source", help="the source tree Phase 8 cites: every cited file, line and snippet is checked against it")
     s.add_argument("--format", choices=["text", "json", "sarif"], default=None,
                    help="text (default), json (same as --json) or sarif (SARIF 2.1.0 for code-scanning tools)")
     s.add_argument("--all", action="store_true", help="list every pending finding in the text output (else one summary line)")
 
-    s = command("example", cmd_example, "print an example record block for a phase, built from the knowledge base")
+    s = _command(sub, "example", cmd_example, "print an example record block for a phase, built from the knowledge base")
     s.add_argument("phase", choices=[str(n) for n in range(1, 11)], metavar="PHASE", help="1..10")
     s.add_argument("--prefix", default="PAY", help="local ID prefix of the example (default PAY)")
 
-    s = command("rules", cmd_rules, "list every check rule: code, name, severity, phase, summary and fix hint")
+    _command(sub, "rules", cmd_rules, "list every check rule: code, name, severity, phase, summary and fix hint")
 
-    s = command("diagram", cmd_diagram, "draw a project's or threat-model.json's trust zones, components and boundaries as SVG")
+    s = _command(sub, "diagram", cmd_diagram, "draw a project's or threat-model.json's trust zones, components and boundaries as SVG")
     s.add_argument("path")
     s.add_argument("-o", "--output", help="file to write (default: architecture.svg beside the records); - for standard output")
 
-    s = command("report", cmd_report, "write a self-contained report of a checked threat model (HTML, or Markdown)", project=True)
+    s = _command(sub, "report", cmd_report, "write a self-contained report of a checked threat model (HTML, or Markdown)", project=True)
     s.add_argument("-o", "--output", help="file to write (default: report.html, or report.md, in the project folder)")
     s.add_argument("--format", choices=["html", "markdown"], default="html", help="html (default) or markdown (GitHub-flavoured)")
     s.add_argument("--draft", action="store_true", help="write the report even when `maestro check` finds errors, marked as a draft")
 
-    s = command("score", cmd_score, "risk level and effective risk, or rank a project's threats")
+
+def _add_record_commands(sub) -> None:
+    """score, export, import, migrate: computing, assembling and converting records."""
+    s = _command(sub, "score", cmd_score, "risk level and effective risk, or rank a project's threats")
     s.add_argument("path", nargs="?")
     s.add_argument("--severity")
     s.add_argument("--likelihood")
@@ -527,31 +541,33 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--vector")
     s.add_argument("--complexity")
 
-    s = command("export", cmd_export, "assemble threat-model.json from the phase files", project=True)
+    _command(sub, "export", cmd_export, "assemble threat-model.json from the phase files", project=True)
 
-    s = command("import", cmd_import, "write answers exported from a checklist form into the project's Phase 6 file", project=True)
+    s = _command(sub, "import", cmd_import, "write answers exported from a checklist form into the project's Phase 6 file", project=True)
     s.add_argument("answers", help="the JSON file a checklist form's Export button downloaded")
 
-    s = command("migrate", cmd_migrate, "upgrade a saved threat model to the current knowledge base and editions")
+    s = _command(sub, "migrate", cmd_migrate, "upgrade a saved threat model to the current knowledge base and editions")
     s.add_argument("path", help="a project folder or a threat-model.json")
     s.add_argument("--dry-run", action="store_true", help="list the changes without writing anything")
 
-    s = command("verify", cmd_verify, "check data/ against the release manifest")
+
+def _add_service_commands(sub) -> None:
+    """verify, manifest, mcp, sweep: the release, the MCP server and the source sweep."""
+    s = _command(sub, "verify", cmd_verify, "check data/ against the release manifest")
     s.add_argument("--manifest", help="manifest file or URL (default: manifest.json of this release)")
 
-    s = command("manifest", cmd_manifest, "print (or --write) the manifest of the current data/")
+    s = _command(sub, "manifest", cmd_manifest, "print (or --write) the manifest of the current data/")
     s.add_argument("--write", action="store_true")
 
-    s = command("mcp", cmd_mcp, "serve the knowledge base to MCP clients over stdio (read-only tools)")
+    s = _command(sub, "mcp", cmd_mcp, "serve the knowledge base to MCP clients over stdio (read-only tools)")
     s.add_argument("--root", metavar="DIR", help="the only folder whose threat models check_threat_model may read (default ./threat-models)")
 
-    s = command("sweep", cmd_sweep, "run the sweep rule pack (data/sweep/) over a source tree: candidate findings for Phase 8")
+    s = _command(sub, "sweep", cmd_sweep, "run the sweep rule pack (data/sweep/) over a source tree: candidate findings for Phase 8")
     s.add_argument("src", help="root of the source tree; read only, nothing is written inside it")
     s.add_argument("--sarif", action="store_true", help="SARIF 2.1.0 for code-scanning tools")
     s.add_argument("--project", metavar="NAME", help="store the findings in threat-models/NAME/sweep.json for review (never as verified controls)")
     s.add_argument("--dir", default=None, help="parent folder of the project (default threat-models)")
     s.add_argument("--include-tests", action="store_true", help="sweep test code too (left out by default)")
-    return p
 
 
 def main(argv=None) -> int:
@@ -576,7 +592,7 @@ def _main(argv) -> int:
     out = Out(getattr(a, "json", False))
     try:
         if a.cmd not in ("verify", "manifest"):  # one stderr line when covered files differ from manifest.json
-            kbcache.prime(ROOT, _data_dir(), integrity.warn_if_modified(ROOT, _data_dir()))
+            integrity.warn_if_modified(ROOT, _data_dir())
         return a.func(a, out)
     except KBError as exc:
         print(f"maestro: the knowledge base in {_data_dir()} is invalid:\n{exc}", file=sys.stderr)

@@ -1,19 +1,21 @@
 """Cross-reference rules: what the JSON Schemas (schemas.py) cannot express.
 
-Each data file's rules are one function ``check_<file>(kb, col)``; it reads the loaded
-knowledge base and records each problem with ``col.add(file, node, key, id, message)``, which
-turns the node into a line. ``RULES`` lists them in the order ``kb.load_kb`` runs them; a rule
-may rely on the indexes of ``kb.KB`` but never on another rule having passed. Rules that span
-files (unique IDs, declared counts, prose, crosswalk, lifecycle) come after the per-file ones.
+Each rule is one function ``check_<what>(kb, col)`` registered with ``@rule``; it reads the loaded knowledge base and
+records each problem with ``col.add(file, node, key, id, message)``, which turns the node into a line. ``kb.load_kb``
+runs the rules in ``RULES``, the order they are registered in this module: unique IDs first, then per data file, with
+the rules that span files (declared counts, prose, crosswalk, lifecycle, coverage) among them. A rule may rely on the
+indexes of ``KB`` but never on another rule having passed.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Callable
 
 from . import ids, schemas
 from .jsonschema_check import ident_along as _ident
-from .kb import KB, LAYER_ORDER, TYPE_ORDER, _Collector
+from .knowledge import KB, LAYER_ORDER, TYPE_ORDER
+from .problems import Collector
 
 # Minimum words for prose fields: (file, field) -> words.
 MIN_WORDS = {
@@ -52,6 +54,16 @@ _URL_KEY = re.compile(schemas.URL_KEY)
 _CROSSWALK = ("llm_top10", "asi_top10", "cwe", "atlas")
 WHY_WORDS = 8  # a stated reason for a link (a control's or a blindspot's why) is one sentence of at least this many words
 COVERAGE_TYPES = ("P", "D", "C")  # every active threat and blindspot has a catalog control of each (check_coverage)
+# ------------------------------------------------------------------ the registry
+RULES: list[Callable[[KB, Collector], None]] = []
+
+
+def rule(func: Callable[[KB, Collector], None]) -> Callable[[KB, Collector], None]:
+    """Register ``func`` as a cross-reference rule; rules run in the order they are registered."""
+    if any(r.__name__ == func.__name__ for r in RULES):
+        raise ValueError(f"cross-reference rule {func.__name__} registered twice")
+    RULES.append(func)
+    return func
 
 
 # ------------------------------------------------------------------ helpers
@@ -74,7 +86,7 @@ def _active(kb: KB) -> set:
     return {t["id"] for t in kb.active_threats()}
 
 
-def _ref(kb: KB, col: _Collector, name, node, key, ident, value, allowed, what) -> None:
+def _ref(kb: KB, col: Collector, name, node, key, ident, value, allowed, what) -> None:
     """A reference to a threat, blindspot or mitigation: reserved IDs and unknown ones are problems."""
     if kb.status_of(value) == "reserved":
         col.add(name, node, key, ident, f"{value} is reserved and may not be referenced")
@@ -82,7 +94,7 @@ def _ref(kb: KB, col: _Collector, name, node, key, ident, value, allowed, what) 
         col.add(name, node, key, ident, f"unknown {what} {value}")
 
 
-def _known(col: _Collector, name, values, ident, table, message) -> None:
+def _known(col: Collector, name, values, ident, table, message) -> None:
     """Every entry of the list ``values`` is in ``table``; ``message`` is formatted with the entry."""
     for i, v in enumerate(values):
         if v not in table:
@@ -93,7 +105,7 @@ def _runs_from_1(numbers) -> bool:
     return sorted(numbers) == list(range(1, len(numbers) + 1))
 
 
-def _reasons(col: _Collector, name, entry, field, ident, needs, why_what) -> None:
+def _reasons(col: Collector, name, entry, field, ident, needs, why_what) -> None:
     """An entry's ``why`` explains the links in its list ``field``: every key is in the list, every reason has at least
     WHY_WORDS words, and every link for which ``needs(link)`` is true has a reason."""
     why, links = entry.get("why", {}), entry[field]
@@ -107,8 +119,45 @@ def _reasons(col: _Collector, name, entry, field, ident, needs, why_what) -> Non
             col.add(name, links, i, ident, f"{k} has no reason: say in why.{k}, in one sentence, why {why_what}")
 
 
-# ------------------------------------------------------------------ per file
-def check_layers(kb: KB, col: _Collector) -> None:
+# ------------------------------------------------------------------ the rules, in the order load_kb runs them
+_ID_TABLES = (  # (file, key, list of entries): IDs unique across every type
+    ("layers", "id", lambda d: d["layers"]["layers"]),
+    ("threats", "id", lambda d: d["threats"]["threats"]),
+    ("blindspots", "id", lambda d: d["blindspots"]["blindspots"]),
+    ("mitigations", "id", lambda d: d["mitigations"]["mitigations"]),
+    ("checklists", "id", lambda d: [i for s in d["checklists"]["sections"] for i in s["items"]]),
+    ("threats", "key", lambda d: d["threats"]["considerations"]),
+    ("patterns", "n", lambda d: d["patterns"]["patterns"]),
+    ("case-studies", "id", lambda d: d["case-studies"]["cases"]),
+    ("decisions", "id", lambda d: d["decisions"]["decisions"]),
+    ("decisions", "id", lambda d: d["decisions"]["rulings"]),
+    ("templates", "key", lambda d: d["templates"]["templates"]),
+)
+
+
+@rule
+def check_unique(kb: KB, col: Collector) -> None:
+    """No ID is defined twice (patterns, cases and templates per file); no two entries of a type share a name."""
+    seen: dict[str, str] = {}
+    for name, key, entries in _ID_TABLES:
+        for node in entries(kb.docs):
+            ident = f"{name}:{node[key]}" if name in ("patterns", "case-studies", "templates") else str(node[key])
+            if ident in seen:
+                col.add(name, node, key, str(node[key]), f"duplicate ID {node[key]} (first defined in {seen[ident]})")
+            else:
+                seen[ident] = col.rel(name)
+    names_seen: dict[tuple, str] = {}
+    for name, table in (("threats", kb.threats), ("blindspots", kb.blindspots), ("mitigations", kb.mitigations), ("layers", kb.layers)):
+        for ident, node in table.items():
+            if "name" in node:
+                k = (name, node["name"].casefold())
+                if k in names_seen:
+                    col.add(name, node, "name", ident, f"name {node['name']!r} already used by {names_seen[k]}")
+                names_seen[k] = ident
+
+
+@rule
+def check_layers(kb: KB, col: Collector) -> None:
     """L1..L7 and CL in order; L6 is the one vertical layer."""
     layers = kb.docs["layers"]["layers"]
     if list(kb.layers) != LAYER_ORDER:
@@ -117,7 +166,8 @@ def check_layers(kb: KB, col: _Collector) -> None:
         col.add("layers", layers, None, "", "exactly one vertical layer, L6, is expected")
 
 
-def check_threats(kb: KB, col: _Collector) -> None:
+@rule
+def check_threats(kb: KB, col: Collector) -> None:
     """Numbering and kinds; every listed threat's crosswalk IDs exist and it has a mapping row; considerations."""
     docs = kb.docs
     if not _runs_from_1([int(t[1:]) for t in kb.threats]):
@@ -151,7 +201,8 @@ def check_threats(kb: KB, col: _Collector) -> None:
         _known(col, "threats", c.get("llm_top10", []), c["key"], kb.llm, "unknown LLM Top 10 ID {}")
 
 
-def check_mapping(kb: KB, col: _Collector) -> None:
+@rule
+def check_mapping(kb: KB, col: Collector) -> None:
     """One row per active threat, known layers only, primary layers as the threat's kind requires."""
     active = _active(kb)
     rows_seen = set()
@@ -171,7 +222,8 @@ def check_mapping(kb: KB, col: _Collector) -> None:
             col.add("mapping", row, "threat", tid, "an extended threat has exactly one primary layer (its taxonomy section)")
 
 
-def check_mitigations(kb: KB, col: _Collector) -> None:
+@rule
+def check_mitigations(kb: KB, col: Collector) -> None:
     """References of each mitigation; numbering per layer and type; every layer has every type; types P, D, C, R."""
     docs, active = kb.docs, _active(kb)
     by_group: dict[tuple, list[int]] = {}
@@ -200,7 +252,8 @@ def check_mitigations(kb: KB, col: _Collector) -> None:
         col.add("mitigations", docs["mitigations"]["types"], None, "", "types must be P, D, C, R in that order")
 
 
-def check_blindspots(kb: KB, col: _Collector) -> None:
+@rule
+def check_blindspots(kb: KB, col: Collector) -> None:
     """BV-1.. without gaps; references exist; every listed blindspot has a checklist item."""
     docs, active = kb.docs, _active(kb)
     if not _runs_from_1([int(b[3:]) for b in kb.blindspots]):
@@ -217,7 +270,8 @@ def check_blindspots(kb: KB, col: _Collector) -> None:
             col.add("blindspots", b, "id", b["id"], "no checklist item asks about this blindspot")
 
 
-def check_checklists(kb: KB, col: _Collector) -> None:
+@rule
+def check_checklists(kb: KB, col: Collector) -> None:
     """Sections per layer then BV; item IDs carry their section; references exist."""
     docs = kb.docs
     expected = LAYER_ORDER + ["BV"]
@@ -237,7 +291,8 @@ def check_checklists(kb: KB, col: _Collector) -> None:
             _known(col, "checklists", item.get("llm_top10", []), item["id"], kb.llm, "unknown LLM Top 10 ID {}")
 
 
-def check_patterns(kb: KB, col: _Collector) -> None:
+@rule
+def check_patterns(kb: KB, col: Collector) -> None:
     """Patterns numbered from 1; their threats, mitigations and step layers exist; key threats exist."""
     docs, active = kb.docs, _active(kb)
     if not _runs_from_1(list(kb.patterns)):
@@ -256,7 +311,8 @@ def check_patterns(kb: KB, col: _Collector) -> None:
             _ref(kb, col, "patterns", k["threats"], i, k["label"], t, active, "threat")
 
 
-def check_risk_factors(kb: KB, col: _Collector) -> None:
+@rule
+def check_risk_factors(kb: KB, col: Collector) -> None:
     """Every risk factor says something for every layer."""
     for f in kb.docs["risk-factors"]["factors"]:
         missing = [l for l in LAYER_ORDER if l not in f["per_layer"]]
@@ -264,7 +320,8 @@ def check_risk_factors(kb: KB, col: _Collector) -> None:
             col.add("risk-factors", f, "per_layer", f["key"], f"per_layer lacks {', '.join(missing)}")
 
 
-def check_phases(kb: KB, col: _Collector) -> None:
+@rule
+def check_phases(kb: KB, col: Collector) -> None:
     """Phases 1..10; a phase depends only on earlier ones and names known templates."""
     if sorted(kb.phases) != list(range(1, 11)):
         col.add("phases", kb.docs["phases"]["phases"], None, "", "phases must be 1..10")
@@ -278,13 +335,15 @@ def check_phases(kb: KB, col: _Collector) -> None:
                 col.add("phases", p["templates"], i, f"phase {p['n']}", f"unknown template {t!r}")
 
 
-def check_depth(kb: KB, col: _Collector) -> None:
+@rule
+def check_depth(kb: KB, col: Collector) -> None:
     """Each depth names known layers."""
     for d in kb.docs["depth"]["depths"]:
         _known(col, "depth", d["layers"], d["key"], kb.layers, "unknown layer {}")
 
 
-def check_scoring(kb: KB, col: _Collector) -> None:
+@rule
+def check_scoring(kb: KB, col: Collector) -> None:
     """Complete matrices over the scales; risk levels Low=1..Critical=4."""
     sc, node = kb.scoring, kb.docs["scoring"]
     lik = [s["level"] for s in sc["likelihood"]]
@@ -302,115 +361,8 @@ def check_scoring(kb: KB, col: _Collector) -> None:
                     "cost-effectiveness row must have Low, Medium and High cost cells")
 
 
-def check_frameworks(kb: KB, col: _Collector) -> None:
-    """The ATLAS tactics of each layer exist in atlas.yaml."""
-    for layer, t in kb.frameworks["layer_tactics"].items():
-        _known(col, "frameworks", t["atlas"], layer, kb.atlas_tactics, "ATLAS tactic {} is not in data/atlas.yaml")
-
-
-def check_case_studies(kb: KB, col: _Collector) -> None:
-    """A case's threats and patterns exist; it has one finding per threat."""
-    active = _active(kb)
-    for c in kb.docs["case-studies"]["cases"]:
-        label = f"case {c['id']}"
-        for i, t in enumerate(c["threats"]):
-            _ref(kb, col, "case-studies", c["threats"], i, label, t, active, "threat")
-        if sorted(c["findings"]) != sorted(c["threats"]):
-            col.add("case-studies", c, "findings", label, "findings must have exactly one entry per threat of the case")
-        _known(col, "case-studies", c.get("patterns", []), label, kb.patterns, "unknown pattern {}")
-
-
-def check_atlas(kb: KB, col: _Collector) -> None:
-    """Retired ATLAS IDs are gone from the list and name a successor that is in it; renamed IDs exist."""
-    listed = set(kb.atlas_techniques) | set(kb.atlas_mitigations)
-    retired = kb.atlas["retired"]
-    for i, r in enumerate(retired):
-        if r["id"] in listed:
-            col.add("atlas", retired, i, r["id"], "a retired ID must not stay in the list")
-        if r["replaced_by"] not in listed:
-            col.add("atlas", retired[i], "replaced_by", r["id"], f"successor {r['replaced_by']} is not in the list")
-    for i, r in enumerate(kb.atlas["renamed"]):
-        if r["id"] not in listed:
-            col.add("atlas", kb.atlas["renamed"], i, r["id"], "renamed ID is not in the list")
-
-
-def check_decisions(kb: KB, col: _Collector) -> None:
-    """Decisions D01.. and rulings R01.. without gaps."""
-    node = kb.docs["decisions"]
-    if not _runs_from_1([int(d[1:]) for d in kb.decisions]):
-        col.add("decisions", node["decisions"], None, "", "decisions must run D01.. without gaps")
-    if not _runs_from_1([int(r[1:]) for r in kb.rulings]):
-        col.add("decisions", node["rulings"], None, "", "rulings must run R01.. without gaps")
-    for r in node["rulings"]:
-        for i, ext in enumerate(r.get("extends", [])):
-            entry = (kb.mitigations if ext["field"] == "addresses" else kb.blindspots).get(ext["id"])
-            if entry is None:
-                col.add("decisions", r["extends"], i, r["id"], f"extends unknown {ext['field']} owner {ext['id']}")
-            elif not set(ext["adds"]) <= set(entry[ext["field"]]):
-                col.add("decisions", r["extends"], i, r["id"], f"{ext['id']} {ext['field']} lack {sorted(set(ext['adds']) - set(entry[ext['field']]))}, which the ruling says it adds")
-
-
-def check_sweep(kb: KB, col: _Collector) -> None:
-    """The sweep rule pack: weaknesses numbered SW-001.. without gaps, each rule carrying its weakness's number; every
-    threat an active one, every control an active preventive one, every CWE named in frameworks.yaml."""
-    weaknesses = kb.docs["sweep"]["weaknesses"]
-    if [w["id"] for w in weaknesses] != [f"SW-{n:03d}" for n in range(1, len(weaknesses) + 1)]:
-        col.add("sweep", weaknesses, None, "", "weaknesses must run SW-001.. in order without gaps")
-    seen: set = set()
-    for w in weaknesses:
-        wid = w["id"]
-        for i, t in enumerate(w["threats"]):
-            _ref(kb, col, "sweep", w["threats"], i, wid, t, _active(kb), "threat")
-        if w["control"] not in kb.mitigations or not kb.listed(w["control"]):
-            col.add("sweep", w, "control", wid, f"unknown or retired mitigation {w['control']}")
-        elif kb.mitigation_type(w["control"]) != "P":
-            col.add("sweep", w, "control", wid, f"{w['control']} is not a preventive control: name the control that would prevent the weakness")
-        for r in w["rules"]:
-            if r["id"] in seen:
-                col.add("sweep", r, "id", r["id"], f"duplicate rule ID {r['id']}")
-            seen.add(r["id"])
-            if r["id"].rsplit("-", 1)[1] != wid.rsplit("-", 1)[1]:
-                col.add("sweep", r, "id", r["id"], f"a rule of {wid} must end in {wid.rsplit('-', 1)[1]}")
-            _known(col, "sweep", r["cwe"], r["id"], kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")
-
-
-# ------------------------------------------------------------------ across files
-_ID_TABLES = (  # (file, key, list of entries): IDs unique across every type
-    ("layers", "id", lambda d: d["layers"]["layers"]),
-    ("threats", "id", lambda d: d["threats"]["threats"]),
-    ("blindspots", "id", lambda d: d["blindspots"]["blindspots"]),
-    ("mitigations", "id", lambda d: d["mitigations"]["mitigations"]),
-    ("checklists", "id", lambda d: [i for s in d["checklists"]["sections"] for i in s["items"]]),
-    ("threats", "key", lambda d: d["threats"]["considerations"]),
-    ("patterns", "n", lambda d: d["patterns"]["patterns"]),
-    ("case-studies", "id", lambda d: d["case-studies"]["cases"]),
-    ("decisions", "id", lambda d: d["decisions"]["decisions"]),
-    ("decisions", "id", lambda d: d["decisions"]["rulings"]),
-    ("templates", "key", lambda d: d["templates"]["templates"]),
-)
-
-
-def check_unique(kb: KB, col: _Collector) -> None:
-    """No ID is defined twice (patterns, cases and templates per file); no two entries of a type share a name."""
-    seen: dict[str, str] = {}
-    for name, key, entries in _ID_TABLES:
-        for node in entries(kb.docs):
-            ident = f"{name}:{node[key]}" if name in ("patterns", "case-studies", "templates") else str(node[key])
-            if ident in seen:
-                col.add(name, node, key, str(node[key]), f"duplicate ID {node[key]} (first defined in {seen[ident]})")
-            else:
-                seen[ident] = col.rel(name)
-    names_seen: dict[tuple, str] = {}
-    for name, table in (("threats", kb.threats), ("blindspots", kb.blindspots), ("mitigations", kb.mitigations), ("layers", kb.layers)):
-        for ident, node in table.items():
-            if "name" in node:
-                k = (name, node["name"].casefold())
-                if k in names_seen:
-                    col.add(name, node, "name", ident, f"name {node['name']!r} already used by {names_seen[k]}")
-                names_seen[k] = ident
-
-
-def check_counts(kb: KB, col: _Collector) -> None:
+@rule
+def check_counts(kb: KB, col: Collector) -> None:
     """The counts declared in meta.yaml match the data."""
     docs, cnt = kb.docs, kb.meta["counts"]
     for kind in ("core", "extended", "reserved"):
@@ -433,7 +385,28 @@ def check_counts(kb: KB, col: _Collector) -> None:
                         f"layer {layer} has {len(by[letter])} {kb.types[letter]['key']} mitigations, meta.yaml counts declare {want}")
 
 
-def check_prose(kb: KB, col: _Collector) -> None:
+@rule
+def check_frameworks(kb: KB, col: Collector) -> None:
+    """The ATLAS tactics of each layer exist in atlas.yaml."""
+    for layer, t in kb.frameworks["layer_tactics"].items():
+        _known(col, "frameworks", t["atlas"], layer, kb.atlas_tactics, "ATLAS tactic {} is not in data/atlas.yaml")
+
+
+@rule
+def check_case_studies(kb: KB, col: Collector) -> None:
+    """A case's threats and patterns exist; it has one finding per threat."""
+    active = _active(kb)
+    for c in kb.docs["case-studies"]["cases"]:
+        label = f"case {c['id']}"
+        for i, t in enumerate(c["threats"]):
+            _ref(kb, col, "case-studies", c["threats"], i, label, t, active, "threat")
+        if sorted(c["findings"]) != sorted(c["threats"]):
+            col.add("case-studies", c, "findings", label, "findings must have exactly one entry per threat of the case")
+        _known(col, "case-studies", c.get("patterns", []), label, kb.patterns, "unknown pattern {}")
+
+
+@rule
+def check_prose(kb: KB, col: Collector) -> None:
     """Every data string is plain text (_plain_text); prose has enough words and cites only IDs that exist and are not
     reserved (ATLAS names are MITRE's, not prose)."""
     cited = _citations(kb)
@@ -534,7 +507,23 @@ def _citations(kb: KB):
     return cited
 
 
-def check_crosswalk(kb: KB, col: _Collector) -> None:
+@rule
+def check_atlas(kb: KB, col: Collector) -> None:
+    """Retired ATLAS IDs are gone from the list and name a successor that is in it; renamed IDs exist."""
+    listed = set(kb.atlas_techniques) | set(kb.atlas_mitigations)
+    retired = kb.atlas["retired"]
+    for i, r in enumerate(retired):
+        if r["id"] in listed:
+            col.add("atlas", retired, i, r["id"], "a retired ID must not stay in the list")
+        if r["replaced_by"] not in listed:
+            col.add("atlas", retired[i], "replaced_by", r["id"], f"successor {r['replaced_by']} is not in the list")
+    for i, r in enumerate(kb.atlas["renamed"]):
+        if r["id"] not in listed:
+            col.add("atlas", kb.atlas["renamed"], i, r["id"], "renamed ID is not in the list")
+
+
+@rule
+def check_crosswalk(kb: KB, col: Collector) -> None:
     """Every crosswalk field of a threat or blindspot is filled or says why not; every LLM entry is used or says why not."""
     tables = {"llm_top10": kb.llm, "asi_top10": kb.asi, "cwe": kb.cwe}
     entries = [("threats", t) for t in kb.active_threats()] + [("blindspots", b) for b in kb.blindspots.values() if kb.listed(b["id"])]
@@ -560,7 +549,8 @@ def check_crosswalk(kb: KB, col: _Collector) -> None:
         _known(col, "mitigations", m.get("atlas_mitigations", []), m["id"], kb.atlas_mitigations, "ATLAS mitigation {} is not in data/atlas.yaml")
 
 
-def check_lifecycle(kb: KB, col: _Collector) -> None:
+@rule
+def check_lifecycle(kb: KB, col: Collector) -> None:
     """A deprecated or revoked ID says when and why; a revoked one names an active ID of the same type; nothing lists either."""
     tables = {"threats": kb.threats, "blindspots": kb.blindspots, "mitigations": kb.mitigations}
     for name, table in tables.items():
@@ -587,7 +577,8 @@ def check_lifecycle(kb: KB, col: _Collector) -> None:
                 col.add("checklists", item["refs"], i, item["id"], f"{r} is {kb.status_of(r)}: remove it from the checklist")
 
 
-def check_coverage(kb: KB, col: _Collector) -> None:
+@rule
+def check_coverage(kb: KB, col: Collector) -> None:
     """Every active threat and blindspot has a preventive, a detective and a corrective catalog control (active ones),
     so the Phase 7 rule for Critical and High risks can always be met with catalog controls a project implements."""
     def missing(mids) -> str:
@@ -608,27 +599,45 @@ def check_coverage(kb: KB, col: _Collector) -> None:
 
 
 # The order load_kb runs them in: per data file, then the rules that span files.
-RULES = [
-    check_unique,
-    check_layers,
-    check_threats,
-    check_mapping,
-    check_mitigations,
-    check_blindspots,
-    check_checklists,
-    check_patterns,
-    check_risk_factors,
-    check_phases,
-    check_depth,
-    check_scoring,
-    check_counts,
-    check_frameworks,
-    check_case_studies,
-    check_prose,
-    check_atlas,
-    check_crosswalk,
-    check_lifecycle,
-    check_coverage,
-    check_decisions,
-    check_sweep,
-]
+
+
+@rule
+def check_decisions(kb: KB, col: Collector) -> None:
+    """Decisions D01.. and rulings R01.. without gaps."""
+    node = kb.docs["decisions"]
+    if not _runs_from_1([int(d[1:]) for d in kb.decisions]):
+        col.add("decisions", node["decisions"], None, "", "decisions must run D01.. without gaps")
+    if not _runs_from_1([int(r[1:]) for r in kb.rulings]):
+        col.add("decisions", node["rulings"], None, "", "rulings must run R01.. without gaps")
+    for r in node["rulings"]:
+        for i, ext in enumerate(r.get("extends", [])):
+            entry = (kb.mitigations if ext["field"] == "addresses" else kb.blindspots).get(ext["id"])
+            if entry is None:
+                col.add("decisions", r["extends"], i, r["id"], f"extends unknown {ext['field']} owner {ext['id']}")
+            elif not set(ext["adds"]) <= set(entry[ext["field"]]):
+                col.add("decisions", r["extends"], i, r["id"], f"{ext['id']} {ext['field']} lack {sorted(set(ext['adds']) - set(entry[ext['field']]))}, which the ruling says it adds")
+
+
+@rule
+def check_sweep(kb: KB, col: Collector) -> None:
+    """The sweep rule pack: weaknesses numbered SW-001.. without gaps, each rule carrying its weakness's number; every
+    threat an active one, every control an active preventive one, every CWE named in frameworks.yaml."""
+    weaknesses = kb.docs["sweep"]["weaknesses"]
+    if [w["id"] for w in weaknesses] != [f"SW-{n:03d}" for n in range(1, len(weaknesses) + 1)]:
+        col.add("sweep", weaknesses, None, "", "weaknesses must run SW-001.. in order without gaps")
+    seen: set = set()
+    for w in weaknesses:
+        wid = w["id"]
+        for i, t in enumerate(w["threats"]):
+            _ref(kb, col, "sweep", w["threats"], i, wid, t, _active(kb), "threat")
+        if w["control"] not in kb.mitigations or not kb.listed(w["control"]):
+            col.add("sweep", w, "control", wid, f"unknown or retired mitigation {w['control']}")
+        elif kb.mitigation_type(w["control"]) != "P":
+            col.add("sweep", w, "control", wid, f"{w['control']} is not a preventive control: name the control that would prevent the weakness")
+        for r in w["rules"]:
+            if r["id"] in seen:
+                col.add("sweep", r, "id", r["id"], f"duplicate rule ID {r['id']}")
+            seen.add(r["id"])
+            if r["id"].rsplit("-", 1)[1] != wid.rsplit("-", 1)[1]:
+                col.add("sweep", r, "id", r["id"], f"a rule of {wid} must end in {wid.rsplit('-', 1)[1]}")
+            _known(col, "sweep", r["cwe"], r["id"], kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")

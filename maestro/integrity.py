@@ -12,7 +12,7 @@ covered code is then the installed package itself (``paths.code_dir``).
 A manifest is ``{"version": kb version, "algorithm": "sha256", "files": {relpath: hex}}``;
 relative paths use ``/``. The release commits one as ``manifest.json`` and the site publishes
 the same document at ``/manifest.json``. Nothing here imports anything heavy: the digests are
-computed on every ``maestro`` command (for the release-manifest warning and the cache key).
+computed on every ``maestro`` command (for the release-manifest warning).
 """
 from __future__ import annotations
 
@@ -142,8 +142,7 @@ def read_manifest(path) -> dict:
 def warn_if_modified(root, data_dir=None, manifest_path=None, stream=None) -> dict[str, str] | None:
     """Print one warning line when the covered files differ from the release manifest.
 
-    Returns the digests it computed (None if a file could not be read), so the caller can
-    reuse them (kbcache.prime).
+    Returns the digests it computed (None if a file could not be read).
     Never raises on a bad manifest: that is itself a reason to warn.
     """
     stream = stream if stream is not None else sys.stderr
