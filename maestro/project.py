@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from . import engagement, phasefile, safeio, yamlio
+from . import engagement, jsonschema_check, phasefile, safeio, yamlio
+from .findings import Finding
 from .kb import KB
 
 NAME_RX = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # used with fullmatch: no trailing newline slips through
@@ -110,11 +111,33 @@ def read_state(kb: KB, folder: Path) -> dict:
         doc = engagement.read_doc(path)
     except engagement.Unusable as exc:
         raise ProjectError(f"{exc}; state.json was left untouched{recover}") from None
-    from .checks import state_problems  # the state rules live with the other check rules
-    problems = state_problems(kb, doc, str(path))
+    problems = state_errors(kb, doc, str(path))
     if problems:
         raise ProjectError("state.json is invalid and was left untouched" + recover + ":\n  " + "\n  ".join(str(p) for p in problems))
     return yamlio.plain(doc)
+
+
+STATE_RULE = "MC113"  # the check rule that reports these errors (checks/structure.py, state-invalid)
+
+
+def state_errors(kb: KB, doc, fname: str) -> list[Finding]:
+    """What makes a state.json document invalid: its schema errors, else each phase whose output_file is not the one
+    the knowledge base names. Findings of STATE_RULE, without a hint (the rule's registration carries it)."""
+    schema = engagement.state_schema(kb)
+    out = [Finding(e.src or fname, e.line, e.ident if e.ident and not e.ident.isdigit() else "", e.message, "error", STATE_RULE)
+           for e in jsonschema_check.schema_errors(doc, schema, keys=("id",))]
+    return out or [Finding(fname, line, f"phase {key}", f"output_file should be {want}", "error", STATE_RULE)
+                   for key, line, want in _misnamed_outputs(kb, doc)]
+
+
+def _misnamed_outputs(kb: KB, doc):
+    """(phase key, line, expected name) of every phase of a schema-valid state.json whose output_file is not its own."""
+    for key, ph in doc["phases"].items():
+        if key == "10j":
+            continue
+        want = kb.phases[int(key)]["output_file"]
+        if ph["output_file"] != want:
+            yield key, (ph.key_lines.get("output_file", 1) if hasattr(ph, "key_lines") else 1), want
 
 
 def skeleton(kb: KB, n: int, project: str, prefix: str) -> str:

@@ -1205,3 +1205,70 @@ def test_a_copy_of_a_clean_engagement_is_not_stale(eng, tmp_path):
     code, out, err = maestro_cli("check", copy, "--json", "--source", eng.source)
     doc = json.loads(out)
     assert code == 0 and doc["findings"] == [], doc["findings"]
+
+
+# ------------------------------------------------------------------ the registry
+RULE_MODULES = sorted(checks.rule_modules())
+
+
+@pytest.mark.parametrize("module", RULE_MODULES)
+def test_every_rule_module_registers_rules(module):
+    """checks/__init__.py imports every module of the package (pkgutil); each of them holds at least one rule."""
+    registered = {r.func.__module__ for r in checks.RULES.values()}
+    assert f"maestro.checks.{module}" in registered, f"maestro/checks/{module}.py registers no rule"
+
+
+def test_every_module_of_the_package_is_a_rule_module_or_the_framework():
+    package = ROOT / "maestro" / "checks"
+    modules = {p.stem for p in package.glob("*.py") if p.stem != "__init__"}
+    assert modules == set(RULE_MODULES) | set(checks.FRAMEWORK_MODULES)
+
+
+@pytest.fixture(scope="module")
+def listed_rules() -> dict:
+    """What `maestro rules --json` lists, by code."""
+    code, out, err = maestro_cli("rules", "--json")
+    assert code == 0, err
+    return {r["code"]: r for r in json.loads(out)["rules"]}
+
+
+@pytest.fixture(scope="module")
+def documented_rules() -> str:
+    """The rule table of docs/reference/check-rules.md, as its macro renders it."""
+    from maestro_site.tables.reference import check_rules
+    assert "{{ check_rules() }}" in (ROOT / "docs" / "reference" / "check-rules.md").read_text(encoding="utf-8")
+    return check_rules()
+
+
+@pytest.mark.parametrize("code", sorted(checks.RULES))
+def test_every_registered_rule_is_documented(code, listed_rules, documented_rules):
+    r = checks.RULES[code]
+    assert r.summary.strip() and r.hint.strip(), f"{code} has no summary or no fix hint"
+    assert listed_rules.get(code, {}).get("summary") == r.summary, f"{code} is missing from `maestro rules`"
+    assert f'<span id="{code.lower()}"></span>`{code}`' in documented_rules, f"{code} is missing from docs/reference/check-rules"
+
+
+# ------------------------------------------------------------------ MC113 state-invalid
+def test_mc113_passes_a_valid_state(eng):
+    doc = engagement.read_doc(eng.path("state.json"))
+    assert checks.state_problems(KB.load(), doc, str(eng.path("state.json"))) == []
+    code, result = eng.check()
+    assert not [f for f in result["findings"] if f["rule"] == "MC113"]
+
+
+def test_mc113_names_a_phase_whose_output_file_is_not_its_own(eng):
+    st = json.loads(eng.path("state.json").read_text())
+    st["phases"]["3"]["output_file"] = FILES[4]
+    eng.path("state.json").write_text(json.dumps(st, indent=2))
+    code, result = eng.check()
+    found = [(f["rule"], f["id"], f["message"]) for f in result["findings"]]
+    assert code == 1 and found == [("MC113", "phase 3", f"output_file should be {FILES[3]}")], found
+
+
+def test_mc113_is_the_rule_that_finds_it(eng):
+    """The registered function does the work: run alone through the registry, it reports the invalid state."""
+    plant_invalid_state(eng)
+    state_path = eng.path("state.json")
+    ctx = checks.Context(KB.load(), {}, str(state_path), "state", state=engagement.read_doc(state_path), state_file=str(state_path))
+    findings = checks.run(ctx, ["MC113"])
+    assert findings and {f.rule for f in findings} == {"MC113"} and all(f.file == str(state_path) for f in findings)

@@ -1,22 +1,46 @@
 """Engagement checks: one rule per function, each with a stable code (MC101...), a severity and a fix hint.
 
-Modules by what they judge: structure (files, record blocks, schema), identifiers (IDs and names),
-controls (Phase 6 and 7), residual (Phase 8 and 9), roadmap (Phase 10), hygiene (disclaimer,
-secrets, consent), editions (external IDs that newer editions renumbered, retired or renamed). ``check_project`` and ``check_file`` are the entry points; ``RULES`` is the rule table.
+Modules by what they judge: structure (files, record blocks, schema, state.json), identifiers (IDs and names),
+controls (Phase 6 and 7), residual (Phase 8 and 9), roadmap (Phase 10), hygiene (disclaimer, secrets, consent),
+editions (external IDs that newer editions renumbered, retired or renamed), and more. Every module of this package is
+imported here (``rule_modules``), so a rule registers itself with ``@rule`` wherever it is written; a new module needs
+no list. ``check_project`` and ``check_file`` are the entry points; ``RULES`` is the rule table.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from .. import engagement, safeio
 from ..kb import KB
-from . import claims, controls, editions, handedits, hygiene, identifiers, method, names, readers, residual, roadmap, structure, sweep  # noqa: F401 - registers the rules
 from .context import Context, file_context, project_context, text_context
 from .registry import RULES, Hit, Rule, rule, run
-from .structure import state_problems
 
 __all__ = ["RULES", "Context", "Hit", "Rule", "rule", "run", "check_project", "project_findings", "check_file", "check_doc", "check_text",
            "state_problems"]
+FRAMEWORK_MODULES = ("context", "registry")  # what the rules are built on; every other module holds rules
+
+
+def rule_modules() -> list[str]:
+    """The names of this package's modules that hold rules, in name order."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in FRAMEWORK_MODULES)
+
+
+def _import_rule_modules() -> None:
+    """Import every rule module; importing one registers its rules."""
+    for name in rule_modules():
+        importlib.import_module(f"{__name__}.{name}")
+
+
+_import_rule_modules()
+
+
+def state_problems(kb: KB, doc, fname: str) -> list:
+    """Findings of rule MC113 (state-invalid) for a state.json document, before anything else of the project is read."""
+    return run(Context(kb, {}, fname, "state", state=doc, state_file=fname), ["MC113"])
+
+
 TEXT_RULES = ["MC201", "MC202", "MC203"]  # the rules that apply to any Markdown page
 
 

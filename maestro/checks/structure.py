@@ -1,8 +1,9 @@
 """MC1xx: the files and records are all there, readable, in the one defined format."""
 from __future__ import annotations
 
-from .. import engagement, jsonschema_check as validation, phasefile, yamlio
+from .. import engagement, phasefile, project, yamlio
 from ..findings import TO_FILL
+from .context import LIST_KEYS, walk_strings
 from .registry import Hit, rule
 
 _BLOCK_HINT = "Put the phase's records in one block that opens with a line ```yaml maestro and closes with ```."
@@ -81,7 +82,6 @@ def schema(ctx):
       hint="Give every record its own ID; renumber the later one and update its references.")
 def record_id_duplicate(ctx):
     seen: dict = {}
-    from .context import LIST_KEYS
     for key in LIST_KEYS:
         items = ctx.doc.get(key) if isinstance(ctx.doc.get(key), list) else []
         for i, r in enumerate(items):
@@ -153,30 +153,17 @@ def export_edited(ctx):
             yield Hit(str(ctx.export_path), 1, key, f"'{key}' in threat-model.json differs from the phase files (edited by hand?)")
 
 
-def state_problems(kb, doc, fname):
-    """Schema and layout problems of a state.json document, as findings (rule MC113)."""
-    from ..findings import Finding
-    out = [Finding(e.src or fname, e.line, e.ident if e.ident and not e.ident.isdigit() else "", e.message, "error", "MC113", STATE_HINT)
-           for e in validation.schema_errors(doc, engagement.state_schema(kb), keys=("id",))]
-    if out:
-        return out
-    for key, ph in doc["phases"].items():
-        if key == "10j":
-            continue
-        want = kb.phases[int(key)]["output_file"]
-        if ph["output_file"] != want:
-            line = ph.key_lines.get("output_file", 1) if hasattr(ph, "key_lines") else 1
-            out.append(Finding(fname, line, f"phase {key}", f"output_file should be {want}", "error", "MC113", STATE_HINT))
-    return out
-
-
 STATE_HINT = "Restore state.json from state.json.bak, or fix the field named; never delete it (it records the phases)."
 
 
 @rule("MC113", "state-invalid", summary="state.json does not follow its schema.", hint=STATE_HINT)
 def state_invalid(ctx):
-    return ()  # reported by state_problems before any other rule runs; listed here for the rule table
-
+    """state.json's schema errors, and phases whose output_file is not theirs (project.state_errors). A project whose
+    state.json is invalid is checked by this rule alone (checks.state_problems): nothing else can be read without it."""
+    if ctx.state is None:
+        return
+    for f in project.state_errors(ctx.kb, ctx.state, ctx.state_file):
+        yield Hit(f.file, f.line, f.id, f.message)
 
 
 _HEADER_KEYS = ("system_type", "uses_mcp", "scope")   # written into every export's header, whatever the phase
@@ -209,7 +196,6 @@ def export_draft(ctx):
 @rule("MC116", "migration-to-fill", summary="A record still holds a TO FILL marker: `maestro migrate` could not derive a value the current format needs.",
       hint="Replace the marker with the real value (ask the user where only they know it); the .bak file beside it shows the record as it was.")
 def migration_to_fill(ctx):
-    from .context import LIST_KEYS, walk_strings
     for key in LIST_KEYS:
         for r in ctx.all_records(key):
             for file, line, text in walk_strings(r, ctx.doc_file, getattr(r, "line", 1) or 1):
