@@ -8,8 +8,9 @@ threat model; like `maestro check`, the checks only refresh the maestro cache di
 
 The query functions behind the seven tools (``lookup``, ``search_ids``, ``list_entries``, ``resolve``, ``risk``,
 ``check_path``, ``report_summary``) are plain functions of a KB that raise ``NotFound`` / ``ValueError`` and return
-JSON-serialisable dicts; ``build_server`` wraps them as MCP tools. Only ``build_server`` and ``serve``
-need the ``mcp`` package, so this module imports without it.
+JSON-serialisable dicts. Each tool is one module-level function registered with ``@tool`` in ``TOOLS`` (its
+docstring is the tool's description, its parameters the tool's arguments); ``build_server`` serves every registered
+tool. Only ``build_server`` and ``serve`` need the ``mcp`` package (and pydantic), so this module imports without it.
 
 Whoever sends the requests may be an agent that a web page or a document talked into asking for the wrong
 thing, so the server trusts no argument:
@@ -31,9 +32,10 @@ import os
 import re
 import sys
 import threading
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Callable, Literal
 from urllib.parse import unquote, urlsplit
 
 from . import checks, engagement, ids, project, releases, safeio, scoring, views, yamlio
@@ -351,27 +353,12 @@ def _parse_url(text: str) -> tuple[str, str | None, str | None]:
 
 
 def resolve(idx: Index, text: str, history: dict[str, dict] | None = None) -> dict:
+    """What a citation or an ID page URL names, checked against the current knowledge base and the kept releases."""
     kb = idx.kb
     raw = " ".join(str(text).split())
     if not raw:
         raise ValueError("give a citation such as 'MAESTRO T12 (v1.1.0)' or the URL of an ID page")
-    notes: list[str] = []
-    site = None
-    if "://" in raw or raw.startswith("/"):
-        token, version, host = _parse_url(raw)
-        site = {"host": host, "official": host in (None, urlsplit(SITE_URL).hostname)}
-        if host and not site["official"]:
-            notes.append(f"{host} is not the official site ({SITE_URL}); the ID is resolved against this knowledge base")
-    else:
-        m = re.search(r"\bOWASP\s+(T[0-9]+)\b", raw, re.I)
-        if m:
-            raise _unknown(idx, f"OWASP {m.group(1).upper()}")
-        m = _ID_IN_TEXT.search(raw)
-        if not m:
-            raise NotFound(f"{raw!r} holds no MAESTRO ID (expected a citation such as 'MAESTRO T12 (v{kb.version})')")
-        token = m.group(1)
-        v = _VERSION.search(raw[:m.start()] + " " + raw[m.end():])
-        version = v.group(1) if v else None
+    token, version, site, notes = _read_citation(idx, raw)
     ident = resolve_id(idx, token)
     e = idx.entries[ident]
     out: dict[str, Any] = {"input": raw, "id": ident, "type": e["type"], "cited_version": version, "current_version": kb.version,
@@ -383,35 +370,68 @@ def resolve(idx: Index, text: str, history: dict[str, dict] | None = None) -> di
     if version is None:
         notes.append(f"no version cited; the current knowledge base is v{kb.version}, cite it as {kb.citation(ident)}")
     else:
-        hist = releases.history(kb) if history is None else history
-        kept = version in hist
-        rel: dict[str, Any] = {"version": version, "kept": kept}
-        if _vkey(version) > _vkey(kb.version):
-            notes.append(f"v{version} is newer than this knowledge base (v{kb.version})")
-        if not kept:
-            notes.append(f"v{version} is not a kept release ({', '.join(hist)} are); cannot check what {ident} meant in it")
-        elif e["type"] == "checklist":
-            rel.update(existed=None, same_name=None)
-            notes.append("releases keep the ids.json of each release, which lists no checklist items; cannot check this item in it")
-        else:
-            old = hist[version]["ids"].get(ident)
-            rel.update(existed=old is not None, name=old and old["name"], status=old and old["status"],
-                       same_name=None if old is None else old["name"] == e["name"])
-            if old is None:
-                notes.append(f"{ident} did not exist in v{version}: the citation cannot be from that release")
-            elif old["name"] != e["name"]:
-                notes.append(f"{ident} was named '{old['name']}' in v{version}; now '{e['name']}'")
-            elif version != kb.version:
-                notes.append(f"{ident} had the same name in v{version}; cite {kb.citation(ident)} in new work")
-        out["cited_release"] = rel
-    if e["status"] == "reserved":
-        notes.append(f"{ident} is reserved: it must never be cited")
-    elif e["status"] == "revoked":
-        notes.append(f"{ident} is revoked; cite {kb.all_ids()[ident].get('replaced_by')} instead")
-    elif e["status"] == "deprecated":
-        notes.append(f"{ident} is deprecated")
-    out["notes"] = notes
+        out["cited_release"] = _cited_release(idx, ident, version, releases.history(kb) if history is None else history, notes)
+    out["notes"] = notes + _status_notes(kb, ident, e["status"])
     return out
+
+
+def _read_citation(idx: Index, raw: str) -> tuple[str, str | None, dict | None, list[str]]:
+    """(ID as written, cited version, the site a URL points at, notes) of a citation or an ID page URL."""
+    if "://" in raw or raw.startswith("/"):
+        token, version, host = _parse_url(raw)
+        site = {"host": host, "official": host in (None, urlsplit(SITE_URL).hostname)}
+        notes = [] if site["official"] or not host else [
+            f"{host} is not the official site ({SITE_URL}); the ID is resolved against this knowledge base"]
+        return token, version, site, notes
+    m = re.search(r"\bOWASP\s+(T[0-9]+)\b", raw, re.I)
+    if m:
+        raise _unknown(idx, f"OWASP {m.group(1).upper()}")
+    m = _ID_IN_TEXT.search(raw)
+    if not m:
+        raise NotFound(f"{raw!r} holds no MAESTRO ID (expected a citation such as 'MAESTRO T12 (v{idx.kb.version})')")
+    v = _VERSION.search(raw[:m.start()] + " " + raw[m.end():])
+    return m.group(1), (v.group(1) if v else None), None, []
+
+
+def _cited_release(idx: Index, ident: str, version: str, history: dict[str, dict], notes: list[str]) -> dict:
+    """What the kept release ``version`` says of ``ident``; what a reader should act on is added to ``notes``."""
+    kb, e = idx.kb, idx.entries[ident]
+    kept = version in history
+    rel: dict[str, Any] = {"version": version, "kept": kept}
+    if _vkey(version) > _vkey(kb.version):
+        notes.append(f"v{version} is newer than this knowledge base (v{kb.version})")
+    if not kept:
+        notes.append(f"v{version} is not a kept release ({', '.join(history)} are); cannot check what {ident} meant in it")
+    elif e["type"] == "checklist":
+        rel.update(existed=None, same_name=None)
+        notes.append("releases keep the ids.json of each release, which lists no checklist items; cannot check this item in it")
+    else:
+        old = history[version]["ids"].get(ident)
+        rel.update(existed=old is not None, name=old and old["name"], status=old and old["status"],
+                   same_name=None if old is None else old["name"] == e["name"])
+        notes += _rename_notes(kb, ident, version, old, e["name"])
+    return rel
+
+
+def _rename_notes(kb: KB, ident: str, version: str, old: dict | None, name: str) -> list[str]:
+    """Whether ``ident`` existed in the kept release ``version``, and under which name."""
+    if old is None:
+        return [f"{ident} did not exist in v{version}: the citation cannot be from that release"]
+    if old["name"] != name:
+        return [f"{ident} was named '{old['name']}' in v{version}; now '{name}'"]
+    if version != kb.version:
+        return [f"{ident} had the same name in v{version}; cite {kb.citation(ident)} in new work"]
+    return []
+
+
+def _status_notes(kb: KB, ident: str, status: str) -> list[str]:
+    if status == "reserved":
+        return [f"{ident} is reserved: it must never be cited"]
+    if status == "revoked":
+        return [f"{ident} is revoked; cite {kb.all_ids()[ident].get('replaced_by')} instead"]
+    if status == "deprecated":
+        return [f"{ident} is deprecated"]
+    return []
 
 
 # ===================================================================== score_risk
@@ -592,152 +612,225 @@ def instructions(kb: KB) -> str:
             "summary `maestro report` would write for one.")
 
 
+# ---- the tools: one module-level function each, registered with @tool; build_server serves every one of TOOLS
+@dataclass(frozen=True)
+class Served:
+    """What the tools answer from: one knowledge base, its index, the folder engagements are read in, the time budget."""
+    kb: KB
+    idx: Index
+    root: Path
+    budget: float
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    title: str
+    func: Callable[..., dict]     # func(served, **arguments), run in a worker thread by ``guarded``
+    fields: dict[str, dict]       # argument -> pydantic Field arguments; a description may name a ``vocabulary`` key: {severities}
+
+
+TOOLS: dict[str, Tool] = {}
+
+
+def tool(name: str, title: str, **fields: dict):
+    """Register the decorated function as the read-only MCP tool ``name``: its docstring is the tool's description, its
+    parameters after ``served`` are the tool's arguments, each described by its entry in ``fields``."""
+    def register(func):
+        if name in TOOLS:
+            raise ValueError(f"MCP tool {name} registered twice")
+        TOOLS[name] = Tool(name, title, func, fields)
+        return func
+    return register
+
+
+def vocabulary(kb: KB) -> dict[str, str]:
+    """The values an argument description lists, from the knowledge base's scoring tables."""
+    sc = kb.scoring
+    return {"severities": ", ".join(s["level"] for s in sc["severity"]),
+            "likelihoods": ", ".join(s["level"] for s in sc["likelihood"]),
+            "status_keys": ", ".join(f"{s['key']} ({s['status']})" for s in sc["implementation_status"]),
+            "control_types": ", ".join(t["key"] for t in kb.docs["mitigations"]["types"]),
+            "vectors": ", ".join(v["value"] for v in sc["attack_vector"]),
+            "complexities": ", ".join(v["value"] for v in sc["attack_complexity"])}
+
+
+@tool("lookup_id", "Look up a MAESTRO ID",
+      id={"description": "Any MAESTRO ID: threat T12, blindspot BV-3, mitigation L3-D2, layer L3 or CL, checklist item "
+                         "CK-L1-01. Case-insensitive; spaces and a leading 'MAESTRO ' are ignored."})
+def lookup_id_tool(served: Served, id: str) -> dict[str, Any]:
+    """Everything the knowledge base holds on one ID: its type, canonical name (write it next to the ID exactly as given),
+    status (active, reserved, deprecated, revoked), description, layers, related IDs (a threat's mitigations by
+    control type, blindspots and checklist items; a mitigation's threats; a layer's threats, mitigations and
+    blindspots; the threats a checklist item probes), framework mappings, its canonical URL and citation string.
+    An unknown ID is an error that names the nearest IDs."""
+    return lookup(served.idx, id)
+
+
+@tool("search", "Search the MAESTRO knowledge base",
+      query={"description": "An ID (T1, L3), a name or part of one, or words from a description."},
+      limit={"ge": 1, "le": 100, "description": "Most results to return (1-100)."})
+def search_tool(served: Served, query: str, limit: int = 10) -> dict[str, Any]:
+    """Find IDs by ID, name or description, ranked: the exact ID first, then an exact name, then names starting with
+    or containing the query, then IDs starting with it, then entries whose name or description holds all of the
+    query's words, then some of them. Ties keep the knowledge base's order (layers, threats, blindspots,
+    mitigations, checklist items). Each result has the ID, type, name, status, URL and how it matched."""
+    return search_ids(served.idx, query, limit)
+
+
+@tool("list_ids", "List MAESTRO IDs",
+      type={"description": "Only IDs of this type; all types when omitted."},
+      layer={"description": "Only IDs at this layer (L1-L7 or CL): threats mapped to it (primary or secondary, given as "
+                            "strength), blindspots that name it, its mitigations, its checklist items."})
+def list_ids_tool(served: Served, type: Literal["threat", "blindspot", "mitigation", "layer", "checklist"] | None = None,
+                  layer: str | None = None) -> dict[str, Any]:
+    """List IDs with their type, canonical name, status and URL, filtered by type and/or layer, in the knowledge
+    base's order. Reserved, deprecated and revoked IDs are included with their status: cite only active ones."""
+    return list_entries(served.idx, type, layer)
+
+
+@tool("resolve_citation", "Resolve a MAESTRO citation",
+      text={"description": "A citation such as 'MAESTRO T12 (v1.1.0)' or 'MAESTRO L3-D2', or the URL of an ID page such "
+                           f"as {SITE_URL}threats/T12/."})
+def resolve_citation_tool(served: Served, text: str) -> dict[str, Any]:
+    """Parse a citation or an ID page URL: the ID, the version it cites, whether that is the current knowledge base
+    version, the ID's current canonical name, status and URL, and, when the cited version is a kept release, whether
+    the ID existed in it and under the same name. Notes explain anything a reader should act on."""
+    return resolve(served.idx, text)
+
+
+@tool("score_risk", "Score a risk",
+      severity={"description": "Severity: {severities}."},
+      likelihood={"description": "Likelihood: {likelihoods}."},
+      statuses={"description": "Implementation status of the controls: one of {status_keys} for every control type, or per "
+                               "type ({control_types}) as 'preventive=implemented,detective=partial' or an object "
+                               "{\"preventive\": \"implemented\"}; types not named count as not implemented. Default: not "
+                               "implemented."},
+      vector={"description": "Attack vector, optional: {vectors}."},
+      complexity={"description": "Attack complexity, optional: {complexities}."})
+def score_risk_tool(served: Served, severity: str, likelihood: str, statuses: str | dict[str, str] | None = None,
+                    vector: str | None = None, complexity: str | None = None) -> dict[str, Any]:
+    """The risk level and value from the knowledge base's matrix, the required action and timeframe, the effective
+    risk after the controls' credit and its level, and the control types the level requires: the same fields and
+    numbers as `maestro score --json --severity ... --likelihood ... --status ...`."""
+    return risk(served.kb, severity, likelihood, statuses, vector, complexity)
+
+
+@tool("check_threat_model", "Check a threat model",
+      path={"description": "A project folder (NAME, holding state.json), a threat model saved as .json, or a .md file, "
+                           "inside the folder the server was started with (--root, default ./threat-models); relative to "
+                           "that folder."})
+def check_threat_model_tool(served: Served, path: str) -> dict[str, Any]:
+    """Run the checks of `maestro check PATH` and return its findings (file, line, id, message, severity, rule code,
+    fix hint) with the counts of errors, warnings and pending items, the files checked and the count per rule.
+    ok is false when there is any error. A bounded number of findings is returned (findings_left_off counts the
+    rest) and each text is cut at a bounded length. Any other path, or one outside the server's folder, is
+    refused with one fixed message. It never changes the threat model; like `maestro check`, it only refreshes the
+    maestro cache directory (secret scans)."""
+    return check_alone(served.kb, path, served.root, served.budget)
+
+
+@tool("report_summary", "Summarise a threat model",
+      path={"description": "A project folder (NAME, holding state.json) or a threat model saved as .json, inside the "
+                           "folder the server was started with (--root, default ./threat-models); relative to that folder."})
+def report_summary_tool(served: Served, path: str) -> dict[str, Any]:
+    """The executive summary that `maestro report` puts first, as data: the title block (system, date, analysts,
+    depth, layer scope, knowledge-base version), the check status (errors, warnings, pending, and draft when the
+    model fails `maestro check` or records unfinished phases), notes on where the records came from (a stale or
+    missing export is rebuilt from the phase records), and the summary: overall posture, counts by risk level,
+    the top risks, the Phase 1 risk appetite and the threats above it, the decisions the reader must take
+    (accepted, deferred and transferred residual risks, roadmap exceptions), key recommendations and the next
+    review. Any other path, or one outside the server's folder, is refused with one fixed message. It writes
+    nothing."""
+    return report_summary_alone(served.kb, path, served.root, served.budget)
+
+
+# ---- serving the registered tools
 def build_server(kb: KB, root: Path, budget: float | None = None):
-    """The MCPServer with the seven read-only tools over ``kb``; check_threat_model and report_summary read only inside ``root``.
+    """The MCPServer with every tool of TOOLS over ``kb``; check_threat_model and report_summary read only inside ``root``.
 
     Each call runs in a worker thread under a time budget of ``budget`` seconds (default ``time_budget()``).
     """
-    from typing import Annotated, Literal
-
-    import anyio
     from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
-    from mcp_types import ToolAnnotations
-    from pydantic import Field
 
-    idx = Index(kb)
-    budget = time_budget() if budget is None else budget
+    served = Served(kb, Index(kb), root, time_budget() if budget is None else budget)
     server = MCPServer("maestro", title="MAESTRO Playbook knowledge base", version=kb.version,
                        instructions=instructions(kb), website_url=SITE_URL, log_level="WARNING")
-    severities = ", ".join(s["level"] for s in kb.scoring["severity"])
-    likelihoods = ", ".join(s["level"] for s in kb.scoring["likelihood"])
-    status_keys = ", ".join(f"{s['key']} ({s['status']})" for s in kb.scoring["implementation_status"])
-    control_types = ", ".join(t["key"] for t in kb.docs["mitigations"]["types"])
-    vectors = ", ".join(v["value"] for v in kb.scoring["attack_vector"])
-    complexities = ", ".join(v["value"] for v in kb.scoring["attack_complexity"])
-
-    def tool(name: str, title: str):
-        """Register a read-only tool; its description is the function's docstring without the source indentation."""
-        hints = ToolAnnotations(title=title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-
-        def register(fn):
-            server.add_tool(fn, name=name, title=title, description=inspect.cleandoc(fn.__doc__), annotations=hints)
-            return fn
-        return register
-
-    async def guarded(fn, *args) -> dict:
-        """``fn(*args)`` in a worker thread within the budgets; every way it can fail is one bounded ToolError.
-
-        A Python thread cannot be stopped from outside: when the time budget runs out the caller gets an
-        error at once and the thread finishes on its own. Reads are bounded and never block (safeio), so
-        it does finish, and the server goes on answering meanwhile.
-        """
-        problem = next(filter(None, map(argument_problem, args)), None)
-        if problem:
-            raise ToolError(problem)
-        try:
-            with anyio.fail_after(budget):
-                answer = await anyio.to_thread.run_sync(partial(fn, *args), abandon_on_cancel=True)
-        except TimeoutError:
-            raise ToolError(f"gave up after the time budget of {budget:g} s; try again or narrow the request") from None
-        except (ValueError, engagement.Unusable, project.ProjectError) as exc:  # NotFound and Refused are ValueErrors
-            raise ToolError(clip(str(exc))) from None
-        except Exception as exc:  # a bug: the client gets its kind only, the traceback goes to stderr
-            logging.getLogger(__name__).exception("tool call failed")
-            raise ToolError(f"internal error ({type(exc).__name__}); the server goes on answering") from None
-        problem = answer_problem(answer)
-        if problem:
-            raise ToolError(problem)
-        return answer
-
-    @tool("lookup_id", "Look up a MAESTRO ID")
-    async def lookup_id(id: Annotated[str, Field(description="Any MAESTRO ID: threat T12, blindspot BV-3, mitigation L3-D2, layer L3 "
-                                                             "or CL, checklist item CK-L1-01. Case-insensitive; spaces and a leading "
-                                                             "'MAESTRO ' are ignored.")]) -> dict[str, Any]:
-        """Everything the knowledge base holds on one ID: its type, canonical name (write it next to the ID exactly as given),
-        status (active, reserved, deprecated, revoked), description, layers, related IDs (a threat's mitigations by
-        control type, blindspots and checklist items; a mitigation's threats; a layer's threats, mitigations and
-        blindspots; the threats a checklist item probes), framework mappings, its canonical URL and citation string.
-        An unknown ID is an error that names the nearest IDs."""
-        return await guarded(lookup, idx, id)
-
-    @tool("search", "Search the MAESTRO knowledge base")
-    async def search(query: Annotated[str, Field(description="An ID (T1, L3), a name or part of one, or words from a description.")],
-                     limit: Annotated[int, Field(ge=1, le=100, description="Most results to return (1-100).")] = 10) -> dict[str, Any]:
-        """Find IDs by ID, name or description, ranked: the exact ID first, then an exact name, then names starting with
-        or containing the query, then IDs starting with it, then entries whose name or description holds all of the
-        query's words, then some of them. Ties keep the knowledge base's order (layers, threats, blindspots,
-        mitigations, checklist items). Each result has the ID, type, name, status, URL and how it matched."""
-        return await guarded(search_ids, idx, query, limit)
-
-    @tool("list_ids", "List MAESTRO IDs")
-    async def list_ids(type: Annotated[Literal["threat", "blindspot", "mitigation", "layer", "checklist"] | None,
-                                       Field(description="Only IDs of this type; all types when omitted.")] = None,
-                       layer: Annotated[str | None, Field(description="Only IDs at this layer (L1-L7 or CL): threats mapped to it "
-                                                                      "(primary or secondary, given as strength), blindspots "
-                                                                      "that name it, its mitigations, its checklist items.")] = None,
-                       ) -> dict[str, Any]:
-        """List IDs with their type, canonical name, status and URL, filtered by type and/or layer, in the knowledge
-        base's order. Reserved, deprecated and revoked IDs are included with their status: cite only active ones."""
-        return await guarded(list_entries, idx, type, layer)
-
-    @tool("resolve_citation", "Resolve a MAESTRO citation")
-    async def resolve_citation(text: Annotated[str, Field(description="A citation such as 'MAESTRO T12 (v1.1.0)' or 'MAESTRO L3-D2', "
-                                                                      "or the URL of an ID page such as "
-                                                                      f"{SITE_URL}threats/T12/.")]) -> dict[str, Any]:
-        """Parse a citation or an ID page URL: the ID, the version it cites, whether that is the current knowledge base
-        version, the ID's current canonical name, status and URL, and, when the cited version is a kept release, whether
-        the ID existed in it and under the same name. Notes explain anything a reader should act on."""
-        return await guarded(resolve, idx, text)
-
-    @tool("score_risk", "Score a risk")
-    async def score_risk(severity: Annotated[str, Field(description=f"Severity: {severities}.")],
-                         likelihood: Annotated[str, Field(description=f"Likelihood: {likelihoods}.")],
-                         statuses: Annotated[str | dict[str, str] | None,
-                                             Field(description=f"Implementation status of the controls: one of {status_keys} for "
-                                                               f"every control type, or per type ({control_types}) as "
-                                                               "'preventive=implemented,detective=partial' or an object "
-                                                               "{\"preventive\": \"implemented\"}; types not named count as not "
-                                                               "implemented. Default: not implemented.")] = None,
-                         vector: Annotated[str | None, Field(description=f"Attack vector, optional: {vectors}.")] = None,
-                         complexity: Annotated[str | None, Field(description=f"Attack complexity, optional: {complexities}.")] = None,
-                         ) -> dict[str, Any]:
-        """The risk level and value from the knowledge base's matrix, the required action and timeframe, the effective
-        risk after the controls' credit and its level, and the control types the level requires: the same fields and
-        numbers as `maestro score --json --severity ... --likelihood ... --status ...`."""
-        return await guarded(risk, kb, severity, likelihood, statuses, vector, complexity)
-
-    @tool("check_threat_model", "Check a threat model")
-    async def check_threat_model(path: Annotated[str, Field(description="A project folder (NAME, holding state.json), a "
-                                                                        "threat model saved as .json, or a .md file, inside "
-                                                                        "the folder the server was started with (--root, "
-                                                                        "default ./threat-models); relative to that folder.")],
-                                 ) -> dict[str, Any]:
-        """Run the checks of `maestro check PATH` and return its findings (file, line, id, message, severity, rule code,
-        fix hint) with the counts of errors, warnings and pending items, the files checked and the count per rule.
-        ok is false when there is any error. A bounded number of findings is returned (findings_left_off counts the
-        rest) and each text is cut at a bounded length. Any other path, or one outside the server's folder, is
-        refused with one fixed message. It never changes the threat model; like `maestro check`, it only refreshes the
-        maestro cache directory (knowledge base, secret scans)."""
-        return await guarded(check_alone, kb, path, root, budget)
-
-    @tool("report_summary", "Summarise a threat model")
-    async def report_summary_tool(path: Annotated[str, Field(description="A project folder (NAME, holding state.json) or a "
-                                                                         "threat model saved as .json, inside the folder the "
-                                                                         "server was started with (--root, default "
-                                                                         "./threat-models); relative to that folder.")],
-                                  ) -> dict[str, Any]:
-        """The executive summary that `maestro report` puts first, as data: the title block (system, date, analysts,
-        depth, layer scope, knowledge-base version), the check status (errors, warnings, pending, and draft when the
-        model fails `maestro check` or records unfinished phases), notes on where the records came from (a stale or
-        missing export is rebuilt from the phase records), and the summary: overall posture, counts by risk level,
-        the top risks, the Phase 1 risk appetite and the threats above it, the decisions the reader must take
-        (accepted, deferred and transferred residual risks, roadmap exceptions), key recommendations and the next
-        review. Any other path, or one outside the server's folder, is refused with one fixed message. It writes
-        nothing."""
-        return await guarded(report_summary_alone, kb, path, root, budget)
-
+    words = vocabulary(kb)
+    for t in TOOLS.values():
+        serve_tool(server, t, served, words)
     return server
+
+
+def serve_tool(server, t: Tool, served: Served, words: dict[str, str]) -> None:
+    """Add one registered tool to ``server``, read-only, described by its docstring."""
+    from mcp_types import ToolAnnotations
+
+    hints = ToolAnnotations(title=t.title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+    server.add_tool(handler(t, served, words), name=t.name, title=t.title, description=inspect.cleandoc(t.func.__doc__),
+                    annotations=hints)
+
+
+def handler(t: Tool, served: Served, words: dict[str, str]):
+    """The coroutine the SDK calls for tool ``t``: ``t.func`` bound to ``served`` and run by ``guarded``. Its signature
+    is ``t.func``'s arguments, each annotated with its Field, which the SDK reads to build the input schema."""
+    async def call(**arguments):
+        return await guarded(partial(t.func, served, **arguments), arguments.values(), served.budget)
+    call.__name__ = t.name
+    call.__signature__ = tool_signature(t, words)
+    return call
+
+
+def tool_signature(t: Tool, words: dict[str, str]) -> inspect.Signature:
+    """``t.func``'s signature without ``served``, every argument annotated with its Field (descriptions filled in)."""
+    from pydantic import Field
+
+    sig = inspect.signature(t.func)
+    arguments = list(sig.parameters.values())[1:]
+    return sig.replace(parameters=[p.replace(annotation=Annotated[p.annotation, Field(**described(t.fields[p.name], words))])
+                                   for p in arguments])
+
+
+def described(field: dict, words: dict[str, str]) -> dict:
+    """Field arguments with every {key} of ``words`` in the description replaced by its value."""
+    text = field.get("description", "")
+    for key, value in words.items():
+        text = text.replace("{" + key + "}", value)
+    return {**field, "description": text}
+
+
+async def guarded(call, arguments, budget: float) -> dict:
+    """``call()`` in a worker thread within the budgets; every way it can fail is one bounded ToolError.
+
+    A Python thread cannot be stopped from outside: when the time budget runs out the caller gets an
+    error at once and the thread finishes on its own. Reads are bounded and never block (safeio), so
+    it does finish, and the server goes on answering meanwhile.
+    """
+    import anyio
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    problem = next(filter(None, map(argument_problem, arguments)), None)
+    if problem:
+        raise ToolError(problem)
+    try:
+        with anyio.fail_after(budget):
+            answer = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+    except Exception as exc:  # noqa: BLE001 - each kind becomes one bounded message (tool_error)
+        raise ToolError(tool_error(exc, budget)) from None
+    problem = answer_problem(answer)
+    if problem:
+        raise ToolError(problem)
+    return answer
+
+
+def tool_error(exc: Exception, budget: float) -> str:
+    """What the client is told when a tool call fails: the reason for a refusal or a bad argument, the kind of a bug."""
+    if isinstance(exc, TimeoutError):
+        return f"gave up after the time budget of {budget:g} s; try again or narrow the request"
+    if isinstance(exc, (ValueError, engagement.Unusable, project.ProjectError)):  # NotFound and Refused are ValueErrors
+        return clip(str(exc))
+    logging.getLogger(__name__).error("tool call failed", exc_info=exc)  # a bug: the traceback goes to stderr only
+    return f"internal error ({type(exc).__name__}); the server goes on answering"
 
 
 # ===================================================================== stdio
