@@ -1,10 +1,11 @@
 """Risk scoring from data/scoring.yaml: risk level, effective risk, ranking, Phase 7 rules.
 
-Every number and rule comes from the knowledge base, so the CLI, the checks and the risk
-calculator on the site compute the same thing.
+Every number and rule comes from the knowledge base, so the CLI and the checks compute the same thing; the risk
+calculator on the site computes nothing, it looks its answers up in ``calculator_table``, made at build time here.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from .kb import KB
@@ -159,21 +160,33 @@ def action_level(kb: KB, level: str, effective: float) -> tuple[str, str]:
     return (kb.scoring["risk_levels"][0]["level"] if eff_level == "None" else eff_level), "effective"
 
 
+def status_label(kb: KB, level: str, per_type: dict[str, str]) -> str:
+    """The statuses that earn credit at this level, as `maestro score` shows them: one per required type (a single
+    name when they agree), or, at a level with no required types, the status of the strongest control."""
+    required = required_types(kb, level)
+    if required:
+        shown = {k: per_type[k] for k in required}
+        return ", ".join(f"{k} {v}" for k, v in shown.items()) if len(set(shown.values())) > 1 else shown[required[0]]
+    return max(per_type.values(), key=lambda v: status(kb, v)["value"])
+
+
+def outcome(kb: KB, level: str, per_type: dict[str, str]) -> dict:
+    """What controls with these statuses (control type -> status name) make of a threat at this risk level: the
+    control credit, the effective risk and its level, the statuses that count, and which level sets the action."""
+    controls = [(kind, st, "full") for kind, st in per_type.items()]
+    eff = effective_risk(kb, level, controls)
+    act_level, basis = action_level(kb, level, eff)
+    return {"credit": round(control_credit(kb, level, controls), 2), "status": status_label(kb, level, per_type),
+            "effective": eff, "effective_level": equivalent_level(kb, eff), "action_level": act_level, "drives": basis}
+
+
 def score(kb: KB, sev: str, lik: str, stat: str = "not", vec: str | None = None, comp: str | None = None) -> Score:
     lvl = risk_level(kb, sev, lik)
     info = level_info(kb, lvl)
-    per_type = parse_statuses(kb, stat)
-    eff = effective_risk(kb, lvl, [(kind, st, "full") for kind, st in per_type.items()])
-    required = required_types(kb, lvl)
-    if required:  # the statuses that earn credit at this level, one per required type
-        shown = {k: per_type[k] for k in required}
-        label = ", ".join(f"{k} {v}" for k, v in shown.items()) if len(set(shown.values())) > 1 else shown[required[0]]
-    else:         # the strongest control counts
-        label = max(per_type.values(), key=lambda v: status(kb, v)["value"])
-    act_level, basis = action_level(kb, lvl, eff)
-    act = level_info(kb, act_level)
+    out = outcome(kb, lvl, parse_statuses(kb, stat))
+    act = level_info(kb, out["action_level"])
     s = Score(severity(kb, sev), likelihood(kb, lik), lvl, info["value"], act["action"], act["timeframe"],
-              label, eff, equivalent_level(kb, eff), act_level, basis)
+              out["status"], out["effective"], out["effective_level"], out["action_level"], out["drives"])
     if vec:
         s.vector = vector(kb, vec)
         s.vector_effect = next(v["effect"] for v in kb.scoring["attack_vector"] if v["value"] == s.vector)
@@ -211,3 +224,32 @@ def bucket_rank(kb: KB, bucket: str) -> int:
     """0 for the most urgent roadmap bucket (Immediate), rising with the deferral."""
     names = [b["bucket"] for b in kb.scoring["remediation_buckets"]]
     return names.index(bucket) if bucket in names else len(names)
+
+
+def calculator_table(kb: KB) -> dict:
+    """Every answer the risk calculator on the site can give, as plain data, so that the page looks results up instead
+    of computing them (scoring lives here only).
+
+    - ``cells``: severity -> likelihood -> risk level (the matrix);
+    - ``levels``: risk level -> its value, action, timeframe and the control types it requires;
+    - ``outcomes``: risk level -> key -> ``outcome``, where the key is the status keys of the required types joined
+      by "," in the order of ``required`` (for instance "implemented,partial,not"), or, at a level that requires no
+      type, the status key of the strongest control;
+    - ``vector`` and ``complexity``: each value's effect on the ranking (they change neither level).
+    """
+    sc = kb.scoring
+    keys = {s["key"]: s["status"] for s in sc["implementation_status"]}
+    types = [t["key"] for t in kb.docs["mitigations"]["types"]]
+    levels, outcomes = {}, {}
+    for info in sc["risk_levels"]:
+        lvl = info["level"]
+        required = required_types(kb, lvl)
+        levels[lvl] = {"value": info["value"], "action": info["action"], "timeframe": info["timeframe"], "required": required}
+        outcomes[lvl] = {}
+        for combo in itertools.product(keys, repeat=len(required) or 1):
+            per_type = dict.fromkeys(types, keys[combo[0]]) if not required else \
+                {t: keys[k] for t, k in zip(required, combo)} | {t: "Not Implemented" for t in types if t not in required}
+            outcomes[lvl][",".join(combo)] = outcome(kb, lvl, per_type)
+    return {"cells": {sev: dict(row) for sev, row in sc["matrix"].items()}, "levels": levels, "outcomes": outcomes,
+            "vector": {v["value"]: v["effect"] for v in sc["attack_vector"]},
+            "complexity": {c["value"]: c["effect"] for c in sc["attack_complexity"]}}
