@@ -1,10 +1,11 @@
 """The risk-scoring scales and matrices of data/scoring.yaml, and the interactive calculator."""
 from __future__ import annotations
 
-import html
-import json
+from markupsafe import Markup
 
+from maestro import scoring
 from maestro_site.render import bullet, esc, table
+from maestro_site.templating import fragment
 
 
 def severity_scale(kb) -> str:
@@ -18,7 +19,7 @@ def likelihood_scale(kb) -> str:
 def risk_matrix(kb) -> str:
     sc = kb.scoring
     lik = [s["level"] for s in sc["likelihood"]]
-    rows = [[f"**{esc(s['level'])}**"] + [f'<span class="maestro-risk maestro-risk--{sc["matrix"][s["level"]][l].lower()}">{esc(sc["matrix"][s["level"]][l])}</span>' for l in lik]
+    rows = [[f"**{esc(s['level'])}**"] + [str(fragment("risk-badge.html.j2", level=sc["matrix"][s["level"]][l])) for l in lik]
             for s in reversed(sc["severity"])]
     return table(["Severity \\\\ Likelihood"] + [esc(l) for l in lik], rows, cls="maestro-risk-matrix")
 
@@ -73,70 +74,65 @@ def remediation_buckets(kb) -> str:
     return table(["Bucket", "Days", "What goes in it"], [[esc(b["bucket"]), esc(b["days"]), esc(b["rule"])] for b in kb.scoring["remediation_buckets"]])
 
 
-def risk_calculator(kb) -> str:
-    """Interactive calculator; computes what `maestro score` gives (ruling R02), from the same scoring data.
+def _number(x: float) -> str:
+    """A number as the page prints it: 1.0 as 1, 0.5 as 0.5."""
+    return str(int(x)) if float(x).is_integer() else str(x)
 
-    Levels with required control types (High, Critical) take one status per type; the others
-    take the status of the strongest control. The script is in docs/assets/maestro.js.
 
-    Which level sets the required action: the effective level once verified controls earn credit,
-    the inherent level (the matrix cell) while they earn none; the result says which, next to the
-    level's colour badge and its name. The modifiers change neither level, only the ranking.
+def _why(level: str, o: dict) -> str:
+    """Which level sets the required action, and why, in words (ruling R12)."""
+    if o["drives"] == "inherent":
+        return f"Set by the inherent risk, {level}: no verified control earns credit yet."
+    if o["effective_level"] == "None":
+        return ("Set by the effective risk, None (0): the verified controls earn full credit, so the action is that of "
+                f"the lowest level, {o['action_level']}.")
+    lowered = ", not enough to lower the level." if o["effective_level"] == level else f", which lowers it from {level}."
+    return f"Set by the effective risk, {o['effective_level']}: the verified controls earn credit {_number(o['credit'])}{lowered}"
+
+
+def calculator_data(kb) -> dict:
+    """What the calculator's script reads: ``maestro.scoring.calculator_table`` (every answer, computed by the code
+    `maestro score` runs) with the sentences the page shows next to the numbers. The script only looks values up."""
+    table = scoring.calculator_table(kb)
+    for sev, row in table["cells"].items():
+        row.update({lik: {"level": lvl, "rating": f"{sev} severity \u00d7 {lik} likelihood"} for lik, lvl in row.items()})
+    for lvl, info in table["levels"].items():
+        req = info["required"]
+        info["basis"] = "mean over " + ", ".join(req) if req else "strongest control"
+        info["required_text"] = f"{', '.join(req)} (set by the inherent level, {lvl})" if req else f"no minimum at {lvl}"
+        for o in table["outcomes"][lvl].values():
+            o["action_basis"] = _why(lvl, o)
+    vec, comp = list(table["vector"]), list(table["complexity"])
+    table["vector"] = {v: f"Attack vector {v}: {e} priority" for v, e in table["vector"].items()}
+    table["complexity"] = {c: f"Attack complexity {c}: {e} priority" for c, e in table["complexity"].items()}
+    table["modifiers"] = ("They change neither the risk level nor the effective risk: among threats of equal effective risk, "
+                          f"Phase 7 ranks {vec[0]} before {vec[-1]} and {comp[0]} complexity before {comp[-1]}.")
+    return table
+
+
+CALC_DEFAULTS = {"severity": "High", "likelihood": "Likely", "vector": "Network", "complexity": "Low"}
+
+
+def risk_calculator(kb) -> Markup:
+    """Interactive calculator; shows what `maestro score` gives (ruling R02), looked up in ``calculator_data``.
+
+    Levels with required control types (High, Critical) take one status per type; the others take the status of the
+    strongest control. The markup is templates/fragments/risk-calculator.html.j2, the script
+    docs/assets/js/risk-calculator.js, the styles docs/assets/calculator.css.
+
+    Which level sets the required action: the effective level once verified controls earn credit, the inherent level
+    (the matrix cell) while they earn none; the result says which, next to the level's colour badge and its name. The
+    modifiers change neither level, only the ranking.
     """
     sc = kb.scoring
-    data = {"matrix": sc["matrix"], "levels": sc["risk_levels"], "status": sc["implementation_status"],
-            "vector": sc["attack_vector"], "complexity": sc["attack_complexity"], "required_controls": sc["required_controls"]}
-    payload = json.dumps(data).replace("</", "<\\/")
-    def opts(name, values, default):
-        return "".join(f'<option value="{html.escape(v)}"{" selected" if v == default else ""}>{html.escape(v)}</option>' for v in values)
-    sev = [s["level"] for s in sc["severity"]]
-    lik = [s["level"] for s in sc["likelihood"]]
-    stat_opts = "".join(f'<option value="{s["key"]}">{html.escape(s["status"])}</option>' for s in sc["implementation_status"])
+    table = calculator_data(kb)
     names = {t["key"]: t["name"] for t in kb.docs["mitigations"]["types"]}
     typed = list(dict.fromkeys(k for kinds in sc["required_controls"].values() for k in kinds))  # every type some level requires
-    first = sc["required_controls"].get(sc["matrix"]["High"]["Likely"], [])  # the level of the default ratings
-    def box(shown):  # the site CSS gives labels a display value, so hiding needs an inline display too
-        return f'style="grid-column: 1 / -1; margin: 0{"" if shown else "; display: none"}"{"" if shown else " hidden"}'
-    row = '<div style="display: flex; flex-wrap: wrap; gap: .6rem">'
-    off = ' hidden style="display: none"'
-    per_type = "".join(f'<label data-type="{html.escape(k)}"{"" if k in first else off}>{html.escape(names[k])} controls '
-                       f'<select name="status-{html.escape(k)}">{stat_opts}</select></label>\n' for k in typed)
-    def item(term, body):
-        return f"<dt>{term}</dt><dd>{body}</dd>\n"
-    result = (
-        item("Risk level (inherent)", '<strong class="maestro-risk" data-out="level" data-badge></strong> '
-                           '(<span data-out="value"></span>), <span data-out="rating"></span>')
-        + item("Control credit", '<span data-out="credit"></span> (<span data-out="basis"></span>); '
-                                 'statuses: <span data-out="status"></span>')
-        + item("Effective risk", '<strong data-out="effective"></strong> '
-                                 '<strong class="maestro-risk" data-out="effective_level" data-badge></strong>')
-        + item("Required action", '<strong class="maestro-risk" data-out="action_level" data-badge></strong> '
-                                  '<span data-out="action"></span>'
-                                  '<br><span class="maestro-calc__note" data-out="action_basis"></span>')
-        + item("Timeframe", '<span data-out="timeframe"></span>')
-        + item("Controls required", '<span data-out="required"></span>')
-        + item("Modifiers", '<span data-out="vector_effect"></span>; <span data-out="complexity_effect"></span>'
-                            '<br><span class="maestro-calc__note" data-out="modifiers"></span>')
-    )
-    return (
-        '<form class="maestro-calc" id="maestro-calc" onsubmit="return false">\n'
-        f'<script type="application/json" id="maestro-scoring">{payload}</script>\n'
-        f'<label>Severity <select name="severity">{opts("severity", sev, "High")}</select></label>\n'
-        f'<label>Likelihood <select name="likelihood">{opts("likelihood", lik, "Likely")}</select></label>\n'
-        f'<label>Attack vector <select name="vector">{opts("vector", [v["value"] for v in sc["attack_vector"]], "Network")}</select></label>\n'
-        f'<label>Attack complexity <select name="complexity">{opts("complexity", [v["value"] for v in sc["attack_complexity"]], "Low")}</select></label>\n'
-        f'<fieldset data-controls="per-type" {box(bool(first))}>\n'
-        '<legend>Verified status of the best control of each required type</legend>\n'
-        f'{row}\n{per_type}</div>\n</fieldset>\n'
-        f'<fieldset data-controls="strongest" {box(not first)}>\n'
-        '<legend>Verified status of the strongest control</legend>\n'
-        f'{row}\n<label>Strongest control <select name="status">{stat_opts}</select></label>\n</div>\n'
-        '</fieldset>\n'
-        '<div class="maestro-calc__result" aria-live="polite">\n'
-        f'<dl>\n{result}</dl>\n'
-        '<p class="maestro-calc__note">The required action follows the effective risk once verified controls earn credit, '
-        'and the inherent risk (the matrix cell) while they earn none; an effective risk of 0 takes the action of the lowest level. '
-        'The controls required stay those of the inherent level. Attack vector and complexity change neither level: they order '
-        'threats of equal effective risk when Phase 7 ranks them.</p>\n'
-        '</div>\n<noscript><p>The calculator needs JavaScript; <code>maestro score</code> computes the same from the command line.</p></noscript>\n</form>'
-    )
+    first = scoring.required_types(kb, sc["matrix"][CALC_DEFAULTS["severity"]][CALC_DEFAULTS["likelihood"]])
+    choices = {"severity": [s["level"] for s in sc["severity"]], "likelihood": [s["level"] for s in sc["likelihood"]],
+               "vector": list(table["vector"]), "complexity": list(table["complexity"])}
+    labels = {"severity": "Severity", "likelihood": "Likelihood", "vector": "Attack vector", "complexity": "Attack complexity"}
+    return fragment("risk-calculator.html.j2", table=table,
+                    selects=[{"name": n, "label": labels[n], "options": choices[n], "default": CALC_DEFAULTS[n]} for n in labels],
+                    statuses=[{"key": s["key"], "name": s["status"]} for s in sc["implementation_status"]],
+                    types=[{"key": k, "name": names[k], "shown": k in first} for k in typed], per_type=bool(first))
