@@ -58,7 +58,7 @@ bench-cli: $(STAMP)
 
 ## offline: build/maestro-playbook-offline-v<version>.zip, the whole site for reading from disk (file://), search included
 offline: $(STAMP)
-	$(BIN)/mkdocs build --strict --config-file mkdocs.offline.yml
+	MAESTRO_OFFLINE=true $(BIN)/mkdocs build --strict -d build/offline
 
 clean:
 	rm -rf site .pytest_cache

@@ -29,14 +29,14 @@ _PROTECT = re.compile(
 )
 
 
-def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1, origin: str = "") -> str:
+def link_ids(markdown: str, kb: KB, here: str, first_line: int = 1, origin: str = "", directory_urls: bool = True) -> str:
     """Link IDs in ``markdown`` (page ``here``); ``first_line`` is the source line of its first line.
 
     ``origin`` names where the text came from when it is not the page source (macro output).
     """
     out, fence = [], None
     errors = []
-    linker = Linker(kb, here)
+    linker = Linker(kb, here, directory_urls)
     for lineno, line in enumerate(markdown.split("\n"), first_line):
         m = _FENCE.match(line)
         if fence:

@@ -1,6 +1,6 @@
 """Short forms of the ID URLs: /T12/, /BV-7/, /L3-D2/, /L3/, /CL/ send the reader to the ID's own page.
 
-Each short form is a tiny static HTML page generated at build time (hooks.on_files): a meta refresh, a
+Each short form is a tiny static HTML page generated at build time (plugin.on_files): a meta refresh, a
 rel=canonical link and a plain link for readers whose browser neither refreshes nor runs scripts. Every URL
 in it is relative, so the same page works at the domain root, under a version prefix (/1.1.0/T12/) and
 opened from disk in the offline copy.
@@ -13,13 +13,13 @@ case. For the same file-system reason the collision check compares paths case-in
 """
 from __future__ import annotations
 
-import html
-
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from maestro.kb import KB
 from maestro.urls import src_of
+
+from .templating import fragment
 
 # Top-level names the published site reserves for itself besides its pages: mike's version folders and list.
 RESERVED = {"latest", "versions.json", ".nojekyll"}
@@ -31,19 +31,9 @@ def short_forms(kb: KB) -> dict[str, str]:
 
 
 def page_html(ident: str, name: str, href: str) -> str:
-    """The redirect page of one short form; ``href`` is the target, relative to the short form's folder."""
-    h, label = html.escape(href, quote=True), html.escape(f"{ident} {name}")
-    return (
-        "<!doctype html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{label} (MAESTRO Playbook)</title>\n"
-        '<meta name="robots" content="noindex">\n'
-        f'<link rel="canonical" href="{h}">\n'
-        f'<meta http-equiv="refresh" content="0; url={h}">\n'
-        "</head>\n<body>\n"
-        f'<p>The page of MAESTRO {html.escape(ident)} ({html.escape(name)}) is <a href="{h}">{h}</a>.</p>\n'
-        "</body>\n</html>\n"
-    )
+    """The redirect page of one short form (templates/fragments/short-form.html.j2); ``href`` is the target,
+    relative to the short form's folder."""
+    return str(fragment("short-form.html.j2", ident=ident, name=name, href=href))
 
 
 def _first_segment(f: File) -> set[str]:

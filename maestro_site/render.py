@@ -10,7 +10,9 @@ import html
 import posixpath
 import re
 
-from maestro import crosswalk, ids
+from mkdocs.utils import get_relative_url
+
+from maestro import ids
 from maestro.kb import KB
 from maestro.schemas import HTTPS_URL
 
@@ -38,6 +40,10 @@ CASES = "playbook/10-case-studies.md"
 MATRIX = "playbook/03-mapping-matrix.md"
 TAXONOMY = "playbook/02-threat-taxonomy.md"
 CATALOG = "playbook/09-mitigation-catalog.md"
+ATLAS_URL = "https://atlas.mitre.org/techniques/{}"
+ATLAS_TACTIC_URL = "https://atlas.mitre.org/tactics/{}"
+ATLAS_MITIGATION_URL = "https://atlas.mitre.org/mitigations/{}"
+CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 
 
 class Linker:
@@ -47,9 +53,11 @@ class Linker:
 
     esc = staticmethod(esc)
 
-    def __init__(self, kb: KB, here: str):
+    def __init__(self, kb: KB, here: str, directory_urls: bool = True):
+        """``directory_urls``: the site's ``use_directory_urls`` (off in the offline copy), for the links of raw HTML."""
         self.kb = kb
         self.here = here
+        self.directory_urls = directory_urls
 
     def rel(self, target: str) -> str:
         if target.startswith("#"):
@@ -61,17 +69,13 @@ class Linker:
         return out + ("#" + frag if frag else "")
 
     def href(self, target: str) -> str:
-        """URL of a docs source path relative to this page's URL (for raw HTML)."""
+        """URL of a docs source path relative to this page's URL, as MkDocs would write it (for raw HTML)."""
         path, _, frag = target.partition("#")
-
-        def url(src):
-            if posixpath.basename(src) == "index.md":
-                return (posixpath.dirname(src) or ".") + "/"   # the home page's directory is the site root
-            return src[:-3] + "/"
-
         if path == self.here or not path:
             return "#" + frag
-        out = posixpath.relpath(url(path), url(self.here)) + "/"
+        out = get_relative_url(page_url(path, self.directory_urls), page_url(self.here, self.directory_urls))
+        if self.directory_urls and not out.endswith("/"):
+            out += "/"  # a folder, written as one (the site root seen from a page is "../../", not "../..")
         return out + ("#" + frag if frag else "")
 
     def a(self, label_html: str, target: str, title: str | None = None, cls: str | None = None) -> str:
@@ -118,6 +122,10 @@ class Linker:
         """What a reader sees hovering a link to an ID: its canonical name, and for a threat the layers it maps to."""
         return self.kb.hover_text(ident)
 
+    def named(self, ident: str) -> str:
+        """Link an ID to its page, labelled with the ID and its name."""
+        return self.id(ident, name=True)
+
     def ids(self, idents, name=False, sep=", ") -> str:
         return sep.join(self.id(i, name=name) for i in idents) or "-"
 
@@ -145,16 +153,16 @@ class Linker:
 
     def atlas(self, aid: str, name=True) -> str:
         t = self.kb.atlas_techniques[aid]
-        return self.external(aid, crosswalk.url(self.kb, crosswalk.ATLAS, aid), t["name"] if name else None, t["name"])
+        return self.external(aid, ATLAS_URL.format(aid), t["name"] if name else None, t["name"])
 
     def atlas_mitigation(self, aid: str) -> str:
-        return self.external(aid, crosswalk.url(self.kb, crosswalk.ATLAS_MITIGATIONS, aid), self.kb.atlas_mitigations[aid]["name"])
+        return self.external(aid, ATLAS_MITIGATION_URL.format(aid), self.kb.atlas_mitigations[aid]["name"])
 
     def atlas_tactic(self, aid: str) -> str:
-        return self.external(aid, crosswalk.url(self.kb, crosswalk.ATLAS_TACTICS, aid), self.kb.atlas_tactics[aid]["name"])
+        return self.external(aid, ATLAS_TACTIC_URL.format(aid), self.kb.atlas_tactics[aid]["name"])
 
     def cwe(self, cid: str) -> str:
-        return self.external(cid, crosswalk.url(self.kb, crosswalk.CWE, cid), None, self.kb.cwe[cid])
+        return self.external(cid, CWE_URL.format(cid.split("-")[1]), None, self.kb.cwe[cid])
 
     def consideration(self, key: str) -> str:
         c = self.kb.considerations[key]
@@ -164,6 +172,16 @@ class Linker:
     def prose(self, text: str) -> str:
         """Escape data text and turn every citable ID in it into a link."""
         return self._linked(text, esc, in_html=False)
+
+
+def page_url(src: str, directory_urls: bool = True) -> str:
+    """The site URL MkDocs gives the page of docs source ``src`` (``threats/T1.md`` -> ``threats/T1/``)."""
+    stem = src[: -len(".md")]
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
 
 
 def external_url(url: str) -> str:

@@ -2,7 +2,7 @@
 every language it supports; this site is English only and publishes no source maps, so after the build the maps and
 the other languages' lunr files are removed, and the minified files no longer point at maps that are not there.
 
-Registered in mkdocs.yml under ``hooks:``; tests/test_shipped_assets.py checks the built site.
+Called by the plugin after the build (maestro_site/plugin.py); tests/test_shipped_assets.py checks the built site.
 """
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def strip_map_comment(path: Path) -> None:
         path.write_bytes(stripped)
 
 
-def on_post_build(config):
-    site = Path(config["site_dir"])
-    languages = [config["theme"].get("language") or "en"]
-    for p in source_maps(site) + language_files(site, languages):
+def remove_unused(site: Path, language: str) -> None:
+    """Remove the source maps and the other languages' lunr files from the built ``site``, and the map comments and
+    folders they leave behind (called by the plugin's on_post_build)."""
+    for p in source_maps(site) + language_files(site, [language]):
         p.unlink()
     for p in list((site / "assets").rglob("*.min.js")) + list((site / "assets").rglob("*.min.css")):
         strip_map_comment(p)

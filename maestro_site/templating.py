@@ -1,134 +1,110 @@
-"""Jinja templates for the generated ID pages (maestro_site/templates/<type>.html.j2).
+"""The Jinja templates of the site: ID pages as Markdown (templates/pages/), HTML fragments for macros (templates/fragments/).
 
-Templates produce the page's content as HTML (maestro_site/html_page.py hands it to MkDocs without Markdown). Every value
-a template prints is escaped as HTML text (``finalize``), except what a helper built and marked safe: links from the
-Linker, tables, lists and notices, which escape the data they contain themselves. So a data string cannot inject
-markup, and no template escapes anything by hand; an attribute a template fills from data uses ``| attr``, and
-a link to another site ``| external_href``, which also refuses any address that is not https.
-The page's metadata (what front matter would hold) is ``meta``.
+ID pages (threats, blindspots, mitigations, layers, the index pages) are Markdown that MkDocs renders like any
+page in docs/: the table of contents, anchors, link checks and the search index come from MkDocs and Material.
+A page template gets plain data (the views of ``maestro/views.py``) and the page's Linker (``L``), the one place an
+ID or a docs path becomes a link. Every value a page template prints is escaped for Markdown (``finalize``), except
+what is Markup already: the Linker's links and prose, and the blocks of ``templates/pages/_blocks.md.j2``, which
+escape what they print. Raw HTML blocks in a page (badges, the citation box) escape with ``| h``.
+
+Fragments are HTML a macro puts into a prose page (a form, a card), rendered with autoescape on.
 """
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from .render import CATALOG, MATRIX, TAXONOMY, attr, external_url
-from .render_html import HtmlLinker, admonition, bullet, esc, heading, paragraphs, table
+from .render import attr, esc, external_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+PAGES = TEMPLATES / "pages"
+FRAGMENTS = TEMPLATES / "fragments"
+_ANCHOR = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
-def _safe(fn):
+def _markdown_text(value) -> Markup:
+    """How a page template prints a value: Markup as it is, anything else escaped for Markdown."""
+    if value is None:
+        return Markup("")
+    return value if isinstance(value, Markup) else Markup(esc(value))
+
+
+def _html_text(value) -> Markup:
+    """A value escaped for raw HTML inside a Markdown page (Markdown does not parse raw HTML blocks)."""
+    return value if isinstance(value, Markup) else Markup(html.escape(str(value), quote=True))
+
+
+def _cell(value) -> Markup:
+    """A table cell: escaped like any value, on one line."""
+    return Markup(str(_markdown_text(value)).replace("\n", " "))
+
+
+def _each(items, fn) -> list:
+    """``fn`` applied to every item (Jinja's ``map`` takes only filter names, not the Linker's methods)."""
+    return [fn(x) for x in items]
+
+
+def _anchor(value) -> str:
+    """A heading anchor; only lowercase letters, digits and hyphens can reach the attribute list."""
+    text = str(value).lower().replace(" ", "-")
+    if not _ANCHOR.fullmatch(text):
+        raise ValueError(f"not a heading anchor: {value!r}")
+    return text
+
+
+def _linker_call(fn):
     def wrapped(*a, **k):
         return Markup(fn(*a, **k))
     return wrapped
 
 
 class SafeLinker:
-    """A Linker whose results are marked safe for the templates (they are escaped HTML already)."""
+    """A page's Linker whose results are marked safe: they are escaped Markdown already."""
 
-    def __init__(self, linker: HtmlLinker):
-        self._l = linker
+    def __init__(self, linker):
+        self._linker = linker
 
     def __getattr__(self, name):
-        return _safe(getattr(self._l, name))
+        return _linker_call(getattr(self._linker, name))
 
 
-SEARCH_BOOST = 3
-"""How much more a page that defines an ID weighs in search than a page that mentions it (Material's ``search.boost``)."""
-
-
-def meta(title: str, description: str, kind: str, ident: str, redirect: str | None = None, nav: dict | None = None) -> dict:
-    """A generated page's metadata; ``nav`` (pages.browse) feeds the sidebar, breadcrumb and pager of overrides/main.html.
-
-    Search: the page defining an ID outranks the pages that mention it; a revoked ID's page (a redirect) and the
-    section indexes (their tables repeat the ID pages) stay out of the index.
-
-    Title and description are stored escaped, as Markup. MkDocs gives the theme page titles as HTML (a Markdown page's
-    title is its rendered h1, entities kept), and Material prints ``page.meta.title`` and ``.description`` as they are,
-    in the head, the header and the navigation, in a Jinja environment without autoescape. Escaped here, a name or
-    description from data is text in every one of those places, whatever it holds; being Markup, it is not escaped a
-    second time where a template does apply ``| e`` (overrides/main.html does, in the head)."""
-    out = {"title": escape(title), "description": escape(description[:160]), "render_macros": False, "maestro_id": ident,
-           "maestro_kind": kind}
-    if redirect:
-        out["redirect"] = redirect
-    out["search"] = {"exclude": True} if redirect or kind == "index" else {"boost": SEARCH_BOOST}
-    if nav:
-        out["maestro_nav"] = nav
-    return out
-
-
-def h1(ident: str, name: str) -> Markup:
-    return Markup(heading(1, f"{esc(ident)}: {esc(name)}", "top"))
-
-
-def h(level: int, text, anchor: str, search: bool = True) -> Markup:
-    """A section heading (text escaped unless it is Markup) with its permalink; ``search=False`` keeps the section out
-    of the search index."""
-    return Markup(heading(level, _finalize(text), anchor, search))
-
-
-def badges(pairs) -> Markup:
-    spans = " ".join(f'<span class="maestro-badge maestro-badge--{k}">{html.escape(v)}</span>' for k, v in pairs)
-    return Markup(f'<p class="maestro-badges" data-search-exclude>{spans}</p>')
-
-
-def cite(v: dict) -> Markup:
-    """The citation box of an ID page (v: maestro.views.cite_view): the versioned citation, the permanent URL and this
-    version's URL, each with a copy button (docs/assets/maestro.js)."""
-    def row(label: str, value: str, what: str) -> str:
-        return (f'<span class="maestro-cite__label">{label}</span> <code class="maestro-cite__text">{html.escape(value)}</code> '
-                f'<button class="md-button maestro-cite__copy" type="button" data-copy="{attr(value)}" '
-                f'title="Copy {what}" aria-label="Copy {what}">Copy</button>')
-    rows = [row("Cite as", v["citation"], "citation"), row("Permanent URL", v["permalink"], "permanent URL"),
-            row("This version", v["version_url"], "URL of this version")]
-    return Markup('<div class="maestro-cite" data-search-exclude>' + "".join(f'<div class="maestro-cite__row">{r}</div>' for r in rows)
-                  + "</div>")
-
-
-def _finalize(value) -> Markup:
-    if value is None:
-        return Markup("")
-    return value if isinstance(value, Markup) else Markup(esc(value))
-
-
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False, finalize=_finalize,
+def page_environment() -> jinja2.Environment:
+    # autoescape on: a macro's output is Markup (printed as it is); every other value passes through finalize, which
+    # escapes it for Markdown and HTML at once. Jinja's ``join`` escapes plain strings for HTML only, so
+    # templates join Markup (``| each(md) | join``).
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGES)), autoescape=True, finalize=_markdown_text,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    env.globals.update(h1=h1, h=h, badges=badges, cite=cite, table=_safe(table), bullet=_safe(bullet), paragraphs=_safe(paragraphs),
-                       admonition=_safe(admonition), MATRIX=MATRIX, CATALOG=CATALOG, TAXONOMY=TAXONOMY,
-                       each=lambda fn, items: [fn(x) for x in items], joined=lambda parts, sep=", ": Markup(sep.join(parts)))
-    env.filters["attr"] = lambda v: Markup(attr(v))
-    env.filters["external_href"] = lambda v: Markup(attr(external_url(v)))
+    env.globals["md"] = _markdown_text   # for `| each(md)`
+    env.filters.update(md=_markdown_text, h=_html_text, cell=_cell, anchor=_anchor, each=_each, attr=lambda v: Markup(attr(v)),
+                       external_href=lambda v: Markup(attr(external_url(v))))
     return env
 
 
-_ENV = None
+def fragment_environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(FRAGMENTS)), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["external_href"] = external_url
+    return env
 
 
-def render(template: str, linker: HtmlLinker, **context) -> str:
-    """The content HTML of one generated page."""
-    global _ENV
-    _ENV = _ENV or environment()
-    return _ENV.get_template(template).render(L=SafeLinker(linker), **context)
+_ENVIRONMENTS: dict[str, jinja2.Environment] = {}
 
 
-# ------------------------------------------------------------------ fragments
-# HTML that a macro puts into a prose page (a form, a card, a table a Markdown table cannot draw) is a template in
-# templates/fragments/, rendered with autoescape on: Python hands it plain data, the template writes the markup.
-FRAGMENTS = TEMPLATES / "fragments"
-_FRAGMENT_ENV: jinja2.Environment | None = None
+def _environment(kind: str) -> jinja2.Environment:
+    if kind not in _ENVIRONMENTS:
+        _ENVIRONMENTS[kind] = page_environment() if kind == "page" else fragment_environment()
+    return _ENVIRONMENTS[kind]
 
 
-def fragment(name: str, **context) -> Markup:
-    """templates/fragments/``name`` rendered with ``context`` (every value escaped unless it is Markup already)."""
-    global _FRAGMENT_ENV
-    if _FRAGMENT_ENV is None:
-        _FRAGMENT_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(FRAGMENTS)), autoescape=True,
-                                           trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-        _FRAGMENT_ENV.filters["external_href"] = lambda v: external_url(v)
-    return Markup(_FRAGMENT_ENV.get_template(name).render(**context))
+def render_page(template: str, linker, **context) -> str:
+    """The Markdown of one generated page: templates/pages/``template`` with ``context`` and the page's Linker."""
+    return _environment("page").get_template(template).render(L=SafeLinker(linker), **context)
+
+
+def fragment(template: str, **context) -> Markup:
+    """templates/fragments/``template`` rendered with ``context`` (every value escaped unless it is Markup already)."""
+    return Markup(_environment("fragment").get_template(template).render(**context))

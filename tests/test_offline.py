@@ -1,4 +1,5 @@
-"""The offline copy (`make offline`, mkdocs.offline.yml): one zip that works opened from disk, search included.
+"""The offline copy (`make offline`: mkdocs.yml built with MAESTRO_OFFLINE=true): one zip that works opened from disk,
+search included.
 
 The zip is built once for the module and unpacked into a temporary folder; Chromium then opens its pages
 through file:// URLs, as a workshop participant on an air-gapped laptop would, and every request the
@@ -6,14 +7,17 @@ browser makes must stay on file://.
 """
 from __future__ import annotations
 
+import os
 import posixpath
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import KB, ROOT, Page, mkdocs
+from conftest import KB, ROOT, Page
 from test_browser import browser  # noqa: F401  (the suite's Chromium, shared as a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -24,7 +28,9 @@ LOCAL = ("file:", "data:", "blob:", "about:")
 @pytest.fixture(scope="module")
 def offline_zip(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("offline")
-    res = mkdocs("build", "--strict", "--config-file", "mkdocs.offline.yml", "-d", str(out / "offline"), check=False)
+    env = dict(os.environ, MAESTRO_OFFLINE="true", NO_MKDOCS_2_WARNING="1")
+    res = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out / "offline")], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
     assert res.returncode == 0, f"offline build failed:\n{res.stdout}\n{res.stderr}"
     return out / f"maestro-playbook-offline-v{KB.version}.zip"
 
@@ -62,26 +68,26 @@ def assert_offline(pg):
     assert not pg.errors, pg.errors
 
 
-@pytest.mark.parametrize("name", ["mkdocs.offline.yml"])
-def test_offline_config_inherits_and_repeats_the_main_lists(name):
-    """INHERIT replaces lists whole: the offline config repeats mkdocs.yml's plugins and hooks exactly (the build checks too)."""
-    from maestro_site.offline import drift
-    text = (ROOT / name).read_text(encoding="utf-8")
-    assert text.count("INHERIT: mkdocs.yml") == 1
-    assert drift(ROOT / name) == []
+@pytest.mark.parametrize("value,offline", [(None, False), ("false", False), ("true", True)])
+def test_offline_is_a_switch_of_the_one_config(monkeypatch, value, offline):
+    """One mkdocs.yml: MAESTRO_OFFLINE=true turns on Material's offline plugin, which turns directory URLs off."""
+    from mkdocs.config import load_config
+    if value is None:
+        monkeypatch.delenv("MAESTRO_OFFLINE", raising=False)
+    else:
+        monkeypatch.setenv("MAESTRO_OFFLINE", value)
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    plugin = config.plugins["material/offline"]
+    assert plugin.config.enabled is offline
+    plugin.on_config(config)
+    assert config.use_directory_urls is not offline
+    assert not (ROOT / "mkdocs.offline.yml").exists(), "no second config to drift from the first"
 
 
-def test_offline_config_drift_stops_the_build(tmp_path):
-    from maestro_site.offline import drift
-    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - search\n  - macros\nhooks:\n  - a.py\n")
-    (tmp_path / "off.yml").write_text("INHERIT: mkdocs.yml\nplugins:\n  - search\n  - offline\nhooks:\n  - a.py\n  - maestro_site/offline.py\n")
-    assert drift(tmp_path / "off.yml") == ["plugins differ from mkdocs.yml's: copy its plugin entries into off.yml"]
-
-
-def test_makefile_offline_target_builds_with_the_offline_config():
+def test_makefile_offline_target_builds_with_the_switch():
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "## offline:" in make
-    assert "mkdocs build --strict --config-file mkdocs.offline.yml" in make
+    assert "MAESTRO_OFFLINE=true $(BIN)/mkdocs build --strict" in make
 
 
 def test_zip_is_one_folder_with_the_whole_site(offline_zip):

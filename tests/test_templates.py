@@ -1,4 +1,6 @@
-"""ID pages are rendered from one Jinja template per page type, fed the plain views of maestro/views.py."""
+"""ID pages are Markdown rendered from one Jinja template per page type (maestro_site/templates/pages/), fed the plain
+views of maestro/views.py; MkDocs turns them into HTML like any page. ``html`` renders a page with the Markdown
+extensions of mkdocs.yml, as the build does (links stay ``.md`` paths here: MkDocs rewrites them later)."""
 from __future__ import annotations
 
 import copy
@@ -7,17 +9,40 @@ import re
 import pytest
 
 from conftest import KB, kb_ids
-from maestro_site import pages, templating
-from maestro_site.render_html import HtmlLinker, esc
+import functools
+from pathlib import Path
+from html import escape
+
+import markdown
+from markupsafe import Markup
+from mkdocs.config import load_config
+
+from maestro_site import pages
+from maestro_site.render import Linker
 from maestro import views
 from maestro.urls import src_of
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    config = load_config(str(Path(__file__).resolve().parent.parent / "mkdocs.yml"))
+    return markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+
+
+def html(page) -> str:
+    """A generated page's Markdown as the site's Markdown extensions render it."""
+    return _markdown().reset().convert(page.markdown)
+
+
+def esc(text) -> str:
+    return escape(str(text), quote=False)
 
 
 @pytest.mark.parametrize("kind,ident", [("threat", "T12"), ("blindspot", "BV-7"), ("mitigation", "L3-D2"), ("layer", "CL"), ("threat", "T26")])
 def test_every_page_type_has_a_template_and_a_view(kind, ident):
     page = pages.all_pages(KB)[src_of(kind, ident)]
     assert page.meta["maestro_id"] == ident and page.meta["maestro_kind"] == kind
-    assert page.html.startswith(f'<h1 id="top">{ident}: '), page.html[:80]
+    assert html(page).startswith(f'<h1 id="top">{ident}: '), html(page)[:80]
 
 
 def test_views_are_plain_data():
@@ -29,23 +54,24 @@ def test_views_are_plain_data():
 def test_data_strings_are_escaped_by_the_template():
     kb = copy.copy(KB)
     kb.threats = dict(KB.threats, T6=dict(KB.threats["T6"], example="<script>alert(1)</script> and **bold** | pipe"))
-    text = pages.threat_page(kb, "T6").html
+    text = html(pages.threat_page(kb, "T6"))
     assert "<script>" not in text and "&lt;script&gt;" in text and "**bold** | pipe" in text
 
 
 def test_data_strings_in_headings_and_attributes_are_escaped():
     kb = copy.copy(KB)
     kb.threats = dict(KB.threats, T6=dict(KB.threats["T6"], name='A <b>"x"</b> & y'))
-    text = pages.threat_page(kb, "T6").html
+    text = html(pages.threat_page(kb, "T6"))
     assert text.startswith('<h1 id="top">T6: A &lt;b&gt;"x"&lt;/b&gt; &amp; y<a class="headerlink"'), text[:120]
-    link = HtmlLinker(KB, "threats/T1.md").a("T6", "threats/T6.md", 'A <b>"x"</b> & y')
+    link = Linker(KB, "threats/T1.md").a("T6", "threats/T6.md", 'A <b>"x"</b> & y')
     assert link == '<a href="../T6/" title="A &lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; y">T6</a>'
 
 
 def test_helpers_output_is_not_escaped_twice():
-    out = templating.render("index.html.j2", HtmlLinker(KB, "threats/index.md"), title="A & B", slug="a-b",
-                            head=["ID"], rows=[[templating.Markup('<a href="T1/">T1</a>')]], intro="")
-    assert '<h1 id="a-b">A &amp; B<a' in out and '<td><a href="T1/">T1</a></td>' in out
+    page = pages.render("index.md.j2", Linker(KB, "threats/index.md"), {}, title="A & B", slug="a-b", singular="threat",
+                        chapter="playbook/02-threat-taxonomy.md", chapter_label="taxonomy", rows=[[Markup("[T1](T1.md)"), "a * b", "c"]])
+    out = html(page)
+    assert '<h1 id="a-b">A &amp; B<a' in out and '<td><a href="T1.md">T1</a></td>' in out and "<td>a * b</td>" in out
 
 
 @pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.active_threats()]))
@@ -62,7 +88,7 @@ def test_further_reading_names_each_cited_source(tid):
         assert x in listed, (tid, x)
     origin = [r for r in reading if r["document"].startswith(KB.frameworks["agentic_threats"]["name"])]
     assert bool(origin) == (t["kind"] == "core"), tid
-    page = pages.threat_page(KB, tid).html
+    page = html(pages.threat_page(KB, tid))
     assert '<h2 data-search-exclude id="further-reading">' in page and all(esc(r["document"].split(" (")[0]) in page for r in reading)
 
 
@@ -187,7 +213,7 @@ def test_a_deprecated_id_is_listed_on_its_own_page_only(kb, kind, ident, other, 
     before = views.nav_view(kb, kind, ident)
     assert [s["id"] for s in own["siblings"]] == [s["id"] for s in before["siblings"]]
     assert (own["prev"], own["next"]) == (before["prev"], before["next"])
-    front = pages.browse(kb2, HtmlLinker(kb2, src_of(kind, ident)), own)
+    front = pages.browse(kb2, Linker(kb2, src_of(kind, ident)), own)
     assert [i["note"] for s in front["sections"] for i in s["items"] if i["current"]] == ["deprecated"]
 
 
@@ -203,7 +229,7 @@ def test_a_revoked_id_is_in_no_list_and_its_page_has_no_sidebar(kb, kind, ident,
 def test_metadata_carries_the_sidebar_with_hrefs_from_the_linker(kb, kind, ident):
     nav = _page(kb, kind, ident).meta["maestro_nav"]
     items = [i for s in nav["sections"] for i in s["items"]]
-    L = HtmlLinker(kb, src_of(kind, ident))
+    L = Linker(kb, src_of(kind, ident))
     assert [i["id"] for i in items] == [s["id"] for s in views.nav_view(kb, kind, ident)["siblings"]]
     for i in items:
         assert i["href"] == (L.href(src_of(kind, i["id"]) + "#top") if i["current"] else L.href(src_of(kind, i["id"])))
@@ -219,15 +245,16 @@ def _page(kb, kind, ident):
 
 
 def test_mitigation_siblings_are_grouped_by_type(kb):
-    nav = pages.browse(kb, HtmlLinker(kb, src_of("mitigation", "L3-D2")), views.nav_view(kb, "mitigation", "L3-D2"))
+    nav = pages.browse(kb, Linker(kb, src_of("mitigation", "L3-D2")), views.nav_view(kb, "mitigation", "L3-D2"))
     assert [s["title"] for s in nav["sections"]] == [kb.types[k]["name"] for k in ("P", "D", "C", "R") if kb.layer_mitigations("L3")[k]]
     assert [s["current"] for s in nav["sections"]] == [s["title"] == "Detective" for s in nav["sections"]]
 
 
 def test_sidebar_data_is_escaped_by_the_theme(kb):
-    """Names reach the theme as JSON strings; overrides/main.html escapes every one it prints."""
+    """Names reach the theme as JSON strings; overrides/main.html and its browse partial escape every one they print."""
     from pathlib import Path
-    theme = (Path(pages.__file__).parent.parent / "overrides" / "main.html").read_text()
+    overrides = Path(pages.__file__).parent.parent / "overrides"
+    theme = (overrides / "main.html").read_text() + (overrides / "partials" / "maestro-browse.html").read_text()
     import re
     printed = re.findall(r"\{\{\s*(?:b|s|c|sec)\.[^}]*\}\}", theme)
     assert printed and all("| e" in p or "tojson" in p for p in printed), [p for p in printed if "| e" not in p]
@@ -236,7 +263,7 @@ def test_sidebar_data_is_escaped_by_the_theme(kb):
 # ===================================================================== related items in context
 @pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.active_threats() if kb.threat_mitigations[t["id"]]]))
 def test_threat_mitigations_are_tables_by_type_with_the_reason(kb, tid):
-    text = pages.threat_page(kb, tid).html
+    text = html(pages.threat_page(kb, tid))
     for group in views.threat_view(kb, tid)["mitigations"]:
         assert f'<h3 data-search-exclude id="mitigations-{group["name"].lower()}">{group["name"]}<a' in text
         for row in group["rows"]:
@@ -261,7 +288,7 @@ def test_stated_reason_wins_over_the_sentence_naming_the_threat(kb):
 
 @pytest.mark.parametrize("bid", kb_ids(lambda kb: list(kb.blindspots)))
 def test_blindspot_mitigations_are_a_table_with_the_reason(kb, bid):
-    text = pages.blindspot_page(kb, bid).html
+    text = html(pages.blindspot_page(kb, bid))
     assert header_row("ID", "Name", "Type", "Why it applies here") in text
     rows = views.blindspot_view(kb, bid)["mitigation_rows"]
     assert [r["id"] for r in rows] == kb.blindspots[bid]["suggested_mitigations"]
@@ -289,12 +316,12 @@ def test_mitigation_threats_carry_layers_and_coverage(kb, mid):
         c, same = r["coverage"], kb.mitigations_for(r["id"])[letter]
         assert c["same_type"] == len(same) and c["sole"] == (same == [mid]) and c["missing"] == kb.coverage_missing(r["id"])
         assert c["completes"] == (letter != "R" and same == [mid] and not c["missing"])
-    text = pages.mitigation_page(kb, mid).html
+    text = html(pages.mitigation_page(kb, mid))
     assert header_row("ID", "Name", "Layers", "Coverage") in text and '<h2 data-search-exclude id="threats">Threats addressed<a' in text
 
 
 @pytest.mark.parametrize("role,text", [
-    ({"type": "D", "same_type": 1, "sole": True, "missing": [], "completes": True}, "<strong>Completes it</strong>: the only detective control"),
+    ({"type": "D", "same_type": 1, "sole": True, "missing": [], "completes": True}, "**Completes it**: the only detective control"),
     ({"type": "D", "same_type": 1, "sole": True, "missing": ["C"], "completes": False}, "The only detective control; still no corrective control"),
     ({"type": "P", "same_type": 3, "sole": False, "missing": [], "completes": False}, "One of 3 preventive controls; all three types covered"),
     ({"type": "P", "same_type": 2, "sole": False, "missing": ["D", "C"], "completes": False}, "One of 2 preventive controls; still no detective or corrective control"),
@@ -307,10 +334,10 @@ def test_coverage_cell_says_what_the_control_adds(kb, role, text):
 def test_blindspot_related_threats_carry_their_layers(kb, bid):
     v = views.blindspot_view(kb, bid)
     assert [r["id"] for r in v["related"]] == kb.blindspots[bid]["related_threats"]
-    text = pages.blindspot_page(kb, bid).html
+    text = html(pages.blindspot_page(kb, bid))
     assert '<h2 data-search-exclude id="related-threats">Related threats<a' in text and header_row("ID", "Name", "Layers") in text
     for r in v["related"]:
-        assert pages.layers_cell(r["layers"], HtmlLinker(kb, src_of("blindspot", bid))) in text
+        assert pages.layers_cell(r["layers"], Linker(kb, src_of("blindspot", bid))) in pages.blindspot_page(kb, bid).markdown
 
 
 @pytest.mark.parametrize("kind,ident,anchors", [
@@ -319,6 +346,6 @@ def test_blindspot_related_threats_carry_their_layers(kb, bid):
     ("mitigation", "L3-D2", ["description", "implementation", "classification", "threats", "siblings"]),
     ("blindspot", "BV-7", ["layers", "related-threats", "checklist", "mitigations", "frameworks", "further-reading"])])
 def test_section_anchors_stay(kb, kind, ident, anchors):
-    text = _page(kb, kind, ident).html
+    text = html(_page(kb, kind, ident))
     for a in anchors:   # the anchor stays whether or not the section is left out of the search index
         assert re.search(rf'<h[23]( data-search-exclude)? id="{re.escape(a)}">', text), a

@@ -19,14 +19,14 @@ STATIC = (src(pack.FACILITATOR),)
 """Workshop pages written by hand in docs/ (the rest are generated)."""
 
 
-def workshop_pages(kb: KB, facilitator_md: str) -> dict[str, str]:
-    """Docs path -> Markdown of every generated workshop page."""
+def workshop_pages(kb: KB, facilitator_md: str, directory_urls: bool = True) -> dict[str, str]:
+    """Docs path -> Markdown of every generated workshop page (``directory_urls``: the site's use_directory_urls)."""
     def L(name):
-        return Linker(kb, src(name))
+        return Linker(kb, src(name), directory_urls)
     out = {src("index"): pack.pack_page(kb, L("index"), facilitator_md),
            src(checklists.PAGE): checklists.checklists_page(kb, L(checklists.PAGE)),
            src("quick-reference"): card.card_page(kb, L("quick-reference")),
            src("matrix"): card.matrix_page(kb, L("matrix")),
-           src("risk-matrix"): card.risk_page(kb)}
-    out.update(worksheets.worksheet_pages(kb))
+           src("risk-matrix"): card.risk_page(kb, L("risk-matrix"))}
+    out.update(worksheets.worksheet_pages(kb, directory_urls))
     return out

@@ -108,7 +108,7 @@ def card_page(kb, L) -> str:
         "# Quick-reference card", "",
         '<p class="ws-purpose">Two sides for the workshop table: where to look on the first (layers and their threats, the risk factors, '
         'the cross-layer chains), how to decide on the second (STRIDE, depth, risk). Print double-sided. The '
-        '<a href="../../playbook/12-quick-reference/">quick reference chapter</a> explains each part.</p>', "",
+        f'{L.a("quick reference chapter", "playbook/12-quick-reference.md")} explains each part.</p>', "",
         print_button("the card"), "", card(kb, L), ""])
 
 
@@ -132,16 +132,16 @@ def matrix_page(kb, L) -> str:
         *front_matter("Mapping matrix sheet", "Every threat against every MAESTRO layer on one printed page."),
         "# Mapping matrix", "",
         '<p class="ws-purpose">All threats and all eight columns on a single page. The '
-        '<a href="../../playbook/03-mapping-matrix/">mapping matrix chapter</a> has the same marks with filters and notes.</p>', "",
+        f'{L.a("mapping matrix chapter", "playbook/03-mapping-matrix.md")} has the same marks with filters and notes.</p>', "",
         print_button("the matrix"), "", mapping_sheet(kb, L), ""])
 
 
-def risk_page(kb) -> str:
+def risk_page(kb, L) -> str:
     return "\n".join([
         *front_matter("Risk matrix sheet", "Severity against likelihood, the actions each level requires and the effective-risk rule on one page."),
         "# Risk matrix", "",
         '<p class="ws-purpose">Read the inherent risk from severity and likelihood, then reduce it by the credit of verified controls. '
-        'The <a href="../../guides/risk-scoring/">risk-scoring guide</a> has the scales and a calculator.</p>', "",
+        f'The {L.a("risk-scoring guide", "guides/risk-scoring.md")} has the scales and a calculator.</p>', "",
         print_button("the risk matrix"), "", risk_sheet(kb), ""])
 
 

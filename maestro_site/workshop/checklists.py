@@ -93,7 +93,7 @@ def checklists_page(kb: KB, L) -> str:
     return "\n".join([
         *front_matter("Checklist forms", "The threat identification checklists as forms: result, evidence and finding for every question."),
         "# Checklist forms", "",
-        f'<p class="ws-purpose">The {count} questions of the <a href="../../playbook/08-checklists/">checklists</a> with room for the '
+        f'<p class="ws-purpose">The {count} questions of the {L.a("checklists", "playbook/08-checklists.md")} with room for the '
         "result, the evidence and the finding, one table per layer, then cross-layer and blindspots. On screen your answers stay in "
         "this browser for this knowledge-base version; export them as JSON and run <code>maestro import NAME answers.json</code> to "
         "add them to the project's Phase 6 file. On paper every box prints empty.</p>", "",

@@ -12,7 +12,7 @@ import re
 from maestro.kb import KB
 
 from . import card, checklists, worksheets
-from .paper import front_matter, print_button
+from .paper import front_matter, print_button, src
 
 FACILITATOR = "facilitator"
 
@@ -24,13 +24,13 @@ def _piece(title: str, body: str) -> str:
 
 
 def pieces(kb: KB, L) -> list[tuple[str, str, str]]:
-    """(title, screen URL relative to /workshop/, printed HTML) for every piece after the cover, in print order."""
-    out = [(f"Worksheet: {worksheets.title_of(t)}", f"{t['key']}/", worksheets.sheet(kb, t, L)) for t in worksheets.in_phase_order(kb)]
-    out += [("Checklist forms", "checklists/", checklists.checklists_form(kb, L, interactive=False, level=3)),
-            ("Minimum viable threat model", "checklists/#mvtm", checklists.mvtm_form(kb, interactive=False)),
-            ("Quick-reference card", "quick-reference/", card.card(kb, L)),
-            ("Mapping matrix", "matrix/", card.mapping_sheet(kb, L)),
-            ("Risk matrix", "risk-matrix/", card.risk_sheet(kb))]
+    """(title, docs path of its screen page, printed HTML) for every piece after the cover, in print order."""
+    out = [(f"Worksheet: {worksheets.title_of(t)}", src(t["key"]), worksheets.sheet(kb, t, L)) for t in worksheets.in_phase_order(kb)]
+    out += [("Checklist forms", src(checklists.PAGE), checklists.checklists_form(kb, L, interactive=False, level=3)),
+            ("Minimum viable threat model", src(checklists.PAGE) + "#mvtm", checklists.mvtm_form(kb, interactive=False)),
+            ("Quick-reference card", src("quick-reference"), card.card(kb, L)),
+            ("Mapping matrix", src("matrix"), card.mapping_sheet(kb, L)),
+            ("Risk matrix", src("risk-matrix"), card.risk_sheet(kb))]
     return out
 
 
@@ -60,9 +60,9 @@ def pack_page(kb: KB, L, facilitator_md: str) -> str:
     """/workshop/: the kit's contents on screen, the whole kit on paper."""
     ps = pieces(kb, L)
     titles = ["Facilitator's guide"] + [t for t, _, _ in ps]
-    guide = (f'<li><a href="{FACILITATOR}/">Facilitator\'s guide</a>: agendas, roles, materials, and transcribing the '
+    guide = (f'<li>{L.a("Facilitator&#x27;s guide", src(FACILITATOR))}: agendas, roles, materials, and transcribing the '
              "results with <code>maestro</code></li>")
-    screen_rows = guide + "".join(f'<li><a href="{href}">{html.escape(t)}</a></li>' for t, href, _ in ps)
+    screen_rows = guide + "".join(f"<li>{L.a(html.escape(t), target)}</li>" for t, target, _ in ps)
     printed = "".join(_piece(t, body) for t, _, body in ps)
     return "\n".join([
         *front_matter("Workshop kit", "Everything a facilitator prints for a MAESTRO workshop, one piece per sheet, in one print job.", search=False),

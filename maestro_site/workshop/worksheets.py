@@ -102,18 +102,19 @@ def in_phase_order(kb: KB) -> list[dict]:
     return sorted(kb.templates.values(), key=lambda t: (min(t.get("phases", [99])), order.index(t["key"])))
 
 
-def worksheet_page(kb: KB, key: str) -> str:
+def worksheet_page(kb: KB, key: str, directory_urls: bool = True) -> str:
     """The Markdown source of one worksheet page."""
     t = kb.templates[key]
     title = title_of(t)
+    L = Linker(kb, src(key), directory_urls)
     return "\n".join([
         *front_matter(f"Worksheet: {title}", t["purpose"]),
         f"# Worksheet: {title}", "",
         f'<p class="ws-purpose">{html.escape(t["purpose"])} Fill in one sheet per record; the field guidance is shown on screen only. '
-        f'The filled-in version of this form is described in the <a href="../../playbook/07-templates/#{key}">templates chapter</a>.</p>', "",
+        f'The filled-in version of this form is described in the {L.a("templates chapter", f"playbook/07-templates.md#{key}")}.</p>', "",
         print_button("this worksheet"), "",
-        sheet(kb, t, Linker(kb, src(key))), ""])
+        sheet(kb, t, L), ""])
 
 
-def worksheet_pages(kb: KB) -> dict[str, str]:
-    return {src(k): worksheet_page(kb, k) for k in kb.templates}
+def worksheet_pages(kb: KB, directory_urls: bool = True) -> dict[str, str]:
+    return {src(k): worksheet_page(kb, k, directory_urls) for k in kb.templates}
