@@ -14,6 +14,7 @@ import yaml
 
 from . import ids, safeio, schemas, urls, yamlio
 from .findings import Finding  # noqa: F401 - re-exported for callers of the engagement API
+from .crosswalk import RECORD_FIELDS, STRIDE
 from .kb import KB
 
 SCHEMA_VERSION = "1.1.0"
@@ -83,7 +84,7 @@ def _threat_schema(kb: KB) -> dict:
             "maps_to": _array(_NAMED_REF),
             "blindspots": _array(_NAMED_REF),
             "gap": txt,
-            "stride": _array(_enum([s["letter"] for s in kb.frameworks["stride"]])),
+            STRIDE.name: _array(_enum([s["letter"] for s in kb.frameworks[STRIDE.listed_in[1]]])),
             "description": txt,
             "attack_vector": _enum([v["value"] for v in kb.scoring["attack_vector"]]),
             "attack_complexity": _enum([v["value"] for v in kb.scoring["attack_complexity"]]),
@@ -92,8 +93,7 @@ def _threat_schema(kb: KB) -> dict:
             "affected_components": _array(txt),
             "prerequisites": txt, "impact": txt,
             "mitigations": _array(txt),
-            "atlas": _array(txt), "llm_top10": _array(txt),
-            "asi_top10": _array(txt), "cwe": _array(txt),
+            **{f.name: _array(txt) for f in RECORD_FIELDS},
         },
     }
 

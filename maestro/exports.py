@@ -10,7 +10,8 @@ import io
 import json
 from pathlib import Path
 
-from . import integrity, schemas, yamlio
+from . import crosswalk, integrity, schemas, yamlio
+from .crosswalk import ASI_TOP10, ATLAS, LLM_TOP10, MAPPING_NAMES, STRIDE
 from .kb import KB, LAYER_ORDER
 from .urls import SITE_URL, url_of
 
@@ -37,11 +38,10 @@ def ids_json(kb: KB) -> dict:
 
 def editions(kb: KB) -> dict:
     """The edition of every external framework the knowledge base cites."""
-    fw = kb.frameworks
-    return {"mitre_atlas": kb.atlas_edition,
-            "owasp_llm_top10": [e["edition"] for e in fw["llm_top10"]["editions"]],
-            "owasp_agentic_top10": fw["asi_top10"]["current"],
-            "owasp_agentic_threats_and_mitigations": fw["agentic_threats"]["current"]}
+    return {"mitre_atlas": crosswalk.editions(kb, ATLAS)[0],
+            "owasp_llm_top10": crosswalk.editions(kb, LLM_TOP10),
+            "owasp_agentic_top10": crosswalk.editions(kb, ASI_TOP10)[0],
+            "owasp_agentic_threats_and_mitigations": kb.frameworks["agentic_threats"]["current"]}
 
 
 def kb_json(kb: KB) -> dict:
@@ -62,18 +62,23 @@ def _csv(header, rows) -> str:
     return buf.getvalue()
 
 
+THREAT_CROSSWALK = (STRIDE.name, *MAPPING_NAMES)
+"""The crosswalk columns of threats.csv, in order (maestro/crosswalk.py)."""
+BLINDSPOT_CROSSWALK_ADDED = tuple(f for f in MAPPING_NAMES if f != ATLAS.name)
+"""The crosswalk columns blindspots.csv gained in 1.1.0, after its 1.0.0 columns (ATLAS was one of those)."""
+
+
 def csv_files(kb: KB) -> dict[str, str]:
     j = "; ".join
     threats = [[t["id"], t.get("name", ""), t["kind"], j(l for l in LAYER_ORDER if kb.threat_layers.get(t["id"], {}).get(l) == "primary"),
                 j(l for l in LAYER_ORDER if kb.threat_layers.get(t["id"], {}).get(l) == "secondary"),
-                j(t.get("stride", [])), j(t.get("llm_top10", [])), j(t.get("asi_top10", [])), j(t.get("cwe", [])),
-                j(t.get("atlas", [])), j(kb.threat_mitigations.get(t["id"], [])), url_of("threat", t["id"])]
+                *(j(t.get(f, [])) for f in THREAT_CROSSWALK), j(kb.threat_mitigations.get(t["id"], [])), url_of("threat", t["id"])]
                for t in kb.threats.values()]
     mits = [[m, kb.mitigations[m]["name"], kb.mitigation_layer(m), kb.types[kb.mitigation_type(m)]["key"],
              j(kb.mitigations[m]["addresses"]), kb.mitigations[m].get("scope", ""), url_of("mitigation", m)]
             for m in sorted(kb.mitigations, key=kb.mitigation_sort_key)]
-    bvs = [[b["id"], b["name"], j(b["layers"]), j(b["related_threats"]), j(b["suggested_mitigations"]), j(b["atlas"]),
-            url_of("blindspot", b["id"]), j(b["llm_top10"]), j(b["asi_top10"]), j(b["cwe"])] for b in kb.blindspots.values()]
+    bvs = [[b["id"], b["name"], j(b["layers"]), j(b["related_threats"]), j(b["suggested_mitigations"]), j(b[ATLAS.name]),
+            url_of("blindspot", b["id"]), *(j(b[f]) for f in BLINDSPOT_CROSSWALK_ADDED)] for b in kb.blindspots.values()]
     mapping = [[t, l, s] for t, cells in kb.threat_layers.items() for l in LAYER_ORDER for s in [cells.get(l)] if s]
     edges = []
     for t, cells in kb.threat_layers.items():
@@ -85,19 +90,20 @@ def csv_files(kb: KB) -> dict[str, str]:
         edges += [[m, "addresses", t] for t in kb.mitigations[m]["addresses"]]
     for t in kb.active_threats():
         edges += [[t["id"], "partially_mitigated_by", m] for m in t.get("partial_mitigations", [])]
-        edges += [[t["id"], "maps_to", x] for f in ("llm_top10", "asi_top10", "cwe", "atlas") for x in t[f]]
+        edges += [[t["id"], "maps_to", x] for f in MAPPING_NAMES for x in t[f]]
     for b in kb.blindspots.values():
         edges += [[b["id"], "in_layer", l] for l in b["layers"]]
         edges += [[b["id"], "related_to", t] for t in b["related_threats"]]
         edges += [[b["id"], "suggests", m] for m in b["suggested_mitigations"]]
-        edges += [[b["id"], "maps_to", a] for a in b["atlas"]]
+        edges += [[b["id"], "maps_to", a] for a in b[ATLAS.name]]
     for i in kb.items.values():
         edges += [[i["id"], "cites", r] for r in i["refs"]]
     return {
-        "threats.csv": _csv(["id", "name", "kind", "primary_layers", "secondary_layers", "stride", "llm_top10", "asi_top10", "cwe", "atlas", "mitigations", "url"], threats),
+        "threats.csv": _csv(["id", "name", "kind", "primary_layers", "secondary_layers", *THREAT_CROSSWALK, "mitigations", "url"], threats),
         "mitigations.csv": _csv(["id", "name", "layer", "type", "addresses", "scope", "url"], mits),
         # columns added in 1.1.0 go after the 1.0.0 ones, so readers that index by position keep working
-        "blindspots.csv": _csv(["id", "name", "layers", "related_threats", "suggested_mitigations", "atlas", "url", "llm_top10", "asi_top10", "cwe"], bvs),
+        "blindspots.csv": _csv(["id", "name", "layers", "related_threats", "suggested_mitigations", ATLAS.name, "url",
+                                *BLINDSPOT_CROSSWALK_ADDED], bvs),
         "mapping.csv": _csv(["threat_id", "layer", "strength"], mapping),
         "edges.csv": _csv(["source", "relation", "target"], edges),
     }

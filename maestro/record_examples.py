@@ -12,6 +12,7 @@ import datetime as _dt
 import re
 
 from . import assessment, engagement, phasefile, scoring
+from .crosswalk import MAPPING_NAMES, STRIDE
 from .kb import KB
 
 STORY = {
@@ -119,17 +120,17 @@ def _crosswalk(kb: KB, tids: list[str], field: str) -> list[str]:
 def threat_records(kb: KB, prefix: str) -> dict:
     """Phase 6: one threat mapped to taxonomy threats with their canonical names and crosswalk, scored by the matrix."""
     tids, controls = anchor(kb)
-    letters = {s["name"]: s["letter"] for s in kb.frameworks["stride"]}
+    letters = {s["name"]: s["letter"] for s in kb.frameworks[STRIDE.listed_in[1]]}
     threat = {"id": f"{prefix}-T1", "name": STORY["threat"]["name"], "layers": _layers(kb, tids, controls),
               "maps_to": [{"id": t, "name": kb.threats[t]["name"]} for t in tids],
               "blindspots": [{"id": b, "name": kb.blindspots[b]["name"]} for b in kb.threat_blindspots.get(tids[0], [])[:1]],
-              "stride": sorted({letters[s] for t in tids for s in kb.threats[t]["stride"]}, key="STRIDE".index),
+              STRIDE.name: sorted({letters[s] for t in tids for s in kb.threats[t][STRIDE.name]}, key="STRIDE".index),
               "attack_vector": kb.scoring["attack_vector"][0]["value"], "attack_complexity": kb.scoring["attack_complexity"][0]["value"],
               "severity": "High", "likelihood": "Likely"}
     threat["risk"] = scoring.threat_level(kb, threat)
     threat.update({"agentic_factors": [kb.factors[1]["name"]], "affected_components": [c for c, _ in STORY["components"]],
                    "description": STORY["threat"]["description"], "mitigations": [m["id"] for m in _cards(kb, prefix)],
-                   **{f: _crosswalk(kb, tids, f) for f in ("llm_top10", "asi_top10", "cwe", "atlas")}})
+                   **{f: _crosswalk(kb, tids, f) for f in MAPPING_NAMES}})
     steps = [{"layer": layer, "text": STORY["chain"][min(i, len(STORY["chain"]) - 1)]} for i, layer in enumerate(threat["layers"])]
     return {"threats": [threat], "attack_chains": [{"name": STORY["threat"]["name"], "threats": [threat["id"]], "steps": steps}]}
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import checks, engagement, ids, project, scoring, urls, yamlio
 from .checks.context import file_context
 from .checks.structure import stale_files
+from .crosswalk import RECORD_FIELDS, STRIDE
 from .kb import KB
 
 VERSION_RX = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
@@ -291,7 +292,7 @@ def threat_row(kb: KB, t: dict, posture, mitigations: dict, residual: dict, link
         "blindspots": [links.ref(r) for r in listed(t.get("blindspots"))],
         "gap": text(t.get("gap")),
         "external": [{"label": label, "ids": [text(x) for x in listed(t.get(k))]} for k, label in EXTERNAL if listed(t.get(k))],
-        "stride": [text(x) for x in listed(t.get("stride"))],
+        STRIDE.name: [text(x) for x in listed(t.get(STRIDE.name))],
         "factors": [text(x) for x in listed(t.get("agentic_factors"))],
         "components": [text(x) for x in listed(t.get("affected_components"))],
         "severity": text(t.get("severity")), "likelihood": text(t.get("likelihood")),
@@ -302,7 +303,8 @@ def threat_row(kb: KB, t: dict, posture, mitigations: dict, residual: dict, link
     }
 
 
-EXTERNAL = (("atlas", "MITRE ATLAS"), ("llm_top10", "OWASP LLM Top 10"), ("asi_top10", "OWASP Agentic Top 10"), ("cwe", "CWE"))
+EXTERNAL = tuple((f.name, f.label) for f in RECORD_FIELDS)
+"""The crosswalk fields a threat record may carry, in the order the register lists them, with their labels."""
 
 
 def scores(kb: KB, t: dict, posture) -> dict:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from . import ids, urls
+from . import crosswalk, ids, urls
+from .crosswalk import ASI_TOP10, ATLAS, ATLAS_MITIGATIONS, ATLAS_TACTICS, CWE, LLM_TOP10, NO_MAPPING, STRIDE
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE = urls.SCHEMA_BASE
@@ -35,7 +36,7 @@ MIT = _id(ids.MITIGATION)
 BV = _id(ids.BLINDSPOT)
 LAYER = _id(ids.LAYER)
 LAYER7 = {"type": "string", "pattern": "^L[1-7]$"}
-STRIDE = {"enum": ["Spoofing", "Tampering", "Repudiation", "Information Disclosure", "Denial of Service", "Elevation of Privilege"]}
+STRIDE_NAME = {"enum": ["Spoofing", "Tampering", "Repudiation", "Information Disclosure", "Denial of Service", "Elevation of Privilege"]}
 LEVEL4 = {"enum": ["Low", "Medium", "High", "Critical"]}
 LIKELIHOOD = {"enum": ["Unlikely", "Possible", "Likely", "Very Likely"]}
 LEVEL3 = {"enum": ["Low", "Medium", "High"]}
@@ -54,6 +55,9 @@ def _https(tail: str = "") -> dict:
 
 URL = _https()
 SITE_URL = _https("/")
+URL_TEMPLATE = {"type": "string", "pattern": "^https://[A-Za-z0-9.-]+(?::[0-9]+)?/[^\\s\"'<>\\\\`{}]*\\{(?:id|number)\\}[^\\s\"'<>\\\\`{}]*(?![\\s\\S])"}
+"""The URL pattern of one external ID's page (crosswalk.url): an https address (as URL) with exactly one placeholder,
+{id} (the ID) or {number} (its digits), and no other braces."""
 HTTPS_URL = re.compile(URL["pattern"])
 """The same rule for code: crossref.py checks every address in data with it (``fullmatch``), the renderer every link."""
 URL_KEY = r"(?:^(?:home|homepage|url|link|href|repository|website)|_(?:url|link|href))(?![\s\S])"
@@ -87,18 +91,24 @@ LIFECYCLE = {
     "deprecated": obj({"reason": TEXT, "version": VERSION}),
     "revoked": obj({"replaced_by": TEXT, "version": VERSION, "reason": TEXT}),
 }
-# The external mappings a threat or blindspot carries (LLM entries with their edition: LLM01:2025).
-CROSSWALK_FIELDS = {
-    "llm_top10": _list(_id(ids.LLM_CITED)),
-    "asi_top10": _list(_id(ids.ASI)),
-    "cwe": _list(_id(ids.CWE)),
-    "atlas": _list(_id(ids.ATLAS_TECHNIQUE)),
-}
+
+
+LAYER_TACTICS = crosswalk.CARRIERS["layer tactics"][1]
+"""The frameworks.yaml block that carries the ATLAS tactics of each layer."""
+
+
+def _ids_of(field: crosswalk.CrosswalkField, min_items=0) -> dict:
+    """A list of one crosswalk field's IDs (crosswalk.py), each of the field's shape."""
+    return _list(_id(field.id_pattern), min_items)
+
+
+# The external mappings a threat or blindspot carries (crosswalk.MAPPINGS; LLM entries with their edition: LLM01:2025).
+CROSSWALK_FIELDS = {f.name: _ids_of(f) for f in crosswalk.MAPPINGS}
 # Real incidents that show a threat or blindspot happening (optional; none is no claim).
-EVIDENCE_FIELDS = {"atlas_case_studies": _list(_id(ids.ATLAS_CASE_STUDY), 1)}
-# Why a crosswalk field is empty: {field: reason}. An empty LLM, Agentic Top 10, CWE or ATLAS list needs one.
-NO_MAPPING = {"type": "object", "propertyNames": {"enum": ["llm_top10", "asi_top10", "cwe", "atlas"]}, "additionalProperties": TEXT,
-              "minProperties": 1}
+EVIDENCE_FIELDS = {crosswalk.ATLAS_CASE_STUDIES.name: _ids_of(crosswalk.ATLAS_CASE_STUDIES, 1)}
+# Why a crosswalk field is empty: {field: reason}. Every empty list of crosswalk.MAPPINGS needs one.
+NO_MAPPING_REASONS = {"type": "object", "propertyNames": {"enum": list(crosswalk.MAPPING_NAMES)}, "additionalProperties": TEXT,
+                      "minProperties": 1}
 
 
 def _why(key) -> dict:
@@ -114,18 +124,18 @@ _threat_active = obj(
         "short_label": TEXT,
         "kind": {"enum": ["core", "extended"]},
         **_prose_fields(),
-        "stride": _list(STRIDE, 1),
+        STRIDE.name: _list(STRIDE_NAME, 1),
         **CROSSWALK_FIELDS,
         **EVIDENCE_FIELDS,
         "multi_agent_only": BOOL,
         "mcp": {"enum": ["core", "related"]},
         "partial_mitigations": _list(MIT, 1),
         "gap_note": TEXT,
-        "no_mapping": NO_MAPPING,
+        NO_MAPPING: NO_MAPPING_REASONS,
         **LIFECYCLE,
     },
     required=["id", "name", "kind", "description", "manifestation", "indicators", "example",
-              "stride", "llm_top10", "asi_top10", "cwe", "atlas"],
+              STRIDE.name, *crosswalk.MAPPING_NAMES],
 )
 _threat_reserved = obj({"id": THREAT, "kind": {"const": "reserved"}, "note": TEXT})
 
@@ -189,7 +199,7 @@ DATA = {
                         "layer": LAYER7,
                         "description": TEXT,
                         "related_threats": _list(THREAT, 1),
-                        "llm_top10": _list(_id(ids.LLM_CITED)),
+                        LLM_TOP10.name: _ids_of(LLM_TOP10),
                     },
                     required=["key", "name", "layer", "description", "related_threats"],
                 )
@@ -230,7 +240,7 @@ DATA = {
                         "considerations": _list(SLUG, 1),
                         "description": TEXT,
                         "implementation": _list(TEXT, 1),
-                        "atlas_mitigations": _list(_id(ids.ATLAS_MITIGATION), 1),
+                        ATLAS_MITIGATIONS.name: _ids_of(ATLAS_MITIGATIONS, 1),
                         **LIFECYCLE,
                     },
                     required=["id", "name", "addresses", "description", "implementation"],
@@ -252,11 +262,11 @@ DATA = {
                         "why": _why(ids.MITIGATION),
                         **CROSSWALK_FIELDS,
                         **EVIDENCE_FIELDS,
-                        "no_mapping": NO_MAPPING,
+                        NO_MAPPING: NO_MAPPING_REASONS,
                         **LIFECYCLE,
                         **_prose_fields(),
                     },
-                    required=["id", "name", "layers", "related_threats", "suggested_mitigations", "llm_top10", "asi_top10", "cwe", "atlas",
+                    required=["id", "name", "layers", "related_threats", "suggested_mitigations", *crosswalk.MAPPING_NAMES,
                               *_prose_fields()],
                 ),
                 1,
@@ -277,7 +287,7 @@ DATA = {
                                     "text": TEXT,
                                     "refs": _list({"anyOf": [THREAT, BV]}),
                                     "no_refs": TEXT,
-                                    "llm_top10": _list(_id(ids.LLM_CITED), 1),
+                                    LLM_TOP10.name: _ids_of(LLM_TOP10, 1),
                                 },
                                 required=["id", "text", "refs"],
                             ),
@@ -418,14 +428,15 @@ DATA = {
     ),
     "frameworks": obj(
         {
-            "stride": _list(obj({"letter": {"enum": list("STRIDE")}, "name": STRIDE, "agentic_focus": TEXT}), 6),
-            "llm_top10": _external(obj({"id": _id(ids.LLM), "name": TEXT, "layers": _list(LAYER, 1), "was_2025": _id(ids.LLM),
+            STRIDE.listed_in[1]: _list(obj({"letter": {"enum": list("STRIDE")}, "name": STRIDE_NAME, "agentic_focus": TEXT}), 6),
+            LLM_TOP10.listed_in[1]: _external(obj({"id": _id(ids.LLM), "name": TEXT, "layers": _list(LAYER, 1), "was_2025": _id(ids.LLM),
                                         "unmapped": TEXT}, required=["id", "name"])),
-            "asi_top10": _external(obj({"id": _id(ids.ASI), "name": TEXT, "former_names": _list(TEXT, 1)}, required=["id", "name"])),
+            ASI_TOP10.listed_in[1]: _external(obj({"id": _id(ids.ASI), "name": TEXT, "former_names": _list(TEXT, 1)}, required=["id", "name"])),
             "agentic_threats": _external(obj({"id": _id(ids.THREAT), "name": TEXT, "nearest": _list(THREAT, 1)})),
-            "cwe": {"type": "object", "propertyNames": {"pattern": ids.full(ids.CWE)}, "additionalProperties": TEXT},
-            "layer_tactics": {"type": "object", "propertyNames": {"pattern": "^L[1-7]$"}, "additionalProperties": obj(
-                {"atlas": _list(_id(ids.ATLAS_TACTIC)), "attack": _list(TEXT)})},
+            CWE.listed_in[1]: {"type": "object", "propertyNames": {"pattern": ids.full(CWE.id_pattern)}, "additionalProperties": TEXT},
+            CWE.url_from[1]: obj({"home": URL, CWE.url_from[2]: URL_TEMPLATE}),
+            LAYER_TACTICS: {"type": "object", "propertyNames": {"pattern": "^L[1-7]$"}, "additionalProperties": obj(
+                {ATLAS_TACTICS.name: _ids_of(ATLAS_TACTICS), "attack": _list(TEXT)})},
             "combinations": _list(obj({"scenario": TEXT, "use": _list(TEXT, 1)}), 1),
             "regulatory": _list({"type": "object", "required": ["framework", "year"], "patternProperties": {URL_KEY: URL}}, 1),
         }
@@ -433,7 +444,8 @@ DATA = {
     "atlas": obj(
         {
             "source": obj({"name": TEXT, "edition": {"type": "string", "pattern": "^[0-9]{4}\\.[0-9]{2}$"}, "basis": TEXT,
-                           "technique_url": URL, "mitigation_url": URL, "tactic_url": URL, "case_study_url": URL}),
+                           "home": URL, "case_studies_url": URL,
+                           **{f.url_from[2]: URL_TEMPLATE for f in (ATLAS, ATLAS_MITIGATIONS, ATLAS_TACTICS, crosswalk.ATLAS_CASE_STUDIES)}}),
             "tactics": _list(obj({"id": _id(ids.ATLAS_TACTIC), "name": TEXT}), 1),
             "techniques": _list(obj({"id": _id(ids.ATLAS_TECHNIQUE), "name": TEXT, "tactics": _list(_id(ids.ATLAS_TACTIC), 1),
                                      "parent": _id(ids.ATLAS_TECHNIQUE), "added_in": TEXT}, required=["id", "name"]), 1),
@@ -488,7 +500,7 @@ DATA = {
                 "why": TEXT,
                 "threats": _list(THREAT, 1),
                 "control": MIT,
-                "rules": _list(obj({"id": _id(SWEEP_RULE), "cwe": _list(_id(ids.CWE), 1), "finds": TEXT}), 1),
+                "rules": _list(obj({"id": _id(SWEEP_RULE), CWE.name: _ids_of(CWE, 1), "finds": TEXT}), 1),
             }), 1),
         }
     ),
@@ -508,13 +520,14 @@ _LIFECYCLE_DOCS = {
     "version": "Knowledge-base version (x.y.z) in which the change took effect.",
     "replaced_by": "The active ID that takes over.",
 }
+# The crosswalk fields (maestro/crosswalk.py) of threats and blindspots; the data file headers say the same.
 _CROSSWALK_DOCS = {
-    "llm_top10": "OWASP Top 10 for LLM Applications entries, cited with their edition (LLM01:2025).",
-    "asi_top10": "OWASP Top 10 for Agentic Applications IDs (ASI01..ASI10) this entry maps to.",
-    "cwe": "CWE IDs; each must be named in frameworks.yaml.",
-    "atlas": "MITRE ATLAS technique IDs; each must be listed in atlas.yaml.",
-    "atlas_case_studies": "MITRE ATLAS case studies (AML.CS....) in which this threat happened; each must be listed in atlas.yaml.",
-    "no_mapping": "For each crosswalk list left empty, one sentence on why nothing fits.",
+    LLM_TOP10.name: "OWASP Top 10 for LLM Applications entries, each written with its edition as OWASP writes it (LLM01:2025).",
+    ASI_TOP10.name: "OWASP Top 10 for Agentic Applications IDs (ASI01..ASI10) of its current edition that this entry maps to.",
+    CWE.name: "CWE IDs; each must be named in frameworks.yaml.",
+    ATLAS.name: "MITRE ATLAS technique IDs of the pinned edition; each must be listed in atlas.yaml.",
+    crosswalk.ATLAS_CASE_STUDIES.name: "MITRE ATLAS case studies (AML.CS....) that show it happening; each must be listed in atlas.yaml.",
+    NO_MAPPING: "For each of the four crosswalk lists left empty, one sentence on why nothing fits.",
 }
 _PROSE_DOCS = {
     "description": "What it is and why agent systems make it worse.",
@@ -577,9 +590,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "id": "T<n>; stable forever and names the threat's page.",
         "name": "Canonical name from the taxonomy; the only name shown next to the ID.",
         "short_label": "Optional compact label for narrow tables.",
-        "kind": "core (T1-T15, OWASP), extended (T16-T47, this playbook) or reserved.",
+        "kind": "core (T1-T15, OWASP), extended (T16 and up, this playbook; meta.yaml counts them) or reserved.",
         **_PROSE_DOCS,
-        "stride": "STRIDE categories the threat falls under.",
+        STRIDE.name: "STRIDE categories the threat falls under.",
         **_CROSSWALK_DOCS,
         "multi_agent_only": "True when the threat needs several agents, so single-agent systems skip it.",
         "mcp": "The threat's role in MCP deployments: core or related.",
@@ -593,7 +606,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "considerations.layer": "Layer under which the taxonomy lists it.",
         "considerations.description": "What the consideration is.",
         "considerations.related_threats": "Numbered threats closest to it.",
-        "considerations.llm_top10": "LLM Top 10 2025 entries the taxonomy tags it with.",
+        f"considerations.{LLM_TOP10.name}": "LLM Top 10 2025 entries the taxonomy tags it with.",
     },
     "mapping": {
         "mapping": "One row per threat: the layers it touches, each marked primary or secondary.",
@@ -616,7 +629,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "scope": "For a control aimed at no single threat: all (every threat) or cross-layer (every cross-layer chain).",
         "patterns": "Cross-layer pattern numbers the control targets.",
         "considerations": "Keys of unnumbered threat considerations the control targets.",
-        "atlas_mitigations": "ATLAS mitigation IDs for the same kind of control.",
+        ATLAS_MITIGATIONS.name: "ATLAS mitigation IDs of the pinned edition for the same kind of control.",
         "description": "What the control does, what it reduces and where it stops.",
         "implementation": "Practical notes on building the control.",
         **_LIFECYCLE_DOCS,
@@ -642,7 +655,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "text": "The question.",
         "refs": "Threat or blindspot IDs the question probes.",
         "no_refs": "Why no threat or blindspot fits, when refs is empty (required then, forbidden otherwise).",
-        "llm_top10": "OWASP LLM Top 10 entries the item relates to, with their edition.",
+        LLM_TOP10.name: "OWASP LLM Top 10 entries the item relates to, with their edition.",
     },
     "patterns": {
         "patterns": "The cross-layer threat patterns.",
@@ -774,22 +787,25 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "tables.title": "Table heading.",
     },
     "frameworks": {
-        "stride": "The STRIDE categories and what each means in agent systems.",
+        STRIDE.listed_in[1]: "The STRIDE categories and what each means in agent systems.",
         "letter": "STRIDE letter.",
-        "stride.name": "Category name.",
+        f"{STRIDE.listed_in[1]}.name": "Category name.",
         "agentic_focus": "What the category means in agent systems.",
-        "llm_top10": "OWASP Top 10 for LLM Applications, by edition.",
-        "asi_top10": "OWASP Top 10 for Agentic Applications, by edition, titles as published.",
+        LLM_TOP10.listed_in[1]: "OWASP Top 10 for LLM Applications, by edition.",
+        ASI_TOP10.listed_in[1]: "OWASP Top 10 for Agentic Applications, by edition, titles as published.",
         "agentic_threats": "OWASP's Agentic AI Threats and Mitigations guide, by edition.",
-        **{f"{lst}.{k}": v for lst in ("llm_top10", "asi_top10", "agentic_threats") for k, v in _EDITIONS_DOCS.items()},
+        **{f"{lst}.{k}": v for lst in (LLM_TOP10.listed_in[1], ASI_TOP10.listed_in[1], "agentic_threats") for k, v in _EDITIONS_DOCS.items()},
         "layers": "MAESTRO layers the 2025 entry touches.",
         "was_2025": "The 2025 entry a 2026 entry continues; layers and threats are derived from it.",
         "unmapped": "On a 2025 entry no threat or blindspot maps: the reason why.",
         "former_names": "How the first release spelled the title, for maestro migrate.",
         "nearest": "The MAESTRO threats nearest to an OWASP entry that is not ours.",
-        "cwe": "CWE ID -> MITRE's name, one name per ID.",
+        CWE.listed_in[1]: "CWE ID -> MITRE's name, one name per ID.",
+        CWE.url_from[1]: "Where CWE entries are published: home, and the URL pattern of one entry's page.",
+        f"{CWE.url_from[1]}.home": "Where a reader opens CWE (linked from Further reading).",
+        CWE.url_from[2]: "URL pattern of a CWE entry's page; {number} is replaced by the digits of the ID (79 for CWE-79).",
         "layer_tactics": "Adversary tactics typical at each layer.",
-        "layer_tactics.atlas": "ATLAS tactic IDs (atlas.yaml).",
+        f"{LAYER_TACTICS}.{ATLAS_TACTICS.name}": "ATLAS tactic IDs (atlas.yaml).",
         "attack": "MITRE ATT&CK tactic names.",
         "combinations": "Which frameworks to combine for which job.",
         "scenario": "The job.",
@@ -797,7 +813,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "regulatory": "How phases and layers line up with regulations and standards.",
     },
     "atlas": {
-        "source": "The pinned ATLAS edition and how its pages are addressed.",
+        "source": "The pinned ATLAS edition, where a reader opens ATLAS and how its pages are addressed.",
+        "source.home": "Where a reader opens ATLAS (linked from Further reading).",
+        "case_studies_url": "Where a reader opens the list of ATLAS case studies.",
         "edition": "Pinned edition, YYYY.MM.",
         "basis": "What the list was built from.",
         "source.name": "Name of the source.",
@@ -867,7 +885,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "control": "The active preventive catalog control that would prevent the weakness.",
         "rules": "One rule per language the weakness is looked for in.",
         "rules.id": "SW-<area>-<nnn>: area PY, JS, GO, DF or YML, and the weakness number; its logic is data/sweep/<id>.yaml.",
-        "cwe": "CWE IDs of what the rule finds; each must be named in frameworks.yaml.",
+        CWE.name: "CWE IDs of what the rule finds; each must be named in frameworks.yaml.",
         "finds": "What a finding of the rule is, in one sentence; maestro sweep prints it.",
     },
 }

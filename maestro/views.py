@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 from . import ids, urls
+from .crosswalk import (ASI_TOP10, ATLAS, ATLAS_CASE_STUDIES, ATLAS_MITIGATIONS, CWE, LLM_TOP10, STRIDE, CrosswalkField,
+                        editions, framework_title, home, name_of, rows)
 from .kb import CROSS_LAYER, KB, LAYER_ORDER, TYPE_ORDER
 
 
@@ -31,7 +33,7 @@ def threat_view(kb: KB, tid: str) -> dict:
     cells = kb.threat_layers.get(tid, {})
     by_type = kb.mitigations_for(tid)
     return {
-        **{k: t.get(k) for k in ("id", "name", "kind", "description", "manifestation", "indicators", "example", "stride",
+        **{k: t.get(k) for k in ("id", "name", "kind", "description", "manifestation", "indicators", "example", STRIDE.name,
                                   "multi_agent_only", "mcp", "short_label", "gap_note", "partial_mitigations")},
         **_lifecycle(kb, tid, t),
         "origin": "OWASP agentic core threat (T1-T15)" if t["kind"] == "core" else "Extended threat (project-local)",
@@ -44,7 +46,7 @@ def threat_view(kb: KB, tid: str) -> dict:
         "blindspots": kb.threat_blindspots.get(tid, []),
         "considerations": kb.threat_considerations.get(tid, []),
         "cases": kb.threat_cases.get(tid, []),
-        "crosswalk": crosswalk(kb, t),
+        "crosswalk": crosswalk(kb, tid),
         "reading": further_reading(kb, t),
         "nav": nav_view(kb, "threat", tid),
     }
@@ -54,7 +56,7 @@ def blindspot_view(kb: KB, bid: str) -> dict:
     b = kb.blindspots[bid]
     return {**{k: b[k] for k in ("id", "name", "layers", "description", "manifestation", "indicators", "example",
                                   "related_threats", "suggested_mitigations")},
-            **_lifecycle(kb, bid, b), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, b),
+            **_lifecycle(kb, bid, b), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, bid),
             "related": [{"id": t, "name": kb.name_of(t), "layers": layers_of(kb, t)} for t in b["related_threats"]],
             "mitigation_rows": [mitigation_for_blindspot(kb, m, bid) for m in b["suggested_mitigations"]],
             "reading": further_reading(kb, b), "nav": nav_view(kb, "blindspot", bid)}
@@ -66,7 +68,7 @@ def mitigation_view(kb: KB, mid: str) -> dict:
     return {**{k: m.get(k) for k in ("id", "name", "description", "implementation", "addresses", "scope")},
             **_lifecycle(kb, mid, m), "layer": kb.mitigation_layer(mid), "type": kb.types[letter],
             "patterns": m.get("patterns", []), "considerations": m.get("considerations", []),
-            "atlas_mitigations": m.get("atlas_mitigations", []), "siblings": kb.siblings(mid),
+            ATLAS_MITIGATIONS.name: m.get(ATLAS_MITIGATIONS.name, []), "siblings": kb.siblings(mid),
             "threats": [{"id": t, "name": kb.name_of(t), "layers": layers_of(kb, t), "coverage": coverage_role(kb, mid, t)}
                         for t in m["addresses"]],
             "atlas_edition": kb.atlas_edition, "nav": nav_view(kb, "mitigation", mid)}
@@ -144,49 +146,41 @@ def coverage_role(kb: KB, mid: str, tid: str) -> dict:
 
 
 def further_reading(kb: KB, entry: dict) -> list[dict]:
-    """The primary sources behind a threat or blindspot: each document by name and edition, where to open it,
-    and the entries of it this one maps to. Only documents it cites appear."""
-    fw = kb.frameworks
+    """The primary sources behind a threat or blindspot: each document by name and edition, where to open it
+    (home, from the data), and the entries of it this one maps to. Only documents it cites appear."""
     out = []
     if entry.get("kind") == "core":
-        guide = fw["agentic_threats"]
-        editions = ", ".join(e["edition"] for e in guide["editions"])
-        out.append({"document": f"{guide['name']} (editions {editions})", "url": guide.get("home"), "entries": [entry["id"]]})
-    for ed, cited in kb.llm_editions(entry.get("llm_top10", [])).items():
+        guide = kb.frameworks["agentic_threats"]
+        listed = ", ".join(e["edition"] for e in guide["editions"])
+        out.append({"document": f"{guide['name']} (editions {listed})", "url": guide.get("home"), "entries": [entry["id"]]})
+    for ed, cited in kb.llm_editions(entry.get(LLM_TOP10.name, [])).items():
         if cited:
-            out.append({"document": kb.llm_title(ed), "url": fw["llm_top10"].get("home"),
-                        "entries": [f"{x} {kb.llm[x]['name']}" for x in cited]})
-    if entry.get("asi_top10"):
-        asi = fw["asi_top10"]
-        out.append({"document": f"{asi['name']} ({asi['current']})", "url": asi.get("home"),
-                    "entries": [f"{x} {kb.asi[x]['name']}" for x in entry["asi_top10"]]})
-    if entry.get("atlas"):
-        out.append({"document": f"MITRE ATLAS, edition {kb.atlas_edition}: {kb.atlas_basis}", "url": ATLAS_HOME,
-                    "entries": [f"{a} {kb.atlas_techniques[a]['name']}" for a in entry["atlas"]]})
-    if entry.get("atlas_case_studies"):
-        out.append({"document": "MITRE ATLAS case studies", "url": ATLAS_STUDIES,
-                    "entries": [f"{c} {kb.atlas_case_studies[c]['name']}" for c in entry["atlas_case_studies"]]})
-    if entry.get("cwe"):
-        out.append({"document": "MITRE CWE", "url": CWE_HOME, "entries": [f"{c} {kb.cwe[c]}" for c in entry["cwe"]]})
+            out.append({"document": framework_title(kb, LLM_TOP10, ed), "url": home(kb, LLM_TOP10),
+                        "entries": _named(kb, LLM_TOP10, cited)})
+    for field, document in _READING:
+        if entry.get(field.name):
+            out.append({"document": document(kb), "url": home(kb, field), "entries": _named(kb, field, entry[field.name])})
     return out
 
 
-ATLAS_HOME = "https://atlas.mitre.org/"
-ATLAS_STUDIES = "https://atlas.mitre.org/studies/"
-CWE_HOME = "https://cwe.mitre.org/"
+def _named(kb: KB, field: CrosswalkField, values: list) -> list[str]:
+    return [f"{x} {name_of(kb, field, x)}" for x in values]
 
 
-def crosswalk(kb: KB, entry: dict) -> list[dict]:
-    """The external mappings of a threat or blindspot, one row per framework edition, with the reason for an empty one."""
-    why = entry.get("no_mapping", {})
-    asi = kb.frameworks["asi_top10"]
-    rows = [{"framework": kb.llm_title(ed), "field": "llm_top10", "llm": cited} for ed, cited in kb.llm_editions(entry["llm_top10"]).items()]
-    rows += [{"framework": f"{asi['name']} {asi['current']}", "field": "asi_top10", "asi": entry["asi_top10"]},
-             {"framework": "CWE", "field": "cwe", "cwe": entry["cwe"]},
-             {"framework": f"MITRE ATLAS {kb.atlas_edition}", "field": "atlas", "atlas": entry["atlas"]}]
-    for r in rows:
-        r["none"] = why.get(r["field"])
-    return rows
+_READING = (
+    (ASI_TOP10, lambda kb: f"{framework_title(kb, ASI_TOP10)} ({editions(kb, ASI_TOP10)[0]})"),
+    (ATLAS, lambda kb: f"{framework_title(kb, ATLAS)}, edition {kb.atlas_edition}: {kb.atlas_basis}"),
+    (ATLAS_CASE_STUDIES, lambda kb: framework_title(kb, ATLAS) + " case studies"),
+    (CWE, lambda kb: "MITRE CWE"),
+)
+"""The documents Further reading names after the LLM Top 10, in page order, each with how it is titled; the link is
+the framework's home (for the case studies, their list) as the data gives it."""
+
+
+def crosswalk(kb: KB, ident: str) -> list[dict]:
+    """The external mappings of a threat or blindspot (maestro.crosswalk.rows): one row per framework edition, each
+    with its entries (ID, name, link) or the data's reason for an empty list."""
+    return rows(kb, ident)
 
 
 # ===================================================================== browsing

@@ -12,7 +12,7 @@ import re
 
 from mkdocs.utils import get_relative_url
 
-from maestro import ids
+from maestro import crosswalk, ids
 from maestro.kb import KB
 from maestro.schemas import HTTPS_URL
 
@@ -40,10 +40,6 @@ CASES = "playbook/10-case-studies.md"
 MATRIX = "playbook/03-mapping-matrix.md"
 TAXONOMY = "playbook/02-threat-taxonomy.md"
 CATALOG = "playbook/09-mitigation-catalog.md"
-ATLAS_URL = "https://atlas.mitre.org/techniques/{}"
-ATLAS_TACTIC_URL = "https://atlas.mitre.org/tactics/{}"
-ATLAS_MITIGATION_URL = "https://atlas.mitre.org/mitigations/{}"
-CWE_URL = "https://cwe.mitre.org/data/definitions/{}.html"
 
 
 class Linker:
@@ -153,16 +149,16 @@ class Linker:
 
     def atlas(self, aid: str, name=True) -> str:
         t = self.kb.atlas_techniques[aid]
-        return self.external(aid, ATLAS_URL.format(aid), t["name"] if name else None, t["name"])
+        return self.external(aid, crosswalk.url(self.kb, crosswalk.ATLAS, aid), t["name"] if name else None, t["name"])
 
     def atlas_mitigation(self, aid: str) -> str:
-        return self.external(aid, ATLAS_MITIGATION_URL.format(aid), self.kb.atlas_mitigations[aid]["name"])
+        return self.external(aid, crosswalk.url(self.kb, crosswalk.ATLAS_MITIGATIONS, aid), self.kb.atlas_mitigations[aid]["name"])
 
     def atlas_tactic(self, aid: str) -> str:
-        return self.external(aid, ATLAS_TACTIC_URL.format(aid), self.kb.atlas_tactics[aid]["name"])
+        return self.external(aid, crosswalk.url(self.kb, crosswalk.ATLAS_TACTICS, aid), self.kb.atlas_tactics[aid]["name"])
 
     def cwe(self, cid: str) -> str:
-        return self.external(cid, CWE_URL.format(cid.split("-")[1]), None, self.kb.cwe[cid])
+        return self.external(cid, crosswalk.url(self.kb, crosswalk.CWE, cid), None, self.kb.cwe[cid])
 
     def consideration(self, key: str) -> str:
         c = self.kb.considerations[key]

@@ -5,17 +5,20 @@ Each data/*.yaml opens with a comment block whose lines ``#   field   text`` (or
 the same meaning as the field's JSON Schema ``description``. These tests keep the two from
 drifting apart: every field a header documents has a description in the file's schema, every
 field the schema defines at the top level or in an entry is mentioned in the header, and every
-property of every schema has a description.
+property of every schema has a description. The ID ranges and counts either of them states
+(T16-T49, BV-1..BV-12, ASI01..ASI10, "131 controls") must be the ones data/ holds.
 """
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import DATA
 from maestro import schemas, urls
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 # "#", indentation, a field name or a list of them ("a, b", "a / b"), then a colon and a space
 # or at least two spaces, then the text.
@@ -95,3 +98,42 @@ def test_schema_urls_come_from_the_site_url():
     meta = yaml.safe_load((DATA / "meta.yaml").read_text())
     assert meta["site_url"] == urls.SITE_URL, "data/meta.yaml site_url and maestro/urls.py SITE_URL must agree"
     assert schemas.data_schema("threats")["$id"] == f"{meta['site_url']}schemas/data/threats.schema.json"
+
+
+# ------------------------------------------------------------------ stated ranges and counts agree with the data
+def stated_text(name: str) -> list[str]:
+    """Everything that documents data/<name>.yaml: its header comment lines and its schema descriptions."""
+    described = [s["description"] for _, _, s in properties(schemas.DATA[name]) if isinstance(s, dict) and s.get("description")]
+    return header(name) + described
+
+
+def true_ranges(kb, counts: dict) -> dict[str, set]:
+    """What each kind of statement may say, from the data: threat ID ranges (core, extended, all), the last
+    blindspot and Agentic Top 10 numbers, and the number of controls."""
+    core, total = counts["threats"]["core"], counts["threats_total"]
+    return {"threat range": {(1, core), (core + 1, total), (1, total)}, "extended from": {core + 1},
+            "blindspots": {len(kb.blindspots)}, "asi": {len(kb.asi)}, "controls": {counts["mitigations_total"]}}
+
+
+STATEMENTS = {
+    "threat range": re.compile(r"(?<![\w-])T(\d+)\s*-\s*T(\d+)(?![\w-])"),
+    "extended from": re.compile(r"\bT(\d+) (?:and up|on\b)"),
+    "blindspots": re.compile(r"\bBV-1\.\.BV-(\d+)"),
+    "asi": re.compile(r"\bASI01\.\.ASI(\d+)"),
+    "controls": re.compile(r"\b(\d+) controls\b"),
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_stated_ranges_and_counts_match_the_data(name, kb, meta_counts):
+    """A header or a schema description that says "extended (T16-T47)" while meta.yaml counts 34 extended IDs is
+    wrong in the place readers look first: every range and count they state must be the data's."""
+    truth = true_ranges(kb, meta_counts)
+    wrong = []
+    for line in stated_text(name):
+        for kind, rx in STATEMENTS.items():
+            for m in rx.finditer(line):
+                said = tuple(int(g) for g in m.groups())
+                if (said if len(said) > 1 else said[0]) not in truth[kind]:
+                    wrong.append(f"{m.group(0)!r} in {line.strip()!r}")
+    assert not wrong, f"data/{name}.yaml: header or schema states ranges or counts the data does not have: {wrong}"

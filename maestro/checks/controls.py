@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from .. import ids, scoring
+from ..crosswalk import MAPPINGS, RECORD_FIELDS
 from .registry import Hit, rule
 
 
@@ -38,16 +39,16 @@ def threat_unmapped(ctx):
 
 @rule("MC303", "crosswalk-missing", phase=6, severity="warning",
       summary="A threat lacks LLM Top 10, Agentic Top 10, CWE or ATLAS values that the taxonomy threats it maps to carry.",
-      hint="Copy llm_top10, asi_top10, cwe and atlas from the mapped threats' entries in data/threats.yaml, keeping those that fit; "
+      hint=f"Copy {', '.join(f.name for f in MAPPINGS[:-1])} and {MAPPINGS[-1].name} from the mapped threats' entries in data/threats.yaml, keeping those that fit; "
            "write an empty list where you considered the field and none fits.")
 def crosswalk_missing(ctx):
     kb = ctx.kb
-    fields = {"llm_top10": "llm_top10", "asi_top10": "asi_top10", "cwe": "cwe", "atlas": "atlas"}
+    fields = [f.name for f in MAPPINGS if f in RECORD_FIELDS]  # a record field named as in data/threats.yaml
     for t in ctx.records("threats"):
         mapped = [kb.threats[r.get("id") if isinstance(r, dict) else r] for r in t["maps_to"]
                   if (r.get("id") if isinstance(r, dict) else r) in kb.threats]
         # an absent field was never considered; an empty list says "considered, none fits"
-        missing = [f for f, src in fields.items() if f not in t and any(m.get(src) for m in mapped)]
+        missing = [f for f in fields if f not in t and any(m.get(f) for m in mapped)]
         if missing:
             yield Hit(*ctx.at(t, "maps_to"), t["id"], f"no {', '.join(missing)} although the mapped taxonomy threats carry them")
 

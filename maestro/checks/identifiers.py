@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .. import engagement, ids, textscan
+from .. import crosswalk, engagement, ids, textscan
+from ..crosswalk import ASI_TOP10, ATLAS, CWE, LLM_TOP10, RECORD_FIELDS
 from .registry import Hit, rule
 
 _KINDS = {"threat": "threat", "blindspot": "blindspot", "mitigation": "mitigation", "layer": "layer"}
@@ -55,8 +56,8 @@ def _unknown_message(kb, m) -> str | None:
         token = token.upper() if m.kind != "layer" else token
     if token in known[m.kind] or token in _reserved(kb):
         return None
-    what = {"atlas": f"MITRE ATLAS {kb.atlas_edition}", "llm": "the OWASP LLM Top 10",
-            "asi": "the OWASP Top 10 for Agentic Applications 2026"}.get(m.kind, f"the knowledge base (v{kb.version})")
+    what = {"atlas": crosswalk.framework_title(kb, ATLAS, kb.atlas_edition), "llm": "the OWASP LLM Top 10",
+            "asi": "the " + crosswalk.framework_title(kb, ASI_TOP10, crosswalk.editions(kb, ASI_TOP10)[0])}.get(m.kind, f"the knowledge base (v{kb.version})")
     where = f"link /{m.kind}s/{m.token}/ points to no page: " if m.link else ""
     return f"{where}{token} does not exist in {what}"
 
@@ -74,17 +75,16 @@ def unknown_id(ctx):
 
 # Frameworks far larger than what the knowledge base lists: a well-formed ID the knowledge base lacks is likely real
 # (CWE-89, CWE-434), so it is a warning; the closed lists (LLM and Agentic Top 10) stay errors.
-_OPEN_LISTS = {"cwe": r"CWE-[1-9][0-9]{0,4}", "atlas": r"AML\.T[0-9]{4}(?:\.[0-9]{3})?"}
+_OPEN_LISTS = {CWE.name: r"CWE-[1-9][0-9]{0,4}", ATLAS.name: r"AML\.T[0-9]{4}(?:\.[0-9]{3})?"}
 
 
 def _unknown_in_fields(ctx):
     kb = ctx.kb
-    tables = {"atlas": (kb.atlas_techniques, "ATLAS technique"), "llm_top10": (kb.llm, "LLM Top 10 ID"),
-              "asi_top10": (kb.asi, "Agentic Top 10 ID"), "cwe": (kb.cwe, "CWE ID")}
+    tables = {f.name: (getattr(kb, f.index), f.entry) for f in RECORD_FIELDS}
     for t in ctx.records("threats"):
         for field, (table, what) in tables.items():
             for j, v in enumerate(t.get(field, [])):
-                if v in table or (field == "llm_top10" and f"{v}:2025" in kb.llm) or (field == "atlas" and v in kb.atlas_retired):
+                if v in table or (field == LLM_TOP10.name and f"{v}:2025" in kb.llm) or (field == ATLAS.name and v in kb.atlas_retired):
                     continue  # bare LLM IDs and retired ATLAS IDs are edition drift (MC701, MC702)
                 if isinstance(v, str) and field in _OPEN_LISTS and re.fullmatch(_OPEN_LISTS[field], v):
                     yield Hit(*ctx.at(t[field], j), t["id"], f"{what} {v} is well formed but outside the knowledge base; "

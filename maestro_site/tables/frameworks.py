@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import html
 
+from maestro import crosswalk
+from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_TACTICS, CWE, LLM_TOP10, STRIDE
 from maestro_site.render import esc, table
 
 
@@ -11,13 +13,14 @@ def _threats_with(kb, field, value):
 
 
 def stride_table(kb, L) -> str:
-    rows = [[f"**{esc(s['letter'])}** {esc(s['name'])}", L.prose(s["agentic_focus"]), L.ids(_threats_with(kb, "stride", s["name"]))] for s in kb.frameworks["stride"]]
+    rows = [[f"**{esc(s['letter'])}** {esc(s['name'])}", L.prose(s["agentic_focus"]), L.ids(_threats_with(kb, STRIDE.name, s["name"]))]
+            for s in crosswalk.data_at(kb, STRIDE.listed_in)]
     return table(["Category", "In agent systems", "Threats"], rows)
 
 
 def _llm_threats(kb, cited: str) -> list:
     """Threats whose LLM mapping, read in every edition, includes ``cited``."""
-    return [t["id"] for t in kb.active_threats() if any(cited in v for v in kb.llm_editions(t["llm_top10"]).values())]
+    return [t["id"] for t in kb.active_threats() if any(cited in v for v in kb.llm_editions(t[LLM_TOP10.name]).values())]
 
 
 def llm_top10_table(kb, L) -> str:
@@ -31,7 +34,8 @@ def llm_top10_table(kb, L) -> str:
 
 def llm_unmapped(kb, L) -> str:
     """The LLM Top 10 entries no threat or blindspot maps to, with the reason the data gives."""
-    items = [(f"{i['id']}:{e['edition']}", i["unmapped"]) for e in kb.frameworks["llm_top10"]["editions"] for i in e["items"] if i.get("unmapped")]
+    items = [(f"{i['id']}:{e['edition']}", i["unmapped"]) for e in crosswalk.data_at(kb, LLM_TOP10.edition_from)
+             for i in e["items"] if i.get("unmapped")]
     if not items:
         return "No entry is left unmapped."
     return "Left unmapped: " + "; ".join(f"`{esc(c)}` {esc(kb.llm[c]['name'])} ({L.prose(why)})" for c, why in items) + "."
@@ -49,25 +53,25 @@ def llm_crosswalk(kb, direction: str = "2025") -> str:
 
 
 def asi_top10_table(kb, L) -> str:
-    rows = [[esc(i["id"]), esc(i["name"]), L.ids(_threats_with(kb, "asi_top10", i["id"]))] for i in kb.asi.values()]
+    rows = [[esc(i["id"]), esc(i["name"]), L.ids(_threats_with(kb, ASI_TOP10.name, i["id"]))] for i in kb.asi.values()]
     return table(["ID", "Name", "Threats"], rows)
 
 
 def cwe_table(kb, L) -> str:
-    rows = [[L.id(t["id"]), esc(t["name"]), "; ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in t["cwe"]) or "no direct CWE"] for t in kb.active_threats()]
+    rows = [[L.id(t["id"]), esc(t["name"]), "; ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in t[CWE.name]) or "no direct CWE"] for t in kb.active_threats()]
     return table(["Threat", "Name", "CWE"], rows)
 
 
 def atlas_by_layer(kb, L) -> str:
-    rows = [[L.id(l, name=True), "; ".join(L.atlas_tactic(a) for a in v["atlas"]) or "-", ", ".join(esc(x) for x in v["attack"]) or "-"]
-            for l, v in kb.frameworks["layer_tactics"].items()]
+    rows = [[L.id(l, name=True), "; ".join(L.atlas_tactic(a) for a in v[ATLAS_TACTICS.name]) or "-", ", ".join(esc(x) for x in v["attack"]) or "-"]
+            for l, v in crosswalk.data_at(kb, crosswalk.CARRIERS["layer tactics"]).items()]
     return table(["Layer", "MITRE ATLAS tactics", "MITRE ATT&amp;CK tactics"], rows)
 
 
 def atlas_table(kb, L) -> str:
-    rows = [[L.id(t["id"]), esc(t["name"]), "; ".join(L.atlas(a) for a in t["atlas"]) or "no matching technique"] for t in kb.active_threats()]
-    rows += [[L.id(b["id"]), esc(b["name"]), "; ".join(L.atlas(a) for a in b["atlas"]) or "no matching technique"] for b in kb.blindspots.values()]
-    return table(["ID", "Name", f"MITRE ATLAS {esc(kb.atlas_edition)} techniques"], rows)
+    rows = [[L.id(e["id"]), esc(e["name"]), "; ".join(L.atlas(a) for a in e[ATLAS.name]) or "no matching technique"]
+            for e in [*kb.active_threats(), *kb.blindspots.values()]]
+    return table(["ID", "Name", f"{esc(crosswalk.framework_title(kb, ATLAS, kb.atlas_edition))} techniques"], rows)
 
 
 def framework_combinations(kb) -> str:

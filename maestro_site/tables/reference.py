@@ -6,7 +6,8 @@ import re
 
 from mkdocs.exceptions import PluginError
 
-from maestro import checks
+from maestro import checks, crosswalk
+from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_CASE_STUDIES, CWE, LLM_TOP10
 from maestro_site.render import bullet, esc, external_url, table
 
 
@@ -90,21 +91,26 @@ def id_authority_table(kb) -> str:
 
 
 def framework_reading(kb, L, *keys) -> str:
-    """A further-reading list of the external frameworks named by ``keys`` (llm_top10, asi_top10, agentic_threats,
-    atlas, cwe), each with its publisher, the editions this knowledge base uses and where to open it."""
-    from maestro import views
-    fw = kb.frameworks
-    lines = []
-    for key in keys:
-        if key in ("llm_top10", "asi_top10", "agentic_threats"):
-            f = fw[key]
-            editions = ", ".join(e["edition"] for e in f["editions"])
-            label = f"{esc(f['name'])} ({esc(f['publisher'])}), editions {esc(editions)}"
-            lines.append(L.url_link(label, external_url(f["home"])) if f.get("home") else label)
-        elif key == "atlas":
-            lines.append(f"[MITRE ATLAS, edition {esc(kb.atlas_edition)}]({views.ATLAS_HOME}) ({esc(kb.atlas_basis)}), with its [case studies]({views.ATLAS_STUDIES})")
-        elif key == "cwe":
-            lines.append(f"[MITRE CWE]({views.CWE_HOME})")
-        else:
-            raise KeyError(f"framework_reading: unknown framework {key!r}")
-    return bullet(lines)
+    """A further-reading list of the external frameworks named by ``keys`` (agentic_threats, or a key of
+    maestro.crosswalk.BY_KEY: llm_top10, asi_top10, atlas, cwe), each with its publisher, the editions this knowledge
+    base uses and where to open it (the addresses are the data's)."""
+    return bullet([_reading_line(kb, L, key) for key in keys])
+
+
+_EDITION_LISTS = ("agentic_threats", LLM_TOP10.key, ASI_TOP10.key)
+"""The frameworks.yaml lists published in editions, each read as name, publisher, editions and home."""
+
+
+def _reading_line(kb, L, key: str) -> str:
+    if key in _EDITION_LISTS:
+        f = kb.frameworks[key]
+        editions = ", ".join(e["edition"] for e in f["editions"])
+        label = f"{esc(f['name'])} ({esc(f['publisher'])}), editions {esc(editions)}"
+        return L.url_link(label, external_url(f["home"])) if f.get("home") else label
+    if key == ATLAS.key:
+        label = f"{esc(crosswalk.framework_title(kb, ATLAS))}, edition {esc(kb.atlas_edition)}"
+        studies = L.url_link("case studies", external_url(crosswalk.home(kb, ATLAS_CASE_STUDIES)))
+        return f"{L.url_link(label, external_url(crosswalk.home(kb, ATLAS)))} ({esc(kb.atlas_basis)}), with its {studies}"
+    if key == CWE.key:
+        return L.url_link("MITRE CWE", external_url(crosswalk.home(kb, CWE)))
+    raise KeyError(f"framework_reading: unknown framework {key!r}")
