@@ -184,6 +184,14 @@ def cache_env() -> dict:
 
 
 @pytest.fixture
+def data(tmp_path) -> Path:
+    """A throwaway copy of data/ (edit it with tests/kbedit.py)."""
+    dst = tmp_path / "data"
+    shutil.copytree(DATA, dst)
+    return dst
+
+
+@pytest.fixture
 def project_copy(tmp_path) -> Path:
     """A throwaway copy of the project (config, data, docs, code) for bad-input tests."""
     dst = tmp_path / "proj"
@@ -200,12 +208,12 @@ def project_copy(tmp_path) -> Path:
 class Engagement:
     """A throwaway copy of an engagement folder, with helpers to read and edit its record blocks."""
 
-    def __init__(self, folder: Path, phases: dict):
-        self.folder, self.phases = folder, phases
+    def __init__(self, folder: Path, kb):
+        self.folder, self.kb = folder, kb
 
     def file(self, n) -> str:
         """The output file of phase ``n``."""
-        return self.phases[n]["output_file"]
+        return self.kb.phases[n]["output_file"]
 
     def path(self, n) -> Path:
         return self.folder / (self.file(n) if isinstance(n, int) else n)
@@ -241,7 +249,7 @@ def clinic_engagement(tmp_path, kb) -> Engagement:
     """A copy of the fixture engagement tests/fixtures/engagement/clinic-assistant (clean: no finding)."""
     dst = tmp_path / "clinic-assistant"
     shutil.copytree(ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant", dst)
-    return Engagement(dst, kb.phases)
+    return Engagement(dst, kb)
 
 
 # ====================================================================== the site, built once per session

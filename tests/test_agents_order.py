@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
-from conftest import KB, ROOT, maestro_cli
+ROOT = Path(__file__).resolve().parents[1]
 
 CLINIC = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
 AGENTS = ROOT / "AGENTS.md"
 
 
-def _check(target) -> dict:
+def _check(maestro_cli, target) -> dict:
     code, out, err = maestro_cli("check", target, "--json")
     doc = json.loads(out)
     doc["code"] = code
@@ -32,7 +33,7 @@ def _clean(doc: dict, where: str) -> None:
     assert not [f for f in doc["findings"] if f["rule"] in ("MC110", "MC115") and f["severity"] != "pending"], where
 
 
-def _mark(base, n, status):
+def _mark(maestro_cli, base, n, status):
     code, _, err = maestro_cli("mark", "clinic-assistant", str(n), status, "--dir", base)
     assert code == 0, f"mark {n} {status}: {err}"
 
@@ -42,47 +43,47 @@ def test_agents_md_puts_the_export_after_phase_10_is_complete():
     assert section.index("maestro mark NAME 10 complete") < section.index("maestro export NAME")
 
 
-def test_the_documented_order_ends_clean(tmp_path):
+def test_the_documented_order_ends_clean(kb, maestro_cli, tmp_path):
     state = json.loads((CLINIC / "state.json").read_text())
     answers = ",".join("y" if state["depth_answers"][str(i)] else "n" for i in range(1, 6))
     code, _, err = maestro_cli("new", "clinic-assistant", "--dir", tmp_path, "--prefix", state["prefix"], "--answers", answers)
     assert code == 0, err
     folder = tmp_path / "clinic-assistant"
     for n in range(1, 11):                                   # "The loop for every phase"
-        name = KB.phases[n]["output_file"]
-        _mark(tmp_path, n, "in_progress")                    # step 1
+        name = kb.phases[n]["output_file"]
+        _mark(maestro_cli, tmp_path, n, "in_progress")                    # step 1
         shutil.copy(CLINIC / name, folder / name)            # steps 2-5: the phase file, written
-        _clean(_check(folder), f"phase {n} before it is marked complete")   # step 6
-        _mark(tmp_path, n, "complete")                       # step 7 (Phase 10: before the export)
+        _clean(_check(maestro_cli, folder), f"phase {n} before it is marked complete")   # step 6
+        _mark(maestro_cli, tmp_path, n, "complete")                       # step 7 (Phase 10: before the export)
     code, out, err = maestro_cli("export", "clinic-assistant", "--dir", tmp_path)   # Phase 10: export last
     assert code == 0, out + err
     exported = json.loads((folder / "threat-model.json").read_text())
     assert set(exported["phase_status"].values()) == {"complete"}
-    _clean(_check(folder / "threat-model.json"), "the export")
-    _clean(_check(folder), "the project after the export")
+    _clean(_check(maestro_cli, folder / "threat-model.json"), "the export")
+    _clean(_check(maestro_cli, folder), "the project after the export")
 
 
-def test_phase_2_answers_are_pending_until_phase_2_is_complete(tmp_path):
+def test_phase_2_answers_are_pending_until_phase_2_is_complete(kb, maestro_cli, tmp_path):
     """The Phase 2 record disagrees with state.json only until `mark 2 complete` copies it: pending, not an error."""
     maestro_cli("new", "clinic-assistant", "--dir", tmp_path, "--prefix", "CLN", "--answers", "n,n,y,n,n")
     folder = tmp_path / "clinic-assistant"
     for n in (1, 2):
-        _mark(tmp_path, n, "in_progress")
-        shutil.copy(CLINIC / KB.phases[n]["output_file"], folder / KB.phases[n]["output_file"])
+        _mark(maestro_cli, tmp_path, n, "in_progress")
+        shutil.copy(CLINIC / kb.phases[n]["output_file"], folder / kb.phases[n]["output_file"])
         if n == 1:
-            _mark(tmp_path, 1, "complete")
-    doc = _check(folder)
+            _mark(maestro_cli, tmp_path, 1, "complete")
+    doc = _check(maestro_cli, folder)
     assert {f["severity"] for f in doc["findings"] if f["rule"] == "MC110"} == {"pending"} and doc["code"] == 0
-    _mark(tmp_path, 2, "complete")
-    p2 = folder / KB.phases[2]["output_file"]
+    _mark(maestro_cli, tmp_path, 2, "complete")
+    p2 = folder / kb.phases[2]["output_file"]
     p2.write_text(re.sub(r"^uses_mcp: true$", "uses_mcp: false", p2.read_text(), flags=re.M))
-    assert {f["severity"] for f in _check(folder)["findings"] if f["rule"] == "MC110"} == {"error"}
+    assert {f["severity"] for f in _check(maestro_cli, folder)["findings"] if f["rule"] == "MC110"} == {"error"}
 
 
-def test_record_blocks_shown_in_agents_md_follow_the_schema():
+def test_record_blocks_shown_in_agents_md_follow_the_schema(kb):
     from maestro import engagement, jsonschema_check
     import yaml
-    props = engagement.threat_model_schema(KB)["properties"]
+    props = engagement.threat_model_schema(kb)["properties"]
     blocks = re.findall(r"^```yaml maestro\n(.*?)^```$", AGENTS.read_text(encoding="utf-8"), re.S | re.M)
     assert len(blocks) >= 3
     for body in blocks:

@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.build]
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
 PAGES = ["/", "/threats/T12/", "/blindspots/BV-7/", "/mitigations/L3-D2/", "/layers/L6/", "/layers/cross-layer/",
          "/playbook/03-mapping-matrix/", "/playbook/08-checklists/", "/playbook/09-mitigation-catalog/", "/threats/T26/",
          # one of every other page type: section index, guide, worked example, reference, agents, the workshop kit

@@ -7,14 +7,14 @@ note explains...) and checks that the rule stays silent, on the helpers and on a
 from __future__ import annotations
 
 import json
-import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import KB, ROOT
 from maestro import checks, engagement, project
 from maestro.checks import method
-from test_check_rules import FILES, FIXTURE, Eng
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # ====================================================================== people
 PEOPLE = [
@@ -106,23 +106,21 @@ def test_a_project_prefix_is_accepted(prefix):
 
 @pytest.mark.parametrize("prefix", ["CWE", "CWE79", "T12", "L3", "L9", "CL", "BV", "BV2", "CK", "AML", "AMLT0051", "LLM", "LLM01",
                                     "ASI", "ASI01", "CVE", "CAPEC", "MC301", "R02", "D21", "RR1", "TB2", "MAESTRO", "OWASP", "TA0001"])
-def test_a_prefix_that_imitates_an_id_family_is_refused(prefix, tmp_path):
+def test_a_prefix_that_imitates_an_id_family_is_refused(kb, prefix, tmp_path):
     assert engagement.foreign_prefix(prefix)
     with pytest.raises(project.ProjectError, match="taxonomy ID"):
-        project.new_project(KB.load(), "demo", tmp_path, depth="lightweight", prefix=prefix)
+        project.new_project(kb, "demo", tmp_path, depth="lightweight", prefix=prefix)
 
 
 # ====================================================================== on the fixture engagement
 @pytest.fixture
-def eng(tmp_path) -> Eng:
-    dst = tmp_path / "clinic-assistant"
-    shutil.copytree(FIXTURE, dst)
-    return Eng(dst)
+def eng(clinic_engagement):
+    """A copy of the fixture engagement (tests/fixtures/engagement/clinic-assistant)."""
+    return clinic_engagement
 
 
-def _rules(e: Eng, target=None) -> dict:
+def _rules(kb, e, target=None) -> dict:
     """Findings by rule code for the engagement folder, or for one threat-model.json when ``target`` is given."""
-    kb = KB.load()
     findings = checks.check_file(kb, target) if target is not None else checks.check_project(kb, e.folder)[0]
     out: dict = {}
     for f in findings:
@@ -137,6 +135,13 @@ NEW_RULES = {code for code, r in checks.RULES.items() if r.func.__module__ in OU
 def _set(n, fn):
     def plant(e):
         e.edit(n, fn)
+    return plant
+
+
+def _set_with_kb(n, fn):
+    """Like _set, for an edit that reads the knowledge base: ``fn(kb, records)``."""
+    def plant(e):
+        e.edit(n, lambda d: fn(e.kb, d))
     return plant
 
 
@@ -158,11 +163,11 @@ def _twin_same_rating(d):
     d["threats"].append(twin)
 
 
-def _mcp_with_reasons(d):
-    mcp = set(method.mcp_threats(KB))
+def _mcp_with_reasons(kb, d):
+    mcp = set(method.mcp_threats(kb))
     for t in d["threats"]:
-        t["maps_to"] = [r for r in t["maps_to"] if r["id"] not in mcp] or [{"id": "T2", "name": KB.name_of("T2")}]
-    d["not_applicable"] = {t: f"{t} does not apply: the reason is written out for the reviewer." for t in method.mcp_threats(KB, "core")}
+        t["maps_to"] = [r for r in t["maps_to"] if r["id"] not in mcp] or [{"id": "T2", "name": kb.name_of("T2")}]
+    d["not_applicable"] = {t: f"{t} does not apply: the reason is written out for the reviewer." for t in method.mcp_threats(kb, "core")}
 
 
 def _explained_cwe(d):
@@ -171,12 +176,12 @@ def _explained_cwe(d):
     t["gap"] = "CWE-79 is kept because the poisoned policy text is rendered in the patient's browser."
 
 
-def _nearby_atlas(d):
+def _nearby_atlas(kb, d):
     """Add the parent of a carried sub-technique, or a sub-technique of a carried technique."""
     t = d["threats"][3]
-    carried = [a for r in t["maps_to"] for a in KB.threats[r["id"]]["atlas"]]
+    carried = [a for r in t["maps_to"] for a in kb.threats[r["id"]]["atlas"]]
     parents = [a.rsplit(".", 1)[0] for a in carried if a.count(".") == 2]
-    children = [x for x in KB.atlas_techniques for a in carried if x.startswith(a + ".")]
+    children = [x for x in kb.atlas_techniques for a in carried if x.startswith(a + ".")]
     t["atlas"] = t["atlas"] + [(parents or children)[0]]
 
 
@@ -199,7 +204,7 @@ NEAR_MISSES = [
         posture="Critical until the booking server is closed off (REM1)"))),
     ("MC810", "Complete item whose controls are built and verified", _set(10, lambda d: d["roadmap"][-1].update(status="Complete"))),
     ("MC811", "a mitigation-shaped ID the catalog lacks (MC201's finding)", _set(10, lambda d: d["roadmap"][0]["mitigations"].append("L3-P9"))),
-    ("MC812", "MCP system that records why no MCP threat applies", _set(6, _mcp_with_reasons)),
+    ("MC812", "MCP system that records why no MCP threat applies", _set_with_kb(6, _mcp_with_reasons)),
     ("MC813", "record with one field of substance", _set(1, lambda d: d["assumptions"].__setitem__(
         -1, {"id": d["assumptions"][-1]["id"], "description": d["assumptions"][-1]["description"]}))),
     ("MC814", "prefix made from the project's name", _state(prefix="CLINIC")),
@@ -207,14 +212,14 @@ NEAR_MISSES = [
     ("MC851", "data flow from a zone", _set(5, lambda d: d["data_flows"][0].update(**{"from": "Public internet"}))),
     ("MC852", "layers overlapping the mapped threats", _set(6, lambda d: d["threats"][3].update(layers=["L2"]))),
     ("MC853", "extra CWE the gap note names", _set(6, _explained_cwe)),
-    ("MC853", "ATLAS technique next to a carried one", _set(6, _nearby_atlas)),
+    ("MC853", "ATLAS technique next to a carried one", _set_with_kb(6, _nearby_atlas)),
 ]
 
 
 @pytest.mark.parametrize("rule,what,plant", NEAR_MISSES, ids=[f"{r}-{w.replace(' ', '-')}" for r, w, _ in NEAR_MISSES])
-def test_near_miss_is_not_reported(eng, rule, what, plant):
+def test_near_miss_is_not_reported(kb, eng, rule, what, plant):
     plant(eng)
-    found = _rules(eng).get(rule, [])
+    found = _rules(kb, eng).get(rule, [])
     assert not found, [str(f) for f in found]
 
 
@@ -222,29 +227,29 @@ def test_the_near_misses_cover_every_new_rule():
     assert {r for r, _, _ in NEAR_MISSES} == NEW_RULES
 
 
-def test_dates_are_judged_against_the_engagement_not_the_clock(eng):
+def test_dates_are_judged_against_the_engagement_not_the_clock(kb, eng):
     """The same target date passes when the engagement began before it and fails once the engagement is dated
     years later: the rule reads state.json's 'created', so a saved engagement never decays on its own."""
     target = eng.records(9)["residual_risks"][0]["target_date"]
-    assert "MC803" not in _rules(eng)
+    assert "MC803" not in _rules(kb, eng)
     _state(created="2031-01-01T09:00:00+00:00")(eng)
-    hits = _rules(eng).get("MC803", [])
-    assert hits and any(target in f.message and f.file.endswith(FILES[9]) for f in hits)
+    hits = _rules(kb, eng).get("MC803", [])
+    assert hits and any(target in f.message and f.file.endswith(eng.file(9)) for f in hits)
 
 
-def test_the_export_is_judged_against_its_generated_date(eng):
+def test_the_export_is_judged_against_its_generated_date(kb, eng):
     tm = eng.path("threat-model.json")
     doc = json.loads(tm.read_text())
-    assert "MC803" not in _rules(eng, tm)
+    assert "MC803" not in _rules(kb, eng, tm)
     doc["generated"] = "2031-01-01T09:00:00+00:00"
     tm.write_text(json.dumps(doc, indent=2))
-    assert _rules(eng, tm).get("MC803")
+    assert _rules(kb, eng, tm).get("MC803")
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "data" / "examples").glob("*.json")))
-def test_worked_examples_pass_the_new_rules(name):
+def test_worked_examples_pass_the_new_rules(kb, name):
     doc = engagement.read_doc(ROOT / "data" / "examples" / f"{name}.json")
-    found = [str(f) for f in checks.check_doc(KB.load(), doc, f"{name}.json") if f.rule in NEW_RULES and f.severity != "pending"]
+    found = [str(f) for f in checks.check_doc(kb, doc, f"{name}.json") if f.rule in NEW_RULES and f.severity != "pending"]
     assert not found, found
 
 

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import maestro_cli as run
 from maestro import checklist_answers as ca
 
 START = "<!-- maestro:checklist-answers:start form={} -->"
 END = "<!-- maestro:checklist-answers:end form={} -->"
+
+
+@pytest.fixture
+def run(maestro_cli):
+    """`maestro_cli` under this module's short name."""
+    return maestro_cli
 
 
 def export_doc(form="checklists", answers=None, **header) -> dict:
@@ -28,7 +33,7 @@ def export_doc(form="checklists", answers=None, **header) -> dict:
 
 
 @pytest.fixture
-def proj(tmp_path, kb) -> Path:
+def proj(run, tmp_path, kb) -> Path:
     """A fresh project made by `maestro new` in a temporary folder."""
     code, out, err = run("new", "acme", "--dir", tmp_path / "tm", "--prefix", "ACME")
     assert code == 0, out + err
@@ -55,7 +60,7 @@ def phase6(folder: Path) -> Path:
     return folder / "06-threat-register.md"
 
 
-def do_import(folder: Path, file: Path, *extra):
+def do_import(run, folder: Path, file: Path, *extra):
     return run("import", folder.name, file, "--dir", folder.parent, *extra)
 
 
@@ -74,9 +79,9 @@ def block(text: str, form: str) -> str:
 
 
 # ------------------------------------------------------------------ writing the section
-def test_import_writes_the_answers_before_the_structured_record(proj, answers, kb):
+def test_import_writes_the_answers_before_the_structured_record(run, proj, answers, kb):
     before = phase6(proj).read_text(encoding="utf-8")
-    code, out, err = do_import(proj, answers())
+    code, out, err = do_import(run, proj, answers())
     assert code == 0, out + err
     text = phase6(proj).read_text(encoding="utf-8")
     assert text.index(START.format("checklists")) < text.index(END.format("checklists")) < text.index("## Structured record")
@@ -93,22 +98,22 @@ def test_import_writes_the_answers_before_the_structured_record(proj, answers, k
     assert "Added the answers of the checklists form (2 item(s)" in out and "06-threat-register.md.bak" in out
 
 
-def test_file_outside_the_block_is_byte_identical_and_bak_is_the_original(proj, answers):
+def test_file_outside_the_block_is_byte_identical_and_bak_is_the_original(run, proj, answers):
     original = phase6(proj).read_bytes()
-    assert do_import(proj, answers())[0] == 0
+    assert do_import(run, proj, answers())[0] == 0
     after = phase6(proj).read_bytes()
     assert (phase6(proj).parent / "06-threat-register.md.bak").read_bytes() == original
     assert without_block(after.decode("utf-8"), "checklists").encode("utf-8") == original
 
 
-def test_reimport_replaces_only_its_own_block_and_keeps_the_other_forms(proj, answers, kb):
-    assert do_import(proj, answers())[0] == 0
+def test_reimport_replaces_only_its_own_block_and_keeps_the_other_forms(run, proj, answers, kb):
+    assert do_import(run, proj, answers())[0] == 0
     mvtm = answers(export_doc("mvtm", [{"item": "MVTM-1", "result": "done"}, {"item": "MVTM-3", "result": "done"}]), name="mvtm.json")
-    assert do_import(proj, mvtm)[0] == 0
+    assert do_import(run, proj, mvtm)[0] == 0
     both = phase6(proj).read_text(encoding="utf-8")
     assert both.index(END.format("checklists")) < both.index(START.format("mvtm")) < both.index("## Structured record")
     again = answers(export_doc(answers=[{"item": "CK-BV-01", "result": "partial", "evidence": "only staging", "finding": ""}]), name="again.json")
-    code, out, err = do_import(proj, again)
+    code, out, err = do_import(run, proj, again)
     assert code == 0, out + err
     assert "Replaced the answers of the checklists form" in out
     text = phase6(proj).read_text(encoding="utf-8")
@@ -120,8 +125,8 @@ def test_reimport_replaces_only_its_own_block_and_keeps_the_other_forms(proj, an
     assert (proj / "06-threat-register.md.bak").read_text(encoding="utf-8") == both
 
 
-def test_mvtm_answers_carry_the_step_text(proj, answers, kb):
-    assert do_import(proj, answers(export_doc("mvtm", [{"item": "MVTM-10", "result": "done"}, {"item": "MVTM-2", "result": "done"}])))[0] == 0
+def test_mvtm_answers_carry_the_step_text(run, proj, answers, kb):
+    assert do_import(run, proj, answers(export_doc("mvtm", [{"item": "MVTM-10", "result": "done"}, {"item": "MVTM-2", "result": "done"}])))[0] == 0
     sec = block(phase6(proj).read_text(encoding="utf-8"), "mvtm")
     assert "## Checklist answers: minimum viable threat model" in sec
     assert f"| MVTM-2 | {kb.depth['mvtm'][1]} | Done |" in sec and f"| MVTM-10 | {kb.depth['mvtm'][9]} | Done |" in sec
@@ -129,40 +134,40 @@ def test_mvtm_answers_carry_the_step_text(proj, answers, kb):
     assert "2 of 10 items answered" in sec
 
 
-def test_text_cannot_break_the_table_or_forge_a_marker(proj, answers):
+def test_text_cannot_break_the_table_or_forge_a_marker(run, proj, answers):
     nasty = f"line one\nline two | with a pipe {END.format('checklists')} <b>bold</b>"
-    assert do_import(proj, answers(answers=[{"item": "CK-L2-01", "result": "na", "evidence": nasty, "finding": "x|y"}]))[0] == 0
+    assert do_import(run, proj, answers(answers=[{"item": "CK-L2-01", "result": "na", "evidence": nasty, "finding": "x|y"}]))[0] == 0
     text = phase6(proj).read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| CK-L2-01 |"))
     assert "line one<br>line two \\| with a pipe &lt;!-- maestro" in row and "&lt;b>bold&lt;/b>" in row and "| x\\|y |" in row
     assert text.count(END.format("checklists")) == 1
     # a second import still finds exactly one intact block
-    code, out, err = do_import(proj, answers(name="second.json"))
+    code, out, err = do_import(run, proj, answers(name="second.json"))
     assert code == 0, out + err
     assert "CK-L2-01" not in phase6(proj).read_text(encoding="utf-8")
 
 
-def test_answer_with_text_but_no_result(proj, answers):
-    assert do_import(proj, answers(answers=[{"item": "CK-L4-02", "result": None, "evidence": "asked the platform team", "finding": ""}]))[0] == 0
+def test_answer_with_text_but_no_result(run, proj, answers):
+    assert do_import(run, proj, answers(answers=[{"item": "CK-L4-02", "result": None, "evidence": "asked the platform team", "finding": ""}]))[0] == 0
     row = next(line for line in phase6(proj).read_text(encoding="utf-8").splitlines() if line.startswith("| CK-L4-02 |"))
     assert "| not answered | asked the platform team |" in row
     assert "0 of " in block(phase6(proj).read_text(encoding="utf-8"), "checklists")
 
 
-def test_unchanged_reimport_keeps_the_backup(proj, answers):
+def test_unchanged_reimport_keeps_the_backup(run, proj, answers):
     f = answers()
-    assert do_import(proj, f)[0] == 0
+    assert do_import(run, proj, f)[0] == 0
     bak = (proj / "06-threat-register.md.bak").read_bytes()
-    code, out, _ = do_import(proj, f)
+    code, out, _ = do_import(run, proj, f)
     assert code == 0 and "unchanged" in out
     assert (proj / "06-threat-register.md.bak").read_bytes() == bak  # still the file before the first import
 
 
-def test_crlf_file_keeps_its_line_endings(proj, answers):
+def test_crlf_file_keeps_its_line_endings(run, proj, answers):
     p = phase6(proj)
     p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
     original = p.read_bytes()
-    assert do_import(proj, answers())[0] == 0
+    assert do_import(run, proj, answers())[0] == 0
     after = p.read_bytes()
     assert b"\r\n" in after and after.count(b"\n") == after.count(b"\r\n")
     rx = re.escape(START.format("checklists").encode()) + rb".*?" + re.escape(END.format("checklists").encode()) + rb"\r\n\r\n"
@@ -170,9 +175,9 @@ def test_crlf_file_keeps_its_line_endings(proj, answers):
 
 
 @pytest.mark.parametrize("same", [True, False], ids=["same-kb-version", "older-kb-version"])
-def test_kb_version_difference_is_a_note(proj, answers, kb, same):
+def test_kb_version_difference_is_a_note(run, proj, answers, kb, same):
     version = kb.version if same else "0.9.0"
-    code, out, err = do_import(proj, answers(kb_version=version))
+    code, out, err = do_import(run, proj, answers(kb_version=version))
     assert code == 0, out + err
     sec = block(phase6(proj).read_text(encoding="utf-8"), "checklists")
     if same:
@@ -182,7 +187,7 @@ def test_kb_version_difference_is_a_note(proj, answers, kb, same):
         assert "Note: exported with knowledge base v0.9.0" in sec and "knowledge base v0.9.0, exported" in sec
 
 
-def test_json_output(proj, answers, kb):
+def test_json_output(run, proj, answers, kb):
     code, out, _ = run("--json", "import", "acme", answers(), "--dir", proj.parent)
     doc = json.loads(out)
     assert code == 0 and doc["ok"] is True and doc["written"] is True and doc["replaced"] is False
@@ -190,7 +195,7 @@ def test_json_output(proj, answers, kb):
     assert doc["file"] == str(phase6(proj)) and doc["notes"] == []
 
 
-def test_project_given_as_a_path(proj, answers):
+def test_project_given_as_a_path(run, proj, answers):
     code, out, err = run("import", proj, answers())
     assert code == 0, out + err
     assert START.format("checklists") in phase6(proj).read_text(encoding="utf-8")
@@ -228,10 +233,10 @@ BAD_EXPORTS = [
 
 
 @pytest.mark.parametrize("make,needles", [pytest.param(m, n, id=i) for i, m, n in BAD_EXPORTS])
-def test_unusable_export_is_refused_naming_the_file_and_item(proj, answers, make, needles):
+def test_unusable_export_is_refused_naming_the_file_and_item(run, proj, answers, make, needles):
     original = phase6(proj).read_bytes()
     f = answers(make())
-    code, out, err = do_import(proj, f)
+    code, out, err = do_import(run, proj, f)
     assert code == 2, out + err
     assert "Traceback" not in err
     msg = [line for line in err.splitlines() if line.startswith("maestro: ") and "manifest" not in line]
@@ -243,36 +248,36 @@ def test_unusable_export_is_refused_naming_the_file_and_item(proj, answers, make
     assert not (proj / "06-threat-register.md.bak").exists()
 
 
-def test_missing_answers_file(proj, tmp_path):
-    code, _, err = do_import(proj, tmp_path / "nowhere.json")
+def test_missing_answers_file(run, proj, tmp_path):
+    code, _, err = do_import(run, proj, tmp_path / "nowhere.json")
     assert code == 2 and "nowhere.json: cannot read" in err and "Traceback" not in err
 
 
-def test_unusable_export_json_mode(proj, answers):
+def test_unusable_export_json_mode(run, proj, answers):
     code, out, _ = run("--json", "import", "acme", answers(export_doc(form="quiz")), "--dir", proj.parent)
     doc = json.loads(out)
     assert code == 2 and doc["ok"] is False and "form 'quiz'" in doc["error"]
 
 
-def test_missing_project(tmp_path, answers):
+def test_missing_project(run, tmp_path, answers):
     code, _, err = run("import", "ghost", answers(), "--dir", tmp_path / "tm")
     assert code == 2 and "Traceback" not in err
     assert "ghost/state.json: no such project file" in err and "maestro new ghost" in err
 
 
-def test_missing_phase6_file(proj, answers):
+def test_missing_phase6_file(run, proj, answers):
     phase6(proj).unlink()
-    code, _, err = do_import(proj, answers())
+    code, _, err = do_import(run, proj, answers())
     assert code == 2 and "Traceback" not in err
     assert "06-threat-register.md: the project's Phase 6 file is missing" in err
     assert not phase6(proj).exists()
 
 
-def test_no_structured_record_heading(proj, answers):
+def test_no_structured_record_heading(run, proj, answers):
     p = phase6(proj)
     p.write_text(p.read_text(encoding="utf-8").replace("## Structured record", "## Record"), encoding="utf-8")
     original = p.read_bytes()
-    code, _, err = do_import(proj, answers())
+    code, _, err = do_import(run, proj, answers())
     assert code == 2 and 'no "## Structured record" heading' in err
     assert p.read_bytes() == original
 
@@ -286,47 +291,47 @@ DAMAGE = [
 
 
 @pytest.mark.parametrize("damage,needle", [pytest.param(d, n, id=i) for i, d, n in DAMAGE])
-def test_damaged_markers_are_refused(proj, answers, damage, needle):
+def test_damaged_markers_are_refused(run, proj, answers, damage, needle):
     p = phase6(proj)
     text = p.read_text(encoding="utf-8")
     broken = text.replace("## Structured record", damage(START.format("checklists"), END.format("checklists")) + "\n## Structured record")
     p.write_text(broken, encoding="utf-8")
-    code, _, err = do_import(proj, answers())
+    code, _, err = do_import(run, proj, answers())
     assert code == 2 and "Traceback" not in err
     assert str(p) in err and "checklists" in err and needle in err
     assert p.read_text(encoding="utf-8") == broken and not (proj / "06-threat-register.md.bak").exists()
 
 
-def test_damaged_block_of_the_other_form_is_left_alone(proj, answers):
+def test_damaged_block_of_the_other_form_is_left_alone(run, proj, answers):
     p = phase6(proj)
     text = p.read_text(encoding="utf-8").replace("## Structured record", START.format("mvtm") + "\nhalf a block\n\n## Structured record")
     p.write_text(text, encoding="utf-8")
-    assert do_import(proj, answers())[0] == 0
+    assert do_import(run, proj, answers())[0] == 0
     assert without_block(p.read_text(encoding="utf-8"), "checklists") == text
 
 
 # ------------------------------------------------------------------ the checker after an import
-def _findings(folder: Path) -> tuple[int, list]:
+def _findings(run, folder: Path) -> tuple[int, list]:
     code, out, err = run("check", folder, "--json")
     doc = json.loads(out)
     return code, sorted((f["rule"], f["severity"], Path(f["file"]).name, f.get("id", ""), f["message"]) for f in doc["findings"])
 
 
-def test_check_reports_nothing_new_after_importing_every_item(proj, answers, kb):
-    code_before, before = _findings(proj)
+def test_check_reports_nothing_new_after_importing_every_item(run, proj, answers, kb):
+    code_before, before = _findings(run, proj)
     every = [{"item": iid, "result": ca.RESULTS["checklists"][n % 4], "evidence": f"Reviewed with the team\nsee ticket {n}",
               "finding": "none | see notes" if n % 3 else ""} for n, iid in enumerate(kb.items)]
-    assert do_import(proj, answers(answers=every))[0] == 0
+    assert do_import(run, proj, answers(answers=every))[0] == 0
     mvtm = [{"item": f"MVTM-{i}", "result": "done"} for i in range(1, len(kb.depth["mvtm"]) + 1)]
-    assert do_import(proj, answers(export_doc("mvtm", mvtm), name="mvtm.json"))[0] == 0
+    assert do_import(run, proj, answers(export_doc("mvtm", mvtm), name="mvtm.json"))[0] == 0
     text = phase6(proj).read_text(encoding="utf-8")
     assert f"{len(kb.items)} of {len(kb.items)} items answered" in text and text.count("| Done |") == len(kb.depth["mvtm"])
-    code_after, after = _findings(proj)
+    code_after, after = _findings(run, proj)
     assert code_after == code_before
     assert after == before, [f for f in after if f not in before]
 
 
-def test_import_is_listed_in_help():
+def test_import_is_listed_in_help(run):
     code, out, _ = run("--help")
     assert code == 0 and "import" in out
     code, out, _ = run("import", "--help")
@@ -363,7 +368,7 @@ def _phase6(proj: Path) -> Path:
 
 
 @pytest.mark.parametrize("where", ["inside the record block", "inside another fence", "below the record block"])
-def test_import_refuses_markers_that_would_change_the_record_block(proj, answers, where):
+def test_import_refuses_markers_that_would_change_the_record_block(run, proj, answers, where):
     assert run("import", "acme", answers(), "--dir", proj.parent)[0] == 0
     text = _phase6(proj).read_text().replace(END.format("checklists") + "\n", "", 1)
     if where == "inside the record block":
@@ -380,7 +385,7 @@ def test_import_refuses_markers_that_would_change_the_record_block(proj, answers
     assert _phase6(proj).read_bytes() == before
 
 
-def test_import_refuses_a_result_over_the_size_limit(proj, answers):
+def test_import_refuses_a_result_over_the_size_limit(run, proj, answers):
     from maestro import engagement
     padding = "<!-- padding -->\n"
     with open(_phase6(proj), "a", encoding="utf-8") as fh:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_ENV, DATA, KB, ROOT, maestro_cli
 from maestro import cli, engagement, scoring
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 EXAMPLE_TM = {
     "schema_version": "1.1.0", "project": "seed", "prefix": "SEED", "analysis_depth": "full",
@@ -40,12 +42,15 @@ EXAMPLE_TM = {
 }
 
 
-run = maestro_cli  # in-process, as `maestro ARGS` would run
+@pytest.fixture
+def run(maestro_cli):
+    """The CLI in-process, as `maestro ARGS` would run."""
+    return maestro_cli
 
 
-def run_subprocess(*args, cwd=None):
+def run_subprocess(cache_env, *args, cwd=None):
     """Run the CLI as a separate process (the smoke tests): (exit code, stdout, stderr)."""
-    res = subprocess.run([sys.executable, "-m", "maestro", *args], cwd=cwd or ROOT, capture_output=True, text=True, env={**os.environ, **CACHE_ENV})
+    res = subprocess.run([sys.executable, "-m", "maestro", *args], cwd=cwd or ROOT, capture_output=True, text=True, env={**os.environ, **cache_env})
     return res.returncode, res.stdout, res.stderr
 
 
@@ -59,13 +64,13 @@ def lines_of(path, needle):
     return [n for n, l in enumerate(path.read_text().splitlines(), 1) if needle in l]
 
 
-def test_clean_threat_model_passes(tmp_path):
+def test_clean_threat_model_passes(run, tmp_path):
     code, out, err = run("check", str(write(tmp_path, EXAMPLE_TM)))
     assert code == 0, out + err
     assert "0 error(s)" in out
 
 
-def test_json_output(tmp_path):
+def test_json_output(run, tmp_path):
     code, out, _ = run("check", str(write(tmp_path, EXAMPLE_TM)), "--json")
     doc = json.loads(out)
     assert doc["ok"] is True and doc["errors"] == 0
@@ -73,7 +78,7 @@ def test_json_output(tmp_path):
 
 @pytest.mark.parametrize("bad,rule,needle", [("T99", "MC206", "T99 is not a threat ID"), ("BV-13", "MC206", "BV-13 is not a blindspot ID"),
                                               ("T26", "MC202", "T26 is reserved")])
-def test_invented_taxonomy_ids(tmp_path, bad, rule, needle):
+def test_invented_taxonomy_ids(run, tmp_path, bad, rule, needle):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     if bad.startswith("BV"):
         doc["threats"][0]["blindspots"] = [bad]
@@ -86,7 +91,7 @@ def test_invented_taxonomy_ids(tmp_path, bad, rule, needle):
     assert f"{p}:{line}: {rule} [" in out
 
 
-def test_invented_mitigation_id(tmp_path):
+def test_invented_mitigation_id(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0]["mitigations"].append("L3-D9")
     doc["mitigations"].append({"id": "L3-D9", "name": "Made Up", "type": "detective", "addresses": ["SEED-T1"], "status": "Implemented"})
@@ -97,7 +102,7 @@ def test_invented_mitigation_id(tmp_path):
     assert f"{p}:{line}: MC201 [L3-D9] L3-D9 is not in the mitigation catalog" in out
 
 
-def test_wrong_name_next_to_real_id(tmp_path):
+def test_wrong_name_next_to_real_id(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0]["maps_to"] = [{"id": "T6", "name": "Goal Manipulation"}]
     doc["mitigations"][0]["name"] = "Input Filters"
@@ -108,7 +113,7 @@ def test_wrong_name_next_to_real_id(tmp_path):
     assert "'Input Filters' is not the canonical name of L1-P1" in out
 
 
-def test_local_id_shadowing_taxonomy(tmp_path):
+def test_local_id_shadowing_taxonomy(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0]["id"] = "T12"
     for m in doc["mitigations"]:
@@ -119,7 +124,7 @@ def test_local_id_shadowing_taxonomy(tmp_path):
     assert code == 1 and "local threat ID T12 shadows a taxonomy ID" in out
 
 
-def test_critical_without_detective(tmp_path):
+def test_critical_without_detective(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0]["mitigations"] = ["L1-P1", "L3-C2"]
     doc["mitigations"] = [m for m in doc["mitigations"] if m["id"] != "L1-D4"]
@@ -129,21 +134,21 @@ def test_critical_without_detective(tmp_path):
     assert "[SEED-T1]" in out
 
 
-def test_effective_risk_recomputed(tmp_path):
+def test_effective_risk_recomputed(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["residual_risks"][0]["effective_risk"] = 0.0
     code, out, _ = run("check", str(write(tmp_path, doc)))
     assert code == 1 and "MC404 [RR1] effective risk 0 should be 2" in out
 
 
-def test_risk_must_match_matrix(tmp_path):
+def test_risk_must_match_matrix(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0]["risk"] = "High"
     code, out, _ = run("check", str(write(tmp_path, doc)))
     assert code == 1 and "does not match the matrix" in out
 
 
-def test_single_control_is_a_warning(tmp_path):
+def test_single_control_is_a_warning(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0].update(severity="Low", likelihood="Unlikely", mitigations=["L1-P1"])
     doc["mitigations"] = doc["mitigations"][:1]
@@ -154,14 +159,14 @@ def test_single_control_is_a_warning(tmp_path):
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""])
-def test_unusable_input_exit_2(tmp_path, content):
+def test_unusable_input_exit_2(run, tmp_path, content):
     p = tmp_path / "threat-model.json"
     p.write_text(content)
     code, out, err = run("check", str(p))
     assert code == 2 and "maestro:" in err and "Traceback" not in err
 
 
-def test_schema_violation_reported_with_line(tmp_path):
+def test_schema_violation_reported_with_line(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["threats"][0]["severity"] = "Severe"
     p = write(tmp_path, doc)
@@ -171,14 +176,14 @@ def test_schema_violation_reported_with_line(tmp_path):
 
 
 # ----------------------------------------------------------------- projects
-def test_new_status_mark_export_check(tmp_path):
+def test_new_status_mark_export_check(run, kb, tmp_path):
     base = tmp_path / "tm"
     code, out, err = run("new", "pay-agent", "--dir", str(base), "--answers", "n,n,y,n,y", "--prefix", "PAY")
     assert code == 0, err
     folder = base / "pay-agent"
     state = json.loads((folder / "state.json").read_text())
     assert state["analysis_depth"] == "standard" and state["depth_answers"]["5"] is True
-    assert sorted(p.name for p in folder.glob("*.md")) == sorted(p["output_file"] for p in KB.phases.values())
+    assert sorted(p.name for p in folder.glob("*.md")) == sorted(p["output_file"] for p in kb.phases.values())
     code, out, _ = run("status", "pay-agent", "--dir", str(base))
     assert code == 0 and "Next: phase 1" in out
     # phase 2 cannot be marked before phase 1
@@ -210,7 +215,7 @@ def test_new_status_mark_export_check(tmp_path):
     code, out, _ = run("export", "pay-agent", "--dir", str(base))
     assert code == 0, out
     tm = json.loads((folder / "threat-model.json").read_text())
-    assert [t["id"] for t in tm["threats"]] == ["PAY-T1"] and tm["kb_version"] == KB.version
+    assert [t["id"] for t in tm["threats"]] == ["PAY-T1"] and tm["kb_version"] == kb.version
     assert json.loads((folder / "state.json").read_text())["threat_count"] == 1
     code, out, _ = run("status", "pay-agent", "--dir", str(base), "--json")
     assert json.loads(out)["threats"] == 1
@@ -223,7 +228,7 @@ def _yaml_list(items):
     return "\n".join("  " + l for l in yaml.safe_dump(items, sort_keys=False).splitlines())
 
 
-def test_findings_in_phase_files_name_the_file_and_line(tmp_path):
+def test_findings_in_phase_files_name_the_file_and_line(run, tmp_path):
     base = tmp_path / "tm"
     run("new", "demo", "--dir", str(base), "--depth", "full", "--prefix", "DEMO")
     p6 = base / "demo" / "06-threat-register.md"
@@ -245,7 +250,7 @@ def test_findings_in_phase_files_name_the_file_and_line(tmp_path):
     assert "MC601" not in out  # the disclaimer still closes the file
 
 
-def test_corrupt_state_is_reported_and_never_overwritten(tmp_path):
+def test_corrupt_state_is_reported_and_never_overwritten(run, tmp_path):
     base = tmp_path / "tm"
     run("new", "demo", "--dir", str(base), "--depth", "lightweight")
     st = base / "demo" / "state.json"
@@ -259,7 +264,7 @@ def test_corrupt_state_is_reported_and_never_overwritten(tmp_path):
         assert st.read_bytes() == before
 
 
-def test_invalid_state_is_reported(tmp_path):
+def test_invalid_state_is_reported(run, tmp_path):
     base = tmp_path / "tm"
     run("new", "demo", "--dir", str(base))
     st = base / "demo" / "state.json"
@@ -270,7 +275,7 @@ def test_invalid_state_is_reported(tmp_path):
     assert code == 1 and "analysis_depth" in out and f"{st}:" in out
 
 
-def test_new_refuses_existing_and_bad_names(tmp_path):
+def test_new_refuses_existing_and_bad_names(run, tmp_path):
     base = tmp_path / "tm"
     assert run("new", "demo", "--dir", str(base))[0] == 0
     (base / "demo" / "01-business-context.md").write_text("mine")
@@ -281,7 +286,7 @@ def test_new_refuses_existing_and_bad_names(tmp_path):
     assert run("new", "x1", "--dir", str(base), "--prefix", "T1")[0] == 2
 
 
-def test_lightweight_skips_phases_3_to_5(tmp_path):
+def test_lightweight_skips_phases_3_to_5(run, tmp_path):
     base = tmp_path / "tm"
     run("new", "lite", "--dir", str(base), "--answers", "n,n,n,n,n")
     state = json.loads((base / "lite" / "state.json").read_text())
@@ -289,17 +294,17 @@ def test_lightweight_skips_phases_3_to_5(tmp_path):
     assert [state["phases"][k]["status"] for k in "345"] == ["skipped"] * 3
 
 
-def test_state_written_atomically(tmp_path, monkeypatch):
+def test_state_written_atomically(kb, tmp_path, monkeypatch):
     from maestro import project, safeio
     base = tmp_path / "tm"
-    folder = project.new_project(KB, "atom", base)
+    folder = project.new_project(kb, "atom", base)
     before = (folder / "state.json").read_text()
 
     def boom(*a, **k):
         raise OSError("disk full")
     monkeypatch.setattr(project.os, "replace", boom)
     with pytest.raises(safeio.Unusable, match=r"state\.json: cannot write \(disk full\)"):
-        project.mark(KB, folder, "1", "complete")
+        project.mark(kb, folder, "1", "complete")
     assert (folder / "state.json").read_text() == before
     assert not list(folder.glob(".state-*"))
 
@@ -307,19 +312,19 @@ def test_state_written_atomically(tmp_path, monkeypatch):
 # ----------------------------------------------------------------- score
 @pytest.mark.parametrize("sev", scoring.SEVERITIES)
 @pytest.mark.parametrize("lik", scoring.LIKELIHOODS)
-def test_score_matches_matrix(sev, lik):
+def test_score_matches_matrix(run, kb, sev, lik):
     code, out, _ = run("score", "--severity", sev, "--likelihood", lik, "--status", "partial", "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["level"] == KB.scoring["matrix"][sev][lik]
+    assert code == 0 and doc["level"] == kb.scoring["matrix"][sev][lik]
     assert doc["effective"] == {"Low": 1, "Medium": 2, "High": 3, "Critical": 4}[doc["level"]] * 0.5
 
 
-def test_score_rejects_bad_values():
+def test_score_rejects_bad_values(run):
     code, _, err = run("score", "--severity", "Severe", "--likelihood", "Likely")
     assert code == 2 and "unknown severity" in err
 
 
-def test_score_ranks_by_effective_then_vector_then_complexity(tmp_path):
+def test_score_ranks_by_effective_then_vector_then_complexity(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     base_t = doc["threats"][0]
     doc["threats"] = []
@@ -335,12 +340,12 @@ def test_score_ranks_by_effective_then_vector_then_complexity(tmp_path):
 
 
 # ----------------------------------------------------------------- verify
-def test_verify_clean():
+def test_verify_clean(run):
     code, out, _ = run("verify")
     assert code == 0 and out.startswith("OK")
 
 
-def test_committed_manifest_is_fresh():
+def test_committed_manifest_is_fresh(kb):
     """manifest.json must match every covered file: data/ (examples included), AGENTS.md, CLAUDE.md
     and maestro/**/*.py. Run `make manifest` (`maestro manifest --write`) after changing any of them.
 
@@ -349,7 +354,7 @@ def test_committed_manifest_is_fresh():
     """
     import hashlib
     doc = json.loads((ROOT / "manifest.json").read_text())
-    assert doc["version"] == KB.version and doc["algorithm"] == "sha256"
+    assert doc["version"] == kb.version and doc["algorithm"] == "sha256"
     covered = [p for p in DATA.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     covered += [ROOT / "AGENTS.md", ROOT / "CLAUDE.md"]
     covered += [p for p in (ROOT / "maestro").rglob("*.py") if "__pycache__" not in p.parts]
@@ -359,22 +364,22 @@ def test_committed_manifest_is_fresh():
     assert not stale, f"manifest.json is stale for {stale}; run `make manifest`"
 
 
-def test_verify_names_changed_missing_and_extra(tmp_path):
+def test_verify_names_changed_missing_and_extra(cache_env, kb, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     (data / "glossary.yaml").write_text((data / "glossary.yaml").read_text() + "\n# edited\n")
     (data / "depth.yaml").unlink()
     (data / "extra.yaml").write_text("x: 1\n")
     from maestro import integrity  # a manifest of this checkout as it is, so only the edits above differ
-    (tmp_path / "manifest.json").write_text(integrity.manifest_text(integrity.manifest(ROOT, KB.version)))
+    (tmp_path / "manifest.json").write_text(integrity.manifest_text(integrity.manifest(ROOT, kb.version)))
     res = subprocess.run([sys.executable, "-m", "maestro", "verify", "--json", "--manifest", str(tmp_path / "manifest.json")], cwd=ROOT,
-                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin", **CACHE_ENV})
+                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin", **cache_env})
     doc = json.loads(res.stdout)
     assert res.returncode == 1
     assert doc["changed"] == ["data/glossary.yaml"] and doc["missing"] == ["data/depth.yaml"] and doc["extra"] == ["data/extra.yaml"]
 
 
-def test_verify_against_url(tmp_path):
+def test_verify_against_url(run, tmp_path):
     import functools
     import http.server
     import threading
@@ -389,7 +394,7 @@ def test_verify_against_url(tmp_path):
     assert code == 0 and "OK" in out
 
 
-def test_verify_unreadable_manifest(tmp_path):
+def test_verify_unreadable_manifest(run, tmp_path):
     code, _, err = run("verify", "--manifest", str(tmp_path / "nope.json"))
     assert code == 2 and "cannot read manifest" in err
 
@@ -406,7 +411,7 @@ def test_console_script_installed():
 
 
 @pytest.mark.parametrize("name", ["devops-deployment", "rag-agent", "quickstart"])
-def test_worked_examples_pass_check(name):
+def test_worked_examples_pass_check(run, name):
     p = DATA / "examples" / f"{name}.json"
     if not p.exists():
         pytest.fail(f"worked example {p} missing")
@@ -414,7 +419,7 @@ def test_worked_examples_pass_check(name):
     assert code == 0, out
 
 
-def test_partial_coverage_counts_as_half(tmp_path):
+def test_partial_coverage_counts_as_half(run, tmp_path):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["mitigations"][1]["coverage"] = "partial"          # the Implemented detective covers only part
     doc["residual_risks"][0]["effective_risk"] = 2.0       # right only if the detective earned full credit
@@ -426,7 +431,7 @@ def test_partial_coverage_counts_as_half(tmp_path):
 
 @pytest.mark.parametrize("coverage, effective", [({"SEED-T1": "partial"}, 2.67), ({"SEED-T1": "full"}, 2.0),
                                                  ({"SEED-T9": "full"}, 2.67)])   # a threat the mapping leaves out: in part
-def test_coverage_can_be_stated_per_threat(tmp_path, coverage, effective):
+def test_coverage_can_be_stated_per_threat(run, tmp_path, coverage, effective):
     doc = json.loads(json.dumps(EXAMPLE_TM))
     doc["mitigations"][1]["coverage"] = coverage
     doc["residual_risks"][0]["effective_risk"] = effective
@@ -434,7 +439,7 @@ def test_coverage_can_be_stated_per_threat(tmp_path, coverage, effective):
     assert code == 0, out
 
 
-def test_check_folder_reads_phase_files_not_a_stale_export(tmp_path):
+def test_check_folder_reads_phase_files_not_a_stale_export(run, tmp_path):
     import os
     import time
     base = tmp_path / "tm"
@@ -452,7 +457,7 @@ def test_check_folder_reads_phase_files_not_a_stale_export(tmp_path):
     assert "stale export: 06-threat-register.md" in out
 
 
-def test_risk_scoring_guide_worked_example_matches_the_cli(tmp_path):
+def test_risk_scoring_guide_worked_example_matches_the_cli(run, kb, tmp_path):
     """The risk-scoring page agrees with the CLI (rulings R01, R02, R04): the console example, the PAY tables
     rendered from the example file, the ranking, the roadmap buckets and the step 7 forecast in the prose."""
     import re as _re
@@ -468,7 +473,7 @@ def test_risk_scoring_guide_worked_example_matches_the_cli(tmp_path):
     from maestro_site.tables import examples
     example = DATA / "examples" / "accounts-payable.json"
     facts = {t["id"]: (t["severity"], t["likelihood"]) for t in json.loads(example.read_text())["threats"]}
-    book = examples.Book(KB, DATA / "examples")
+    book = examples.Book(kb, DATA / "examples")
     code, out, _ = run("score", str(example), "--json")
     assert code == 0
     ranked = json.loads(out)["ranking"]
@@ -493,22 +498,22 @@ def test_risk_scoring_guide_worked_example_matches_the_cli(tmp_path):
     # step 7: the forecast for PAY-T3 once the plan is built and verified
     m = _re.search(r"The credit becomes \((\d(?:\.\d)?) \+ (\d(?:\.\d)?) \+ (\d(?:\.\d)?)\) / 3 and the effective risk .*? = (\d\.\d\d)", text)
     sev, lik = facts["PAY-T3"]
-    by_value = {s["value"]: s["status"] for s in KB.scoring["implementation_status"]}
-    spec = ",".join(f"{k}={scoring.status(KB, by_value[float(v)])['key']}" for k, v in zip(["preventive", "detective", "corrective"], m.group(1, 2, 3)))
-    assert scoring.score(KB, sev, lik, spec).effective == float(m.group(4))
+    by_value = {s["value"]: s["status"] for s in kb.scoring["implementation_status"]}
+    spec = ",".join(f"{k}={scoring.status(kb, by_value[float(v)])['key']}" for k, v in zip(["preventive", "detective", "corrective"], m.group(1, 2, 3)))
+    assert scoring.score(kb, sev, lik, spec).effective == float(m.group(4))
 
 
-def test_cli_stops_on_invalid_knowledge_base(tmp_path):
+def test_cli_stops_on_invalid_knowledge_base(cache_env, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     (data / "mitigations.yaml").write_text((data / "mitigations.yaml").read_text().replace("- id: L3-D3\n", "- id: L3-D2\n", 1))
     res = subprocess.run([sys.executable, "-m", "maestro", "score", "--severity", "Low", "--likelihood", "Likely"], cwd=ROOT,
-                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin", **CACHE_ENV})
+                         capture_output=True, text=True, env={"MAESTRO_DATA": str(data), "PATH": "/usr/bin:/bin", **cache_env})
     assert res.returncode == 2
     assert "data/mitigations.yaml:" in res.stderr and "[L3-D2] duplicate ID" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_check_reads_a_markdown_file_with_the_identifier_rules(tmp_path):
+def test_check_reads_a_markdown_file_with_the_identifier_rules(run, tmp_path):
     page = tmp_path / "report.md"
     page.write_text("# Findings\n\nThe gateway is exposed (T43).\nSee also T99 and T6 Intent Breaking.\n", encoding="utf-8")
     code, out, err = run("check", str(page), "--json")
@@ -521,7 +526,7 @@ RECORD_RULES = {"MC103", "MC104", "MC105", "MC106", "MC107", "MC108", "MC109", "
 checks = cli.checks
 
 
-def _project_with_examples(base, upto: int, last_status: str = "in_progress"):
+def _project_with_examples(run, kb, base, upto: int, last_status: str = "in_progress"):
     """A fresh project whose phases 1..upto hold the record blocks `maestro example` prints, marked in order."""
     import re as _re
     run("new", "pay-agent", "--dir", str(base), "--prefix", "PAY", "--answers", "n,n,y,n,n")
@@ -529,7 +534,7 @@ def _project_with_examples(base, upto: int, last_status: str = "in_progress"):
     for n in range(1, upto + 1):
         assert run("mark", "pay-agent", str(n), "in_progress", "--dir", str(base))[0] == 0
         block = json.loads(run("example", str(n), "--prefix", "PAY", "--json")[1])["block"]
-        path = folder / KB.phases[n]["output_file"]
+        path = folder / kb.phases[n]["output_file"]
         path.write_text(_re.sub(r"^```yaml maestro\n.*?^```$", lambda m: block, path.read_text(), flags=_re.S | _re.M))
         if n < upto or last_status == "complete":
             code, _, err = run("mark", "pay-agent", str(n), "complete", "--dir", str(base))
@@ -538,32 +543,32 @@ def _project_with_examples(base, upto: int, last_status: str = "in_progress"):
 
 
 @pytest.mark.parametrize("phase", range(1, 11))
-def test_example_block_passes_the_schema_and_the_record_rules(tmp_path, phase):
+def test_example_block_passes_the_schema_and_the_record_rules(run, kb, tmp_path, phase):
     from maestro import jsonschema_check
     code, out, _ = run("example", str(phase), "--prefix", "PAY", "--json")
     ex = json.loads(out)
-    assert code == 0 and ex["file"] == KB.phases[phase]["output_file"] and ex["block"].startswith("```yaml maestro\n")
-    schema = engagement.threat_model_schema(KB)
+    assert code == 0 and ex["file"] == kb.phases[phase]["output_file"] and ex["block"].startswith("```yaml maestro\n")
+    schema = engagement.threat_model_schema(kb)
     for key, value in ex["records"].items():
         assert jsonschema_check.schema_errors(value, schema["properties"][key]) == [], key
-    folder = _project_with_examples(tmp_path, phase)
+    folder = _project_with_examples(run, kb, tmp_path, phase)
     code, out, _ = run("check", str(folder), "--json")
     mine = [f for f in json.loads(out)["findings"] if f["file"].endswith(ex["file"]) and f["severity"] != "pending"]
     assert [f for f in mine if f["rule"] in RECORD_RULES or f["rule"].startswith("MC2") or f["severity"] == "error"] == [], mine
 
 
-def test_examples_show_mappings_links_coverage_and_evidence():
+def test_examples_show_mappings_links_coverage_and_evidence(run, kb):
     text = {n: run("example", str(n), "--prefix", "CLN")[1] for n in (6, 7, 8)}
     assert "maps_to:" in text[6] and "CLN-T1" in text[6] and "llm_top10:" in text[6]
     assert all(f"\n  {k}:" in text[7] for k in ("implements", "coverage", "evidence", "addresses"))
     assert "verified_status:" in text[8] and "mitigation: CLN-M1" in text[8]
     t6 = json.loads(run("example", "6", "--json")[1])["records"]["threats"][0]
-    assert all(m["name"] == KB.threats[m["id"]]["name"] for m in t6["maps_to"])
+    assert all(m["name"] == kb.threats[m["id"]]["name"] for m in t6["maps_to"])
     assert run("example", "6", "--prefix", "pay")[0] == 2 and run("example", "11")[0] == 2
 
 
-def test_examples_of_every_phase_make_a_model_that_passes_check(tmp_path):
-    folder = _project_with_examples(tmp_path, 10, "complete")
+def test_examples_of_every_phase_make_a_model_that_passes_check(run, kb, tmp_path):
+    folder = _project_with_examples(run, kb, tmp_path, 10, "complete")
     assert run("export", "pay-agent", "--dir", str(tmp_path))[0] == 0
     for target in (folder, folder / "threat-model.json"):
         code, out, _ = run("check", str(target), "--json")
@@ -571,7 +576,7 @@ def test_examples_of_every_phase_make_a_model_that_passes_check(tmp_path):
         assert code == 0 and doc["errors"] == 0 and doc["pending"] == 0, [f for f in doc["findings"] if f["severity"] == "error"]
 
 
-def test_rules_lists_every_rule():
+def test_rules_lists_every_rule(run):
     code, out, _ = run("rules", "--json")
     rows = json.loads(out)["rules"]
     assert code == 0 and [r["code"] for r in rows] == sorted(checks.RULES)
@@ -581,8 +586,8 @@ def test_rules_lists_every_rule():
         assert f"{r['code']} {r['name']} ({r['severity']}, phase {r['phase'] or 'any'})" in text and f"    fix: {r['hint']}" in text
 
 
-def test_check_text_gives_each_hint_once_and_folds_pending(tmp_path):
-    folder = _project_with_examples(tmp_path, 6)
+def test_check_text_gives_each_hint_once_and_folds_pending(run, kb, tmp_path):
+    folder = _project_with_examples(run, kb, tmp_path, 6)
     p6 = folder / "06-threat-register.md"
     p6.write_text(p6.read_text().replace("## Structured record", "We also looked at T99 and T98.\n\n## Structured record", 1))
     code, out, _ = run("check", str(folder))

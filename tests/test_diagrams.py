@@ -5,12 +5,15 @@ import copy
 import json
 import re
 import xml.dom.minidom
+from pathlib import Path
 
 import pytest
 
-from conftest import DATA, KB, kb_ids, maestro_cli
 from maestro import diagrams
 from maestro.kb import STACK_LAYERS
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 def href(ident):
     return f"/ids/{ident}/"
@@ -52,21 +55,20 @@ DRAWINGS = {
 
 
 @pytest.mark.parametrize("name", sorted(DRAWINGS))
-def test_every_diagram_is_accessible_svg(name):
-    parsed(DRAWINGS[name](KB.load()))
+def test_every_diagram_is_accessible_svg(kb, name):
+    parsed(DRAWINGS[name](kb))
 
 
-@pytest.mark.parametrize("lid", kb_ids(lambda kb: list(kb.layers)))
-def test_layer_stack_links_and_counts_every_layer(lid):
-    kb = KB.load()
+@pytest.mark.kb_params("lid", lambda kb: list(kb.layers))
+def test_layer_stack_links_and_counts_every_layer(kb, lid):
     svg = diagrams.layer_stack(kb, href)
     nt, nm = diagrams.layer_counts(kb, lid)
     assert lid in links(svg)
     assert any(f"{nt} threats" in t for t in texts(svg)) and any(f"{nm} controls" in t for t in texts(svg))
 
 
-def test_a_changed_layer_mapping_moves_the_count():
-    kb = copy.deepcopy(KB.load())
+def test_a_changed_layer_mapping_moves_the_count(kb):
+    kb = copy.deepcopy(kb)
     before = {lid: diagrams.layer_counts(kb, lid)[0] for lid in STACK_LAYERS}
     kb.threat_layers["T42"] = {"L4": "primary"}          # T42 moves from L3 to L4 in the copy
     svg = diagrams.layer_stack(kb, href)
@@ -74,16 +76,15 @@ def test_a_changed_layer_mapping_moves_the_count():
     assert any(t.endswith(f"{before['L3'] - 1} threats \u00b7 {diagrams.layer_counts(kb, 'L3')[1]} controls") for t in texts(svg))
 
 
-def test_a_changed_pattern_step_appears():
-    kb = copy.deepcopy(KB.load())
+def test_a_changed_pattern_step_appears(kb):
+    kb = copy.deepcopy(kb)
     kb.patterns[3]["steps"][0]["text"] = "Zebra planted."
     svg = diagrams.pattern_chain(kb, 3, href)
     assert "Zebra planted." in texts(svg) and "Zebra planted." in parsed(svg)[2]
 
 
-@pytest.mark.parametrize("n", kb_ids(lambda kb: list(kb.patterns)))
-def test_pattern_chain_links_its_layers_and_threats(n):
-    kb = KB.load()
+@pytest.mark.kb_params("n", lambda kb: list(kb.patterns))
+def test_pattern_chain_links_its_layers_and_threats(kb, n):
     p = kb.patterns[n]
     got = links(diagrams.pattern_chain(kb, n, href))
     assert [s["layer"] for s in p["steps"]] == [x for x in got if x in kb.layers]
@@ -92,8 +93,7 @@ def test_pattern_chain_links_its_layers_and_threats(n):
     assert placed == {t for t in p["threats"] if kb.listed(t) and any(s["layer"] in kb.threat_layers.get(t, {}) for s in p["steps"])}
 
 
-def test_risk_heatmap_labels_every_cell_with_the_matrix():
-    kb = KB.load()
+def test_risk_heatmap_labels_every_cell_with_the_matrix(kb):
     svg = diagrams.risk_heatmap(kb)
     cells = texts(svg, "dg-cell")
     sev = [s["level"] for s in kb.scoring["severity"]]
@@ -101,8 +101,8 @@ def test_risk_heatmap_labels_every_cell_with_the_matrix():
     assert cells == [kb.scoring["matrix"][s][l] for s in reversed(sev) for l in lik]   # text, never colour alone
 
 
-def test_phase_flow_follows_the_dependencies():
-    kb = copy.deepcopy(KB.load())
+def test_phase_flow_follows_the_dependencies(kb):
+    kb = copy.deepcopy(kb)
     edges = diagrams._direct_edges(kb)
     assert all(b in [n for n in kb.phases if a in kb.phases[n].get("depends_on", [])] for a, b in edges)
     svg = diagrams.phase_flow(kb, href)
@@ -112,16 +112,14 @@ def test_phase_flow_follows_the_dependencies():
     assert "Finding Threats" in " ".join(texts(diagrams.phase_flow(kb, href)))
 
 
-def test_depth_tree_asks_every_question_in_order():
-    kb = KB.load()
+def test_depth_tree_asks_every_question_in_order(kb):
     svg = diagrams.depth_tree(kb)
     asked = [t for t in texts(svg) if t.startswith("Question ")]
     assert asked == [f"Question {q['n']}" for q in kb.depth["questions"]]
 
 
 @pytest.mark.parametrize("name", ["rag-agent", "devops-deployment", "quickstart"])
-def test_architecture_draws_every_zone_component_and_boundary(name):
-    kb = KB.load()
+def test_architecture_draws_every_zone_component_and_boundary(kb, name):
     doc = example(name)
     svg = diagrams.architecture(kb, doc, href)
     shown = " ".join(texts(svg))
@@ -140,7 +138,7 @@ def test_architecture_draws_every_zone_component_and_boundary(name):
     assert diagrams.architecture(kb, doc, href).count('class="dg-arrow" d=') == 1
 
 
-def test_maestro_diagram_writes_the_engagement_picture(tmp_path):
+def test_maestro_diagram_writes_the_engagement_picture(maestro_cli, tmp_path):
     src = tmp_path / "tm.json"
     src.write_text((DATA / "examples" / "rag-agent.json").read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "arch.svg"

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import DATA, KB, REFERENCE, kb_ids, maestro_cli
 from maestro import checks, migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+REFERENCE = ROOT.parent / "shared" / "reference"
 
 pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason="shared/reference not beside the checkout")
 
@@ -44,14 +48,14 @@ def atlas_allowed(editions):
 CWE_FROM_PRIMARY_SOURCE = {"CWE-459", "CWE-488", "CWE-918", "CWE-1427"}
 
 
-def _cited():
-    for t in KB.active_threats():
+def _cited(kb):
+    for t in kb.active_threats():
         yield t["id"], t
-    for b in KB.blindspots.values():
+    for b in kb.blindspots.values():
         yield b["id"], b
 
 
-@pytest.mark.parametrize("ident,entry", kb_ids(lambda kb: _cited(), arity=2), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.kb_params("ident,entry", lambda kb: _cited(kb), ids=lambda x: x if isinstance(x, str) else "")
 def test_cited_external_ids_exist_in_their_edition(ident, entry, editions, atlas_allowed):
     llm = {f"{i['id']}:{ed}" for ed, e in editions["owasp_llm_top10"]["editions"].items() for i in e["items"]}
     asi = {i["id"] for i in editions["owasp_agentic_top10_2026"]["items"]}
@@ -62,37 +66,37 @@ def test_cited_external_ids_exist_in_their_edition(ident, entry, editions, atlas
     assert set(entry["atlas"]) <= atlas_allowed, ident
 
 
-@pytest.mark.parametrize("mid", kb_ids(lambda kb: [m for m in kb.mitigations if kb.mitigations[m].get("atlas_mitigations")]))
-def test_atlas_mitigation_crosswalk_exists(mid, atlas_allowed):
-    assert set(KB.mitigations[mid]["atlas_mitigations"]) <= atlas_allowed
+@pytest.mark.kb_params("mid", lambda kb: [m for m in kb.mitigations if kb.mitigations[m].get("atlas_mitigations")])
+def test_atlas_mitigation_crosswalk_exists(kb, mid, atlas_allowed):
+    assert set(kb.mitigations[mid]["atlas_mitigations"]) <= atlas_allowed
 
 
-def test_atlas_list_is_the_pinned_edition(atlas_allowed, editions):
-    ours = set(KB.atlas_techniques) | set(KB.atlas_mitigations)
-    assert ours <= atlas_allowed and not ours & set(KB.atlas_retired)
+def test_atlas_list_is_the_pinned_edition(kb, atlas_allowed, editions):
+    ours = set(kb.atlas_techniques) | set(kb.atlas_mitigations)
+    assert ours <= atlas_allowed and not ours & set(kb.atlas_retired)
     for ed in editions["mitre_atlas"]["editions"].values():
         for r in ed.get("renamed", []):
-            entry = KB.atlas_techniques.get(r["id"]) or KB.atlas_mitigations.get(r["id"])
+            entry = kb.atlas_techniques.get(r["id"]) or kb.atlas_mitigations.get(r["id"])
             assert entry["name"] == r["new_name"], r["id"]
         for r in ed.get("replaced", []):
-            assert KB.atlas_retired[r["old"]]["replaced_by"] == r["new"]
+            assert kb.atlas_retired[r["old"]]["replaced_by"] == r["new"]
 
 
-def test_agentic_top10_titles_as_published(editions):
-    assert {i["id"]: i["name"] for i in editions["owasp_agentic_top10_2026"]["items"]} == {k: v["name"] for k, v in KB.asi.items()}
+def test_agentic_top10_titles_as_published(kb, editions):
+    assert {i["id"]: i["name"] for i in editions["owasp_agentic_top10_2026"]["items"]} == {k: v["name"] for k, v in kb.asi.items()}
 
 
-def test_llm_crosswalk_is_complete_both_ways(editions):
+def test_llm_crosswalk_is_complete_both_ways(kb, editions):
     want = {f"{i['was_2025']}:2025": f"{i['id']}:2026" for i in editions["owasp_llm_top10"]["editions"]["2026"]["items"]}
-    assert KB.llm_2026_of == want
+    assert kb.llm_2026_of == want
     assert sorted(want) == sorted(f"{i['id']}:2025" for i in editions["owasp_llm_top10"]["editions"]["2025"]["items"])
     assert sorted(want.values()) == sorted(f"{i['id']}:2026" for i in editions["owasp_llm_top10"]["editions"]["2026"]["items"])
 
 
-def test_owasp_t16_t17_are_external_records(editions):
+def test_owasp_t16_t17_are_external_records(kb, editions):
     added = {t["id"]: t["name"] for t in editions["owasp_agentic_threats_and_mitigations"]["editions"]["1.1"]["added"]}
-    assert {k: v["name"] for k, v in KB.external_threats.items()} == added
-    assert KB.threats["T16"]["name"] == "Model Inconsistency" and KB.threats["T17"]["name"] == "Semantic Drift"
+    assert {k: v["name"] for k, v in kb.external_threats.items()} == added
+    assert kb.threats["T16"]["name"] == "Model Inconsistency" and kb.threats["T17"]["name"] == "Semantic Drift"
 
 
 # ------------------------------------------------------------------ migration of saved models
@@ -100,7 +104,7 @@ FIXTURES = DATA.parent / "tests" / "fixtures"
 
 
 @pytest.mark.parametrize("name", ["devops-deployment", "rag-agent"])
-def test_v1_0_0_example_migrates(tmp_path, name):
+def test_v1_0_0_example_migrates(kb, maestro_cli, tmp_path, name):
     p = tmp_path / "threat-model.json"
     shutil.copy(FIXTURES / "v1.0.0" / f"{name}.json", p)
     before = p.read_text()
@@ -110,23 +114,23 @@ def test_v1_0_0_example_migrates(tmp_path, name):
     code, out, _ = maestro_cli("migrate", p, "--json")
     assert json.loads(out)["changes"] == planned and (tmp_path / "threat-model.json.bak").read_text() == before
     doc = json.loads(p.read_text())
-    assert doc["schema_version"] == "1.1.0" and doc["kb_version"] == KB.version
+    assert doc["schema_version"] == "1.1.0" and doc["kb_version"] == kb.version
     assert all(":" in v for t in doc["threats"] for v in t.get("llm_top10", []))
-    findings = checks.check_file(KB, p)
+    findings = checks.check_file(kb, p)
     assert not [f for f in findings if f.rule.startswith(("MC7", "MC1", "MC2"))], [str(f) for f in findings]
     code, out, _ = maestro_cli("migrate", p, "--json")                 # idempotent
     assert json.loads(out)["changes"] == []
 
 
 @pytest.mark.parametrize("name", ["devops-deployment", "rag-agent"])
-def test_current_example_migrated_passes_check(tmp_path, name):
+def test_current_example_migrated_passes_check(kb, maestro_cli, tmp_path, name):
     p = tmp_path / "threat-model.json"
     shutil.copy(DATA / "examples" / f"{name}.json", p)
     maestro_cli("migrate", p)
-    assert [str(f) for f in checks.check_file(KB, p) if f.severity == "error"] == []
+    assert [str(f) for f in checks.check_file(kb, p) if f.severity == "error"] == []
 
 
-def test_project_migrates_phase_files_and_export(tmp_path):
+def test_project_migrates_phase_files_and_export(maestro_cli, tmp_path):
     folder = tmp_path / "clinic-assistant"
     shutil.copytree(FIXTURES / "engagement" / "clinic-assistant", folder)
     p6 = folder / "06-threat-register.md"
@@ -145,14 +149,14 @@ def test_project_migrates_phase_files_and_export(tmp_path):
     ("ASI02 Tool Misuse and Exploitation applies.", "MC703", "ASI02", "Tool Misuse & Exploitation"),
     ("AML.T0020 Poison Training Data applies.", "MC703", "AML.T0020", "Training Data Poisoning"),
 ])
-def test_drift_is_flagged_with_the_successor(tmp_path, text, rule, ident, needle):
+def test_drift_is_flagged_with_the_successor(kb, tmp_path, text, rule, ident, needle):
     doc = json.loads((FIXTURES / "engagement" / "clinic-assistant" / "threat-model.json").read_text())
     doc["threats"][0]["description"] += " " + text
     p = tmp_path / "threat-model.json"
     p.write_text(json.dumps(doc, indent=2))
-    hits = [f for f in checks.check_file(KB, p) if f.rule == rule and f.id == ident]
+    hits = [f for f in checks.check_file(kb, p) if f.rule == rule and f.id == ident]
     assert hits and needle in hits[0].message
-    fixed, changed = migrate.rewrite_line(KB, text, assume_2025=True)
+    fixed, changed = migrate.rewrite_line(kb, text, assume_2025=True)
     assert changed and changed[0][1] != changed[0][2] and changed[0][2] in fixed and needle.split()[-1].rstrip(".") in fixed or rule == "MC701"
     if rule == "MC701":
         assert fixed == "Compare LLM03:2025 here."

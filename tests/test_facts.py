@@ -5,11 +5,13 @@ Where the reference is not checked out beside the project these tests are skippe
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import KB, REFERENCE
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference"
 
 FACTS_FILE = REFERENCE / "maestro-facts.yaml"
 ATLAS_FILE = REFERENCE / "atlas-ids.yaml"
@@ -21,18 +23,18 @@ FM = {m["id"]: m for m in F.get("mitigations", {}).get("catalog", [])}
 FB = {b["id"]: b for b in F.get("blindspot_vectors", {}).get("vectors", [])}
 
 
-def _extended(ident: str, field: str) -> list:
+def _extended(kb, ident: str, field: str) -> list:
     """Values the rulings add to an upstream fact (ruling R09's extends), in ruling order."""
-    return [v for r in KB.rulings.values() for e in r.get("extends", []) if e["id"] == ident and e["field"] == field for v in e["adds"]]
+    return [v for r in kb.rulings.values() for e in r.get("extends", []) if e["id"] == ident and e["field"] == field for v in e["adds"]]
 
 
-def _added_mitigations(tid: str) -> list:
-    return [e["id"] for r in KB.rulings.values() for e in r.get("extends", []) if e["field"] == "addresses" and tid in e["adds"]]
+def _added_mitigations(kb, tid: str) -> list:
+    return [e["id"] for r in kb.rulings.values() for e in r.get("extends", []) if e["field"] == "addresses" and tid in e["adds"]]
 
 
 @pytest.mark.parametrize("tid", sorted(FT, key=lambda t: int(t[1:])))
-def test_threat_facts(tid):
-    f, t = FT[tid], KB.threats[tid]
+def test_threat_facts(kb, tid):
+    f, t = FT[tid], kb.threats[tid]
     assert t["name"] == f["name"]
     # Upstream mappings are kept and extended (ruling R07); the one upstream CWE replaced is named there.
     replaced = {("T46", "CWE-200")}
@@ -41,19 +43,19 @@ def test_threat_facts(tid):
     assert set(f.get("stride") or []) <= set(t["stride"])
     upstream = f["mitigations"] if isinstance(f["mitigations"], list) else []
     # controls the upstream catalog does not have are ours entirely (ruling R13); upstream ones change only by rulings
-    from_upstream_catalog = [m for m in KB.threat_mitigations[tid] if m in FM]
-    assert sorted(from_upstream_catalog) == sorted(upstream + _added_mitigations(tid))
+    from_upstream_catalog = [m for m in kb.threat_mitigations[tid] if m in FM]
+    assert sorted(from_upstream_catalog) == sorted(upstream + _added_mitigations(kb, tid))
     if "taxonomy_layer" in f:
-        assert KB.primary_layer(tid) == f["taxonomy_layer"]
+        assert kb.primary_layer(tid) == f["taxonomy_layer"]
     else:
         prim = {("CL" if l == "cross_layer" else l) for l in f["matrix_primary_layers"]}
-        assert {l for l, s in KB.threat_layers[tid].items() if s == "primary"} == prim
+        assert {l for l, s in kb.threat_layers[tid].items() if s == "primary"} == prim
 
 
-def test_matrix_marks_follow_decision_d02():
+def test_matrix_marks_follow_decision_d02(kb):
     """Bold = primary; plain X and lowercase x = secondary; T11 gains L4 (D04), T6 gains L1 (R21)."""
     for row in F["mapping_matrix"]["raw_marks"]:
-        cells = KB.threat_layers[row["id"]]
+        cells = kb.threat_layers[row["id"]]
         for k, mark in row.items():
             if k == "id":
                 continue
@@ -67,21 +69,21 @@ def test_matrix_marks_follow_decision_d02():
 
 
 @pytest.mark.parametrize("mid", list(FM))
-def test_mitigation_facts(mid):
-    f, m = FM[mid], KB.mitigations[mid]
+def test_mitigation_facts(kb, mid):
+    f, m = FM[mid], kb.mitigations[mid]
     assert m["name"] == f["title"]
-    assert m["addresses"] == f["addresses"] + _extended(mid, "addresses")
-    assert KB.types[KB.mitigation_type(mid)]["key"] == f["type"]
-    assert KB.mitigation_layer(mid) == ("CL" if f["layer"] == "cross_layer" else f["layer"])
+    assert m["addresses"] == f["addresses"] + _extended(kb, mid, "addresses")
+    assert kb.types[kb.mitigation_type(mid)]["key"] == f["type"]
+    assert kb.mitigation_layer(mid) == ("CL" if f["layer"] == "cross_layer" else f["layer"])
 
 
 @pytest.mark.parametrize("bid", list(FB))
-def test_blindspot_facts(bid):
-    assert KB.blindspots[bid]["name"] == FB[bid]["name"]
-    assert sorted(KB.blindspots[bid]["layers"]) == sorted(FB[bid]["layers"] + _extended(bid, "layers"))
+def test_blindspot_facts(kb, bid):
+    assert kb.blindspots[bid]["name"] == FB[bid]["name"]
+    assert sorted(kb.blindspots[bid]["layers"]) == sorted(FB[bid]["layers"] + _extended(kb, bid, "layers"))
 
 
-def test_atlas_is_the_reference_release_plus_its_later_editions():
+def test_atlas_is_the_reference_release_plus_its_later_editions(kb):
     """data/atlas.yaml = ATLAS 5.6.0 (reference) with every later edition's changes applied, no more."""
     want = {t["id"]: t["name"] for t in A["techniques"]}
     editions = yaml.safe_load((REFERENCE / "framework-editions.yaml").read_text())["mitre_atlas"]["editions"]
@@ -94,18 +96,18 @@ def test_atlas_is_the_reference_release_plus_its_later_editions():
         for r in ed.get("renamed", []):
             if r["id"] in want:
                 want[r["id"]] = r["new_name"]
-    assert want == {t: v["name"] for t, v in KB.atlas_techniques.items()}
-    assert A["source"]["version"] == "5.6.0" and KB.atlas_edition == max(editions)
+    assert want == {t: v["name"] for t, v in kb.atlas_techniques.items()}
+    assert A["source"]["version"] == "5.6.0" and kb.atlas_edition == max(editions)
 
 
-def test_agentic_top10_uses_published_names():
+def test_agentic_top10_uses_published_names(kb):
     items = F["corrections"]["owasp_top10_agentic_applications_2026"]["items"]
-    assert [(i["id"], i["name"]) for i in items] == [(i["id"], i["name"].replace(" & ", " and ")) for i in KB.asi.values()]
+    assert [(i["id"], i["name"]) for i in items] == [(i["id"], i["name"].replace(" & ", " and ")) for i in kb.asi.values()]
 
 
-def test_llm_top10_names_and_layers():
+def test_llm_top10_names_and_layers(kb):
     items = F["framework_mappings"]["owasp_llm_top10_2025"]["items"]
-    ours_2025 = [v for v in KB.llm.values() if v["edition"] == "2025"]
+    ours_2025 = [v for v in kb.llm.values() if v["edition"] == "2025"]
     assert [(i["id"], i["name"]) for i in items] == [(i["id"], i["name"]) for i in ours_2025]
     for f, ours in zip(items, ours_2025, strict=True):
         want = ["CL" if l == "cross_layer" else l for l in f["layers"]]
@@ -114,17 +116,17 @@ def test_llm_top10_names_and_layers():
         assert ours["layers"] == want, f["id"]
 
 
-def test_risk_matrix_and_levels():
+def test_risk_matrix_and_levels(kb):
     cells = F["risk_scoring"]["risk_matrix"]["cells"]
     for sev, row in cells.items():
-        assert KB.scoring["matrix"][sev] == row
-    assert {r["level"]: r["value"] for r in KB.scoring["risk_levels"]} == F["risk_scoring"]["risk_levels"]["numeric"]
-    assert {s["status"]: s["value"] for s in KB.scoring["implementation_status"]} == F["risk_scoring"]["implementation_status"]["numeric"]
+        assert kb.scoring["matrix"][sev] == row
+    assert {r["level"]: r["value"] for r in kb.scoring["risk_levels"]} == F["risk_scoring"]["risk_levels"]["numeric"]
+    assert {s["status"]: s["value"] for s in kb.scoring["implementation_status"]} == F["risk_scoring"]["implementation_status"]["numeric"]
 
 
-def test_templates_and_fields():
+def test_templates_and_fields(kb):
     facts = {t["name"]: t for t in F["templates"]["items"]}
-    for t in KB.templates.values():
+    for t in kb.templates.values():
         f = facts[t["name"]]
         if "fields" in f:
             renamed = {"Top 3 Risks": "Top 5 Risks", "ASI Mapping": "Taxonomy Mapping"}  # D20, ruling R23
@@ -132,15 +134,15 @@ def test_templates_and_fields():
             assert [x["name"] for x in t["fields"]] == expected
 
 
-def test_phase_names_and_files():
+def test_phase_names_and_files(kb):
     for p in F["process"]["phases"]:
-        assert KB.phases[p["n"]]["name"] == p["name"]
-        assert KB.phases[p["n"]]["output_file"] == p["output_file"]
+        assert kb.phases[p["n"]]["name"] == p["name"]
+        assert kb.phases[p["n"]]["output_file"] == p["output_file"]
 
 
-def test_checklist_refs_follow_facts_after_merges():
+def test_checklist_refs_follow_facts_after_merges(kb):
     facts = F["checklists"]
-    refs = {sid: [r for i in KB.sections[sid]["items"] for r in i["refs"]] for sid in KB.sections}
+    refs = {sid: [r for i in kb.sections[sid]["items"] for r in i["refs"]] for sid in kb.sections}
     for k, sid in (("L1", "L1"), ("L2", "L2"), ("L4", "L4"), ("L5", "L5"), ("L6", "L6"), ("blindspot", "BV")):
         expected = [r for i in facts[k] for r in i["ids"] if not r.startswith("LLM")]
         if sid == "L4":
@@ -152,11 +154,11 @@ def test_checklist_refs_follow_facts_after_merges():
 CASES_FILE = REFERENCE / "atlas-case-studies.yaml"
 
 
-def test_atlas_case_studies_are_mitres():
+def test_atlas_case_studies_are_mitres(kb):
     """Every case study the knowledge base cites is in the reference list, with MITRE's name and date."""
     ref = {c["id"]: c for c in yaml.safe_load(CASES_FILE.read_text())["case_studies"]}
-    for cid, c in KB.atlas_case_studies.items():
+    for cid, c in kb.atlas_case_studies.items():
         assert cid in ref, cid
         assert c["name"] == ref[cid]["name"] and c.get("incident_date", "") == ref[cid]["incident_date"], cid
-    cited = {c for e in list(KB.threats.values()) + list(KB.blindspots.values()) for c in e.get("atlas_case_studies", [])}
-    assert cited == set(KB.atlas_case_studies), "atlas.yaml lists exactly the case studies that are cited"
+    cited = {c for e in list(kb.threats.values()) + list(kb.blindspots.values()) for c in e.get("atlas_case_studies", [])}
+    assert cited == set(kb.atlas_case_studies), "atlas.yaml lists exactly the case studies that are cited"

@@ -7,7 +7,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import kb_ids
 from maestro_site.filters import Facet, filter_form, row_attrs
 from maestro_site.render import Linker
 from maestro_site.tables import catalog, matrix
@@ -89,7 +88,7 @@ def test_catalog_rows_carry_layer_and_type(kb):
         assert f"{{ #catalog-{l.lower()} }}" in text
 
 
-@pytest.mark.parametrize("mid", kb_ids(lambda kb: list(kb.mitigations)))
+@pytest.mark.kb_params("mid", lambda kb: list(kb.mitigations))
 def test_catalog_row_links_what_the_control_addresses(kb, mid):
     L = _linker(kb, "playbook/09-mitigation-catalog.md")
     cell = catalog._targets(kb, L, kb.mitigations[mid])

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from markupsafe import Markup
 
-import test_validation
-from conftest import DATA, Page, mkdocs
+from kbedit import E, assert_refused, case, line_in
 from maestro import KBError, crossref, load_kb
 from maestro.kb import _Collector
-from maestro_site import pages, render
-from test_validation import E, case, data, line_in  # noqa: F401  (data: a copy of data/ per test, shared as a fixture)
+from maestro_site import pages, render, templating
 
-refused = test_validation.test_bad_input  # load the edited copy; a problem with the row's file, line, ID and message must be listed
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+refused = assert_refused  # load the edited copy; a problem with the row's file, line, ID and message must be listed
 
 
 def markup_in_t12(snippet: str, shown: str):
@@ -188,7 +190,7 @@ def test_text_that_only_looks_close_loads(data, text):
 
 # ------------------------------------------------------------------ where values become HTML
 def test_page_metadata_is_escaped_markup():
-    m = pages.meta('T1: a < b & "c"', 'x" http-equiv="refresh', "threat", "T1")
+    m = templating.meta('T1: a < b & "c"', 'x" http-equiv="refresh', "threat", "T1")
     assert isinstance(m["title"], Markup) and m["title"] == "T1: a &lt; b &amp; &#34;c&#34;"
     assert isinstance(m["description"], Markup) and m["description"] == "x&#34; http-equiv=&#34;refresh"
 
@@ -226,7 +228,7 @@ HOSTILE_START = 'Compare a < b & "c" http-equiv="refresh" content="0;url=https:/
 
 @pytest.mark.slow
 @pytest.mark.build
-def test_built_head_escapes_name_and_description(project_copy):
+def test_built_head_escapes_name_and_description(mkdocs, parse_html, project_copy):
     """A name and a description that pass validation but hold quotes, < and & stay text in the built page: the quotes
     cannot end the meta description's attribute and add a refresh, and the title shows the name as written."""
     E("threats", "  name: Model Inconsistency\n", f"  name: {HOSTILE_NAME}\n", "- id: T16\n").apply(project_copy / "data")
@@ -239,5 +241,5 @@ def test_built_head_escapes_name_and_description(project_copy):
     assert [m["content"] for m in head if m.get("name") == "description"] == [description]
     assert not [m for m in head if "http-equiv" in m], "a quote in the description added an attribute or a tag"
     assert 'content="Compare a &lt; b &amp; &#34;c&#34; http-equiv=&#34;refresh&#34;' in text
-    assert Page(text).title == f"T16: {HOSTILE_NAME} - MAESTRO Playbook"
+    assert parse_html(text).title == f"T16: {HOSTILE_NAME} - MAESTRO Playbook"
     assert not re.search(r"< Trust|=\"Drift\"", text), "the name reached the page unescaped"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_ENV, DATA, ROOT, maestro_cli
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 FIXTURE = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
 PHASE1 = "01-business-context.md"
@@ -27,7 +28,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 def run(*args, cwd=None, env=None, timeout=60):
     """`python -m maestro ARGS` in a subprocess: (exit code, stdout, stderr)."""
     res = subprocess.run([sys.executable, "-m", "maestro", *map(str, args)], cwd=cwd or ROOT, capture_output=True,
-                         text=True, timeout=timeout, env={**os.environ, **CACHE_ENV, **(env or {})})
+                         text=True, timeout=timeout, env={**os.environ, **(env or {})})  # os.environ holds the session's MAESTRO_CACHE_DIR
     return res.returncode, res.stdout, res.stderr
 
 
@@ -229,7 +230,7 @@ def test_a_locked_project_makes_the_second_writer_wait_then_fail(clinic):
     assert run("mark", "clinic-assistant", "1", "complete", "--dir", base)[0] == 0
 
 
-def test_concurrent_marks_all_land(tmp_path):
+def test_concurrent_marks_all_land(maestro_cli, tmp_path):
     assert maestro_cli("new", "race", "--dir", tmp_path, "--depth", "full")[0] == 0
     folder = tmp_path / "race"
     results = []
@@ -248,7 +249,7 @@ def test_concurrent_marks_all_land(tmp_path):
 
 
 @pytest.mark.parametrize("errno_name", ["ENOSPC", "EROFS", "EACCES"])
-def test_a_failing_write_is_one_line_and_leaves_the_file(clinic, monkeypatch, errno_name):
+def test_a_failing_write_is_one_line_and_leaves_the_file(maestro_cli, clinic, monkeypatch, errno_name):
     import errno
     from maestro import safeio
     before = snapshot(clinic)
@@ -260,7 +261,7 @@ def test_a_failing_write_is_one_line_and_leaves_the_file(clinic, monkeypatch, er
     assert snapshot(clinic) == before
 
 
-def test_new_leaves_nothing_when_a_write_fails(tmp_path, monkeypatch):
+def test_new_leaves_nothing_when_a_write_fails(maestro_cli, tmp_path, monkeypatch):
     from maestro import safeio
     real, calls = safeio.write_atomic, []
 

@@ -7,7 +7,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import Page
 
 pytestmark = pytest.mark.build
 
@@ -16,12 +15,12 @@ def html_pages(site: Path):
     return sorted(site.rglob("*.html"))
 
 
-def test_every_internal_link_and_anchor_resolves(site):
-    cache: dict[Path, Page] = {}
+def test_every_internal_link_and_anchor_resolves(parse_html, site):
+    cache: dict = {}
 
-    def parsed(p: Path) -> Page:
+    def parsed(p: Path):
         if p not in cache:
-            cache[p] = Page(p.read_text(encoding="utf-8"))
+            cache[p] = parse_html(p.read_text(encoding="utf-8"))
         return cache[p]
 
     broken = []
@@ -51,10 +50,10 @@ def test_every_internal_link_and_anchor_resolves(site):
     assert not broken, "\n".join(broken[:50])
 
 
-def test_no_third_party_requests_in_html(site):
+def test_no_third_party_requests_in_html(parse_html, site):
     offenders = []
     for f in html_pages(site):
-        for ref in Page(f.read_text(encoding="utf-8")).requests:
+        for ref in parse_html(f.read_text(encoding="utf-8")).requests:
             if urlsplit(ref).netloc:
                 offenders.append(f"{f.relative_to(site)}: {ref}")
     assert not offenders, "\n".join(offenders[:20])

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import DATA, KB, ROOT, maestro_cli
 from maestro import checks, formats, jsonschema_check, phasefile, project, releases
 from maestro.findings import TO_FILL
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 FIXTURES = ROOT / "tests" / "fixtures"
 CLINIC = FIXTURES / "engagement" / "clinic-assistant"
@@ -57,12 +59,12 @@ def written_by_1_0_0(doc: dict) -> dict:
 BUILDERS = {"1.0.0": [("clinic-assistant", lambda: written_by_1_0_0(json.loads((CLINIC / "threat-model.json").read_text())))]}
 
 
-def samples(version: str) -> list[tuple[str, dict]]:
+def samples(kb, version: str) -> list[tuple[str, dict]]:
     """Engagements written for ``version``: the files kept in tests/fixtures/v<version>/, the models this test knows
     how that release wrote, and, for the current release, the worked examples."""
     out = [(p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in sorted((FIXTURES / f"v{version}").glob("*.json"))]
     out += [(name, build()) for name, build in BUILDERS.get(version, [])]
-    if version == KB.version:
+    if version == kb.version:
         out += [(p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in sorted((DATA / "examples").glob("*.json"))]
     return out
 
@@ -100,7 +102,7 @@ def format_errors(findings) -> list[str]:
     return [str(f) for f in findings if f.rule in FORMAT_RULES and TO_FILL not in f.message]
 
 
-def migrate(path: Path) -> list[dict]:
+def migrate(maestro_cli, path: Path) -> list[dict]:
     code, out, err = maestro_cli("migrate", path, "--json")
     assert code == 0, err
     return json.loads(out)["changes"]
@@ -113,33 +115,33 @@ def test_every_kept_release_kept_its_engagement_schemas():
             assert (releases.ROOT / version / name).exists(), f"release {version} has no {name}"
 
 
-def test_the_1_0_0_format_is_detected():
-    kept = releases.schemas(KB)
+def test_the_1_0_0_format_is_detected(kb):
+    kept = releases.schemas(kb)
     legacy = written_by_1_0_0(json.loads((CLINIC / "threat-model.json").read_text()))
-    assert formats.detect_doc(KB, legacy, kept) == "1.0.0"
-    assert formats.detect_doc(KB, json.loads((CLINIC / "threat-model.json").read_text()), kept) == KB.version
-    assert formats.detect_doc(KB, {**legacy, "schema_version": "0.9"}, kept) is None
+    assert formats.detect_doc(kb, legacy, kept) == "1.0.0"
+    assert formats.detect_doc(kb, json.loads((CLINIC / "threat-model.json").read_text()), kept) == kb.version
+    assert formats.detect_doc(kb, {**legacy, "schema_version": "0.9"}, kept) is None
 
 
 @pytest.mark.parametrize("version", KEPT)
-def test_engagement_of_every_kept_release_migrates(tmp_path, version):
-    docs = samples(version)
+def test_engagement_of_every_kept_release_migrates(kb, maestro_cli, tmp_path, version):
+    docs = samples(kb, version)
     assert docs, f"no engagement written for release {version}: keep one in tests/fixtures/v{version}/"
-    schema = releases.schemas(KB)[version]["threat-model"]
+    schema = releases.schemas(kb)[version]["threat-model"]
     for name, doc in docs:
         assert jsonschema_check.schema_errors(doc, schema) == [], f"{name} is not in the format of release {version}"
         p = tmp_path / name / "threat-model.json"
         p.parent.mkdir()
         before = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
         p.write_text(before, encoding="utf-8")
-        migrate(p)
+        migrate(maestro_cli, p)
         after = json.loads(p.read_text(encoding="utf-8"))
-        assert after["schema_version"] == "1.1.0" and after["kb_version"] == KB.version, name
-        assert format_errors(checks.check_file(KB, p)) == [], f"{name} of release {version}"
+        assert after["schema_version"] == "1.1.0" and after["kb_version"] == kb.version, name
+        assert format_errors(checks.check_file(kb, p)) == [], f"{name} of release {version}"
         assert_nothing_lost(doc, after)
-        if (p.parent / "threat-model.json.bak").exists() or version != KB.version:
+        if (p.parent / "threat-model.json.bak").exists() or version != kb.version:
             assert (p.parent / "threat-model.json.bak").read_text(encoding="utf-8") == before
-        assert migrate(p) == [], f"a second migration of {name} changed something"
+        assert migrate(maestro_cli, p) == [], f"a second migration of {name} changed something"
 
 
 # ------------------------------------------------------------------ the 1.0.0 format in detail
@@ -151,11 +153,11 @@ def legacy_json(tmp_path):
     return p, doc
 
 
-def test_1_0_0_threat_model_json_takes_the_current_format(legacy_json):
+def test_1_0_0_threat_model_json_takes_the_current_format(kb, maestro_cli, legacy_json):
     p, old = legacy_json
     before = p.read_text()
-    assert len(format_errors(checks.check_file(KB, p))) >= 20     # what a 1.0.0 file meets today
-    changes = migrate(p)
+    assert len(format_errors(checks.check_file(kb, p))) >= 20     # what a 1.0.0 file meets today
+    changes = migrate(maestro_cli, p)
     new = json.loads(p.read_text())
     assert (p.parent / "threat-model.json.bak").read_text() == before
     cv_old, cv_new = old["code_validation"], new["code_validation"]
@@ -171,12 +173,12 @@ def test_1_0_0_threat_model_json_takes_the_current_format(legacy_json):
     assert len(new["summary"]["top_risks"]) == 5 and new["summary"]["other_risks"] == old["summary"]["top_risks"][5:]
     assert {c["what"].split(" (")[0] for c in changes} >= {"field renamed", "value spelled as the format allows", "record numbered",
                                                            "text turned into a list", "required field to fill", "field kept in 'gaps'"}
-    findings = checks.check_file(KB, p)
+    findings = checks.check_file(kb, p)
     assert format_errors(findings) == []
     to_fill = [f for f in findings if f.rule == "MC116"]
     assert [f.id for f in to_fill] == [cv_new[-1]["id"]] and to_fill[0].line > 1 and to_fill[0].severity == "error"
     assert_nothing_lost(old, new)
-    assert migrate(p) == []
+    assert migrate(maestro_cli, p) == []
 
 
 # ------------------------------------------------------------------ a project folder in the 1.0.0 format
@@ -186,7 +188,7 @@ def _block(text: str):
     return m
 
 
-def write_1_0_0_project(folder: Path, doc: dict) -> None:
+def write_1_0_0_project(kb, folder: Path, doc: dict) -> None:
     """A project folder as release 1.0.0 left it: its state.json (no layer scope, knowledge base 1.0.0) and each phase
     file's prose around a record block holding that phase's records; Phase 10's block opened with ```yml maestro."""
     shutil.copytree(CLINIC, folder)
@@ -198,7 +200,7 @@ def write_1_0_0_project(folder: Path, doc: dict) -> None:
     state["phases"]["10j"] = {"status": "pending", "output_file": "threat-model.json"}
     (folder / "state.json").write_text(json.dumps(state, indent=2))
     for n, keys in phasefile.PHASE_KEYS.items():
-        path = folder / KB.phases[n]["output_file"]
+        path = folder / kb.phases[n]["output_file"]
         text = path.read_text()
         m = _block(text)
         body = yaml.safe_dump({k: doc[k] for k in keys if k in doc}, sort_keys=False, allow_unicode=True, width=100)
@@ -212,20 +214,20 @@ def prose_around(text: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def legacy_project(tmp_path):
+def legacy_project(kb, tmp_path):
     doc = written_by_1_0_0(json.loads((CLINIC / "threat-model.json").read_text()))
     folder = tmp_path / "clinic-assistant"
-    write_1_0_0_project(folder, doc)
+    write_1_0_0_project(kb, folder, doc)
     return folder, doc
 
 
-def test_1_0_0_project_folder_takes_the_current_format(legacy_project, tmp_path):
+def test_1_0_0_project_folder_takes_the_current_format(kb, maestro_cli, legacy_project, tmp_path):
     folder, old = legacy_project
     files = {p.name: p.read_text() for p in folder.glob("[01][0-9]-*.md")}
     state_before = (folder / "state.json").read_text()
-    before, _ = checks.check_project(KB, folder)
+    before, _ = checks.check_project(kb, folder)
     assert len(format_errors(before)) >= 20
-    changes = migrate(folder)
+    changes = migrate(maestro_cli, folder)
     assert any(c["what"] == "record block opener" for c in changes)
     for name, text in files.items():
         now = (folder / name).read_text()
@@ -234,22 +236,22 @@ def test_1_0_0_project_folder_takes_the_current_format(legacy_project, tmp_path)
             assert (folder / f"{name}.bak").read_text() == text
     assert (folder / "state.json.bak").read_text() == state_before
     state = json.loads((folder / "state.json").read_text())
-    assert state["version_metadata"]["playbook_version"] == KB.version and state["layer_scope"]
-    findings, _ = checks.check_project(KB, folder)
+    assert state["version_metadata"]["playbook_version"] == kb.version and state["layer_scope"]
+    findings, _ = checks.check_project(kb, folder)
     assert format_errors(findings) == []
     gap = [f for f in findings if f.rule == "MC116"]
     assert len(gap) == 1 and gap[0].file.endswith("08-code-validation.md")
     assert TO_FILL in (folder / "08-code-validation.md").read_text().split("\n")[gap[0].line - 1]
-    records = {k: v for k, v in project.export(KB, folder)[0].items() if k in phasefile.RECORD_KEYS}
+    records = {k: v for k, v in project.export(kb, folder)[0].items() if k in phasefile.RECORD_KEYS}
     assert_nothing_lost({k: old[k] for k in records}, records)
     as_json = tmp_path / "alone.json"
     as_json.write_text(json.dumps(old))
-    migrate(as_json)
+    migrate(maestro_cli, as_json)
     assert {k: v for k, v in json.loads(as_json.read_text()).items() if k in records} == json.loads(json.dumps(records))
-    assert migrate(folder) == []
+    assert migrate(maestro_cli, folder) == []
 
 
-def test_only_changed_records_are_rewritten(legacy_project):
+def test_only_changed_records_are_rewritten(maestro_cli, legacy_project):
     """A record the migration does not touch keeps its lines exactly, comments included."""
     folder, _ = legacy_project
     p10 = folder / "10-output-summary.md"
@@ -257,6 +259,6 @@ def test_only_changed_records_are_rewritten(legacy_project):
     p10.write_text(text)
     p6 = folder / "06-threat-register.md"
     before6 = p6.read_text()
-    migrate(folder)
+    migrate(maestro_cli, folder)
     assert "# kept as written\nroadmap:\n" in p10.read_text()
     assert p6.read_text() == before6

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CACHE_ENV, ROOT, maestro_cli
+ROOT = Path(__file__).resolve().parents[1]
 
 SKIP = shutil.ignore_patterns(".git", ".venv", "site", "build", "*.egg-info", "__pycache__", "*.pyc", ".pytest_cache", "tests", "bench")
 
@@ -45,14 +45,14 @@ def installed(tmp_path_factory) -> Path:
     return venv / "bin"
 
 
-def _run(bin_dir: Path, *args, cwd: Path):
+def _run(cache_env, bin_dir: Path, *args, cwd: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MAESTRO_DATA", "VIRTUAL_ENV")}
-    env.update(CACHE_ENV, PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}")
+    env.update(cache_env, PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}")
     return subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
-def test_installed_package_reads_its_own_data(installed, tmp_path):
-    res = _run(installed, installed / "python", "-c",
+def test_installed_package_reads_its_own_data(cache_env, installed, tmp_path):
+    res = _run(cache_env, installed, installed / "python", "-c",
                "import json, maestro, maestro.paths as p, maestro.releases as r;"
                "print(json.dumps([maestro.__file__, str(p.root()), p.installed(), sorted(r.kept())]))", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
@@ -62,15 +62,15 @@ def test_installed_package_reads_its_own_data(installed, tmp_path):
     assert releases == sorted(p.name for p in (ROOT / "releases").iterdir() if (p / "ids.json").exists())
 
 
-def test_installed_score_outside_the_clone(installed, tmp_path):
-    res = _run(installed, installed / "maestro", "score", "--severity", "High", "--likelihood", "Likely", cwd=tmp_path)
+def test_installed_score_outside_the_clone(cache_env, installed, tmp_path):
+    res = _run(cache_env, installed, installed / "maestro", "score", "--severity", "High", "--likelihood", "Likely", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "Risk level:" in res.stdout
 
 
-def test_installed_verify_outside_the_clone(installed, tmp_path):
+def test_installed_verify_outside_the_clone(cache_env, maestro_cli, installed, tmp_path):
     """The wheel's bundle verifies exactly as the clone does: nothing of the covered files is missing or extra."""
-    res = _run(installed, installed / "maestro", "verify", "--json", cwd=tmp_path)
+    res = _run(cache_env, installed, installed / "maestro", "verify", "--json", cwd=tmp_path)
     assert res.returncode in (0, 1), res.stderr
     got = json.loads(res.stdout)
     code, out, _ = maestro_cli("verify", "--json")
@@ -79,20 +79,20 @@ def test_installed_verify_outside_the_clone(installed, tmp_path):
     assert res.returncode == code
 
 
-def test_installed_new_and_check_outside_the_clone(installed, tmp_path):
-    res = _run(installed, installed / "maestro", "new", "pkg", "--dir", tmp_path, "--prefix", "PKG", cwd=tmp_path)
+def test_installed_new_and_check_outside_the_clone(cache_env, installed, tmp_path):
+    res = _run(cache_env, installed, installed / "maestro", "new", "pkg", "--dir", tmp_path, "--prefix", "PKG", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    res = _run(installed, installed / "maestro", "check", tmp_path / "pkg", cwd=tmp_path)
+    res = _run(cache_env, installed, installed / "maestro", "check", tmp_path / "pkg", cwd=tmp_path)
     assert res.returncode in (0, 1) and "Traceback" not in res.stderr, res.stderr
-    example = _run(installed, installed / "python", "-c", "import maestro.paths as p; print(p.data_dir() / 'examples')", cwd=tmp_path)
+    example = _run(cache_env, installed, installed / "python", "-c", "import maestro.paths as p; print(p.data_dir() / 'examples')", cwd=tmp_path)
     assert sorted(p.name for p in Path(example.stdout.strip()).glob("*.json")) == sorted(p.name for p in (ROOT / "data" / "examples").glob("*.json"))
 
 
-def test_installed_report_outside_the_clone(installed, tmp_path):
+def test_installed_report_outside_the_clone(cache_env, installed, tmp_path):
     """The report templates travel in the wheel: `maestro report` writes the same report as the clone's."""
     model = tmp_path / "threat-model.json"
     shutil.copy2(ROOT / "data" / "examples" / "rag-agent.json", model)
-    res = _run(installed, installed / "maestro", "--json", "report", model, cwd=tmp_path)
+    res = _run(cache_env, installed, installed / "maestro", "--json", "report", model, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     written = json.loads(res.stdout)
     report = Path(written["file"])

@@ -2,15 +2,18 @@
 and every ID written in its prose is a link to an existing ID page."""
 from __future__ import annotations
 
+import posixpath
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import KB, ROOT, page
 from maestro import ids
 from maestro.kb import LAYER_ORDER
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.build
 
@@ -39,7 +42,7 @@ def url_for(src: str) -> str:
     return "/" if src == "index.md" else "/" + (src[: -len("index.md")] if src.endswith("index.md") else src[:-3] + "/")
 
 
-# Topic headings every page must have (anchors), per the playbook's outline (a callable reads them from the KB when the test runs).
+# Topic headings every page must have (anchors), per the playbook's outline (a callable reads them from the kb when the test runs).
 TOPICS = {
     "index.md": ["what-is-maestro", "who-is-it-for", "phases", "sources", "citing"],
     "playbook/00-overview.md": ["what-is-maestro", "scope", "audience", "known-limitations", "when-to-use", "principles", "regulatory-alignment"],
@@ -102,16 +105,16 @@ def test_every_guide_is_in_the_nav_and_has_its_topics():
 
 
 @pytest.mark.parametrize("src", NAV)
-def test_nav_page_built(site, src):
-    p = page(site, url_for(src))
+def test_nav_page_built(site_page, site, src):
+    p = site_page(url_for(src))
     assert p.h1.strip(), f"{src} has no H1"
     assert p.title.strip().endswith("MAESTRO Playbook")
 
 
 @pytest.mark.parametrize("src", sorted(TOPICS))
-def test_topic_headings_present(site, src):
-    p = page(site, url_for(src))
-    want = TOPICS[src](KB) if callable(TOPICS[src]) else TOPICS[src]
+def test_topic_headings_present(kb, site_page, site, src):
+    p = site_page(url_for(src))
+    want = TOPICS[src](kb) if callable(TOPICS[src]) else TOPICS[src]
     missing = [a for a in want if a not in p.ids]
     assert not missing, f"{src} lacks anchors {missing}"
 
@@ -158,15 +161,15 @@ def test_ids_in_prose_are_links(site, src):
 
 
 @pytest.mark.parametrize("src", PROSE)
-def test_id_links_carry_canonical_names(site, src):
-    p = page(site, url_for(src))
+def test_id_links_carry_canonical_names(kb, site_page, site, src):
+    p = site_page(url_for(src))
     for href, title, text in p.links:
         m = re.fullmatch(ids.CITABLE, text.strip())
         if m and "/" in href and not href.startswith("http"):
             assert title, f"{src}: link {text} has no hover text"
             ident = text.strip()
-            name = KB.name_of(ident) or "Reserved"
-            layers = [l for l in LAYER_ORDER if l in KB.threat_layers.get(ident, {})] if ident in KB.threats else []
+            name = kb.name_of(ident) or "Reserved"
+            layers = [l for l in LAYER_ORDER if l in kb.threat_layers.get(ident, {})] if ident in kb.threats else []
             expected = f"{name} ({', '.join(layers)})" if layers and name != "Reserved" else name   # a threat's layers follow its name
             assert title == expected, f"{src}: {text} hover text {title!r} != {expected!r}"
 
@@ -175,17 +178,18 @@ DOC_SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.
 
 
 @pytest.mark.parametrize("src", DOC_SOURCES)
-def test_names_written_next_to_ids_are_canonical(src):
+def test_names_written_next_to_ids_are_canonical(kb, src):
     """One canonical name per ID everywhere: 'T25 (Dependency Exploitation)' would fail here."""
     from maestro import checks
-    found = [f for f in checks.check_text(KB, ROOT / src, src) if f.rule == "MC203"]
+    found = [f for f in checks.check_text(kb, ROOT / src, src) if f.rule == "MC203"]
     assert not found, "\n".join(str(f) for f in found)
 
 
-def test_mcp_guide_covers_every_mcp_threat(site):
-    from test_pages import targets
-    got = targets(site, "/guides/mcp-integration/")
-    mcp = [t["id"] for t in KB.active_threats() if t.get("mcp")]
+def test_mcp_guide_covers_every_mcp_threat(kb, site_page):
+    url = "/guides/mcp-integration/"
+    got = {posixpath.normpath(posixpath.join(url, h.split("#")[0])) + "/"
+           for h in site_page(url).hrefs() if h.split("#")[0] and not h.startswith(("http:", "https:", "mailto:"))}
+    mcp = [t["id"] for t in kb.active_threats() if t.get("mcp")]
     assert sorted(mcp, key=lambda x: int(x[1:])) == ["T40", "T41", "T42", "T43", "T44", "T45", "T46", "T47"]
     for tid in mcp + ["BV-2"]:
         kind = "blindspots" if tid.startswith("BV") else "threats"
@@ -193,9 +197,9 @@ def test_mcp_guide_covers_every_mcp_threat(site):
 
 
 @pytest.mark.parametrize("name", ["AGENTS.md", "README.md"])
-def test_plain_files_name_the_extended_range_of_the_data(name):
+def test_plain_files_name_the_extended_range_of_the_data(kb, name):
     """AGENTS.md and README are read raw (no macros), so their threat range is checked against the data."""
-    ext = sorted((t["id"] for t in KB.threats.values() if t["kind"] == "extended"), key=lambda t: int(t[1:]))
+    ext = sorted((t["id"] for t in kb.threats.values() if t["kind"] == "extended"), key=lambda t: int(t[1:]))
     text = (ROOT / name).read_text(encoding="utf-8")
     assert f"{ext[0]}-{ext[-1]}" in text
     assert not re.search(r"T16-T(?!" + ext[-1][1:] + r"\b)\d+", text), "a stale extended range"
@@ -228,12 +232,12 @@ def test_quickstart_has_layer_lists():
 
 
 @pytest.mark.parametrize("layer", sorted(QUICKSTART_LISTS))
-def test_quickstart_layer_lists_agree_with_the_matrix(layer):
+def test_quickstart_layer_lists_agree_with_the_matrix(kb, layer):
     """A threat the quickstart lists under a layer is mapped at that layer in mapping.yaml (any mark), and a blindspot
     lists that layer; T6 under L1 holds because ruling R21 gives it a secondary mark there."""
     wrong = []
     for ident, line in QUICKSTART_LISTS[layer]:
-        mapped = layer in KB.blindspots[ident]["layers"] if ident.startswith("BV-") else layer in KB.threat_layers[ident]
+        mapped = layer in kb.blindspots[ident]["layers"] if ident.startswith("BV-") else layer in kb.threat_layers[ident]
         if not mapped:
             wrong.append(f"{ident} in '{line}'")
     assert not wrong, f"listed under {layer} but not mapped there: " + "; ".join(wrong)
@@ -287,12 +291,12 @@ PI_GUIDE = ROOT / "docs/guides/prompt-injection-defense.md"
 
 
 @pytest.mark.parametrize("mid", ["L6-P3", "L6-P2", "L3-P2"])
-def test_injection_guide_cites_the_design_controls_the_catalog_links(mid):
+def test_injection_guide_cites_the_design_controls_the_catalog_links(kb, mid):
     """The guide's answer to injection is design: the controls the catalog links to T6 and T2 are cited by ID,
     with their canonical names, and the catalog really links them."""
     text = PI_GUIDE.read_text(encoding="utf-8")
-    assert f"{mid} {KB.mitigations[mid]['name']}" in text
-    assert {"T6", "T2"} & set(KB.mitigations[mid]["addresses"])
+    assert f"{mid} {kb.mitigations[mid]['name']}" in text
+    assert {"T6", "T2"} & set(kb.mitigations[mid]["addresses"])
 
 
 def _upper_bound_at_zero(n: int, confidence: float) -> float:
@@ -330,6 +334,6 @@ def test_pages_naming_the_atlas_edition_say_what_it_is_built_from(src):
         assert "atlas_basis" in text, f"{src} names the ATLAS edition without {{{{ atlas_basis }}}}"
 
 
-def test_id_pages_naming_the_atlas_edition_say_what_it_is_built_from(site):
+def test_id_pages_naming_the_atlas_edition_say_what_it_is_built_from(kb, site_page, site):
     for url in ("/threats/T6/", "/blindspots/BV-2/", "/mitigations/L6-P3/"):
-        assert KB.atlas_basis in " ".join(page(site, url).text.split()), url
+        assert kb.atlas_basis in " ".join(site_page(url).text.split()), url

@@ -5,17 +5,19 @@ import functools
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import KB, ROOT, mkdocs, page
 from maestro import exports, releases
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @functools.cache
-def current() -> dict:
+def current(kb) -> dict:
     """ids.json of the current knowledge base, computed when a test first needs it."""
-    return exports.ids_json(KB)
+    return exports.ids_json(kb)
 
 
 KEPT = releases.kept()
@@ -26,36 +28,36 @@ def test_the_first_release_is_kept():
 
 
 @pytest.mark.parametrize("version,ident", [(v, i) for v, doc in KEPT.items() for i in doc["ids"]])
-def test_published_id_still_resolves(version, ident):
+def test_published_id_still_resolves(kb, version, ident):
     old = KEPT[version]["ids"][ident]
-    now = current()["ids"].get(ident)
+    now = current(kb)["ids"].get(ident)
     assert now is not None, f"{ident} of v{version} disappeared"
     assert now["type"] == old["type"] and now["url"] == old["url"], ident
     if now["status"] == "revoked":
-        assert current()["ids"][now["replaced_by"]]["type"] == old["type"]
+        assert current(kb)["ids"][now["replaced_by"]]["type"] == old["type"]
     else:
         assert now["name"] == old["name"] or old["status"] == "reserved", f"{ident} changed meaning"
     if old["status"] == "reserved":
         assert now["status"] == "reserved", f"reserved {ident} was reused"
 
 
-def test_a_kept_release_is_never_rewritten(tmp_path):
+def test_a_kept_release_is_never_rewritten(kb, tmp_path):
     shutil.copytree(releases.ROOT, tmp_path / "releases")
-    (tmp_path / "releases" / KB.version).mkdir(exist_ok=True)
-    (tmp_path / "releases" / KB.version / "ids.json").write_text('{"version": "x", "ids": {}}')
+    (tmp_path / "releases" / kb.version).mkdir(exist_ok=True)
+    (tmp_path / "releases" / kb.version / "ids.json").write_text('{"version": "x", "ids": {}}')
     with pytest.raises(ValueError, match="never rewritten"):
-        releases.snapshot(KB, tmp_path / "releases")
+        releases.snapshot(kb, tmp_path / "releases")
 
 
-def test_changes_between_releases_are_computed():
-    c = releases.changes(KEPT["1.0.0"], current())
-    assert c["removed"] == [] and ("mitre_atlas", "5.6.0", KB.atlas_edition) in c["editions"]
+def test_changes_between_releases_are_computed(kb):
+    c = releases.changes(KEPT["1.0.0"], current(kb))
+    assert c["removed"] == [] and ("mitre_atlas", "5.6.0", kb.atlas_edition) in c["editions"]
 
 
-def test_namespaced_forms_resolve():
-    assert current()["aliases"]["MAESTRO T16"] == "T16" and current()["aliases"]["MAESTRO BV-7"] == "BV-7"
-    ext = current()["external"]["OWASP T16"]
-    assert ext["collides_with"] == "T16" and ext["nearest"] and all(n in current()["ids"] for n in ext["nearest"])
+def test_namespaced_forms_resolve(kb):
+    assert current(kb)["aliases"]["MAESTRO T16"] == "T16" and current(kb)["aliases"]["MAESTRO BV-7"] == "BV-7"
+    ext = current(kb)["external"]["OWASP T16"]
+    assert ext["collides_with"] == "T16" and ext["nearest"] and all(n in current(kb)["ids"] for n in ext["nearest"])
 
 
 # ------------------------------------------------------------------ lifecycle, end to end in a copy
@@ -64,7 +66,7 @@ def _edit(path, fn):
 
 
 @pytest.fixture(scope="module")
-def lifecycle_site(tmp_path_factory):
+def lifecycle_site(mkdocs, tmp_path_factory):
     """A copy of the project where T37 is deprecated and BV-11 revoked in favour of BV-5, built strictly."""
     dst = tmp_path_factory.mktemp("lifecycle")
     for name in ("mkdocs.yml", "data", "docs", "maestro_site", "overrides", "maestro", "releases", "CONTRIBUTING.md", "README.md", "AGENTS.md"):
@@ -85,8 +87,8 @@ def lifecycle_site(tmp_path_factory):
 
 
 @pytest.mark.build
-def test_deprecated_id_keeps_its_page_with_a_banner(lifecycle_site):
-    p = page(lifecycle_site, "/threats/T37/")
+def test_deprecated_id_keeps_its_page_with_a_banner(lifecycle_site, parse_html):
+    p = parse_html((lifecycle_site / "threats" / "T37" / "index.html").read_text(encoding="utf-8"))
     assert "Deprecated in v9.9.9" in p.text and "Folded into T29" in p.text
     ids = json.loads((lifecycle_site / "ids.json").read_text())["ids"]
     assert ids["T37"]["status"] == "deprecated"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, maestro_cli
 from maestro import checks, report, report_render, urls
+
+ROOT = Path(__file__).resolve().parents[1]
 
 EXAMPLES = ROOT / "data" / "examples"
 FIXTURE = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
@@ -78,7 +79,7 @@ def source(name: str, tmp_path: Path) -> Path:
     return Path(shutil.copy2(EXAMPLES / name, tmp_path / name))
 
 
-def run_report(path: Path, *args) -> tuple[int, dict, str]:
+def run_report(maestro_cli, path: Path, *args) -> tuple[int, dict, str]:
     code, out, err = maestro_cli("--json", "report", path, *args, cwd=path.parent)
     return code, (json.loads(out) if out.strip().startswith("{") else {}), err
 
@@ -88,12 +89,12 @@ def records(path: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory) -> dict:
+def reports(maestro_cli, tmp_path_factory) -> dict:
     """name -> (source path, JSON answer, report text, parsed report) for every engagement that passes the checks."""
     out = {}
     for name in PASSING:
         path = source(name, tmp_path_factory.mktemp(name.replace(".", "-")))
-        code, answer, err = run_report(path)
+        code, answer, err = run_report(maestro_cli, path)
         assert code == 0, f"{name}: exit {code}\n{err}"
         text = Path(answer["file"]).read_text(encoding="utf-8")
         out[name] = (path, answer, text, Parsed(text))
@@ -136,12 +137,12 @@ def test_report_loads_nothing_from_another_file_or_host(reports, name, kb):
     assert len(ids) == len(page.ids), "every anchor is unique"
 
 
-def test_links_point_at_the_release_the_engagement_used(reports, tmp_path, kb):
+def test_links_point_at_the_release_the_engagement_used(maestro_cli, reports, tmp_path, kb):
     doc = records(reports["rag-agent.json"][0])
     doc["kb_version"] = "1.0.0"
     old = tmp_path / "old.json"
     old.write_text(json.dumps(doc), encoding="utf-8")
-    code, answer, err = run_report(old, "--draft")
+    code, answer, err = run_report(maestro_cli, old, "--draft")
     assert code == 0, err
     page = Parsed(Path(answer["file"]).read_text(encoding="utf-8"))
     versions = {KB_LINK.fullmatch(v)["version"] for _, _, v in page.addresses if not v.startswith("#")}
@@ -240,9 +241,9 @@ def test_controls_show_what_scoring_counts(reports):
 
 
 # ------------------------------------------------------------------ honest: refusal, draft, stale export
-def test_a_model_that_fails_check_is_refused(tmp_path):
+def test_a_model_that_fails_check_is_refused(maestro_cli, tmp_path):
     path = source(FAILING, tmp_path)
-    code, answer, _ = run_report(path)
+    code, answer, _ = run_report(maestro_cli, path)
     errors = sum(1 for f in checks.check_path(report_kb(), path)[0] if f.severity == "error")
     assert code == 1 and errors and answer == {"written": False, "errors": errors, "path": str(path)}
     assert list(tmp_path.iterdir()) == [path], "nothing was written"
@@ -255,9 +256,9 @@ def report_kb():
     return _kb()
 
 
-def test_draft_is_written_with_a_banner_on_screen_and_on_paper(tmp_path):
+def test_draft_is_written_with_a_banner_on_screen_and_on_paper(maestro_cli, tmp_path):
     path = source(FAILING, tmp_path)
-    code, answer, err = run_report(path, "--draft")
+    code, answer, err = run_report(maestro_cli, path, "--draft")
     assert code == 0 and answer["draft"] is True, err
     findings = checks.check_path(report_kb(), path)[0]
     n = sum(1 for f in findings if f.severity in ("error", "pending"))
@@ -275,12 +276,12 @@ def test_a_model_with_unfinished_phases_is_marked_draft_even_when_it_passes(repo
     assert answer["draft"] is False and "Draft:" not in page.text
 
 
-def test_a_stale_export_is_rebuilt_from_the_phase_records_with_a_note(tmp_path):
+def test_a_stale_export_is_rebuilt_from_the_phase_records_with_a_note(maestro_cli, tmp_path):
     path = source("clinic-assistant", tmp_path)
     phase9 = path / "09-residual-risk.md"
     phase9.write_text(phase9.read_text(encoding="utf-8").replace("owner: Dana Whitfield (Director of Digital Patient Services)",
                                                                  "owner: Grace Liu (Privacy Officer)", 1), encoding="utf-8")
-    code, answer, err = run_report(path)
+    code, answer, err = run_report(maestro_cli, path)
     assert code == 0, err
     page = Parsed(Path(answer["file"]).read_text(encoding="utf-8"))
     assert "threat-model.json is older than 09-residual-risk.md" in page.text
@@ -288,10 +289,10 @@ def test_a_stale_export_is_rebuilt_from_the_phase_records_with_a_note(tmp_path):
     assert rr1.index("Grace Liu") < rr1.index("RR2"), "the report shows the phase records, not the stale export"
 
 
-def test_a_missing_export_is_assembled_from_the_phase_records(tmp_path):
+def test_a_missing_export_is_assembled_from_the_phase_records(maestro_cli, tmp_path):
     path = source("clinic-assistant", tmp_path)
     (path / "threat-model.json").unlink()
-    code, answer, err = run_report(path, "--draft")
+    code, answer, err = run_report(maestro_cli, path, "--draft")
     assert code == 0, err
     page = Parsed(Path(answer["file"]).read_text(encoding="utf-8"))
     assert "No usable threat-model.json was found" in page.text and "CLN-T8" in page.text
@@ -307,25 +308,25 @@ def test_the_report_runs_the_checks_of_maestro_check(tmp_path):
 
 
 # ------------------------------------------------------------------ where and how it is written
-def test_a_second_report_keeps_the_first_as_bak_and_o_chooses_the_file(tmp_path):
+def test_a_second_report_keeps_the_first_as_bak_and_o_chooses_the_file(maestro_cli, tmp_path):
     path = source("clinic-assistant", tmp_path)
-    first = run_report(path)[1]["file"]
+    first = run_report(maestro_cli, path)[1]["file"]
     Path(first).write_text("old report", encoding="utf-8")
-    assert run_report(path)[0] == 0
+    assert run_report(maestro_cli, path)[0] == 0
     assert Path(first + ".bak").read_text(encoding="utf-8") == "old report"
     other = tmp_path / "out" / "clinic.html"
-    code, answer, _ = run_report(path, "-o", other)
+    code, answer, _ = run_report(maestro_cli, path, "-o", other)
     assert code == 0 and answer["file"] == str(other) and other.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_a_project_is_found_by_name_under_threat_models(tmp_path):
+def test_a_project_is_found_by_name_under_threat_models(maestro_cli, tmp_path):
     source("clinic-assistant", tmp_path)
     code, out, err = maestro_cli("--json", "report", "clinic-assistant", cwd=tmp_path)
     assert code == 0, err
     assert json.loads(out)["file"] == str(Path("threat-models") / "clinic-assistant" / "report.html")
 
 
-def test_the_report_is_never_written_through_a_symlink(tmp_path):
+def test_the_report_is_never_written_through_a_symlink(maestro_cli, tmp_path):
     path = source("clinic-assistant", tmp_path)
     elsewhere = tmp_path / "elsewhere.html"
     elsewhere.write_text("keep", encoding="utf-8")
@@ -338,7 +339,7 @@ def test_the_report_is_never_written_through_a_symlink(tmp_path):
     assert code == 2 and "symbolic link" in err and elsewhere.read_text(encoding="utf-8") == "keep"
 
 
-def test_a_markdown_file_is_not_a_report_source(tmp_path):
+def test_a_markdown_file_is_not_a_report_source(maestro_cli, tmp_path):
     page = tmp_path / "notes.md"
     page.write_text("# notes\n", encoding="utf-8")
     code, _, err = maestro_cli("report", page, cwd=tmp_path)
@@ -346,9 +347,9 @@ def test_a_markdown_file_is_not_a_report_source(tmp_path):
 
 
 # ------------------------------------------------------------------ Markdown
-def test_markdown_holds_the_same_report(tmp_path):
+def test_markdown_holds_the_same_report(maestro_cli, tmp_path):
     path = source("rag-agent.json", tmp_path)
-    code, answer, err = run_report(path, "--format", "markdown")
+    code, answer, err = run_report(maestro_cli, path, "--format", "markdown")
     assert code == 0 and answer["format"] == "markdown" and answer["file"].endswith("rag-agent-report.md"), err
     text = Path(answer["file"]).read_text(encoding="utf-8")
     doc = records(path)
@@ -364,9 +365,9 @@ def test_markdown_holds_the_same_report(tmp_path):
     assert "<script" not in text and "<svg" not in text
 
 
-def test_markdown_escapes_each_value_once(tmp_path):
+def test_markdown_escapes_each_value_once(maestro_cli, tmp_path):
     path = source("clinic-assistant", tmp_path)
-    code, answer, err = run_report(path, "--format", "markdown")
+    code, answer, err = run_report(maestro_cli, path, "--format", "markdown")
     assert code == 0, err
     md = Path(answer["file"]).read_text(encoding="utf-8")
     assert r"patient\_id" in md and r"\\" not in md, "a value is escaped once, inside macros too"
@@ -377,7 +378,7 @@ def test_markdown_escapes_each_value_once(tmp_path):
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)> | [x](http://evil.example/) </style>\\'
 
 
-def test_every_value_is_escaped_in_html_and_markdown(tmp_path):
+def test_every_value_is_escaped_in_html_and_markdown(maestro_cli, tmp_path):
     doc = json.loads((EXAMPLES / "rag-agent.json").read_text(encoding="utf-8"))
     doc["business_context"]["application_name"] = "Sys " + HOSTILE
     doc["threats"][0]["name"] = "Threat " + HOSTILE
@@ -385,7 +386,7 @@ def test_every_value_is_escaped_in_html_and_markdown(tmp_path):
     doc["scope"] = HOSTILE
     path = tmp_path / "hostile.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    code, answer, err = run_report(path, "--draft")
+    code, answer, err = run_report(maestro_cli, path, "--draft")
     assert code == 0, err
     text = Path(answer["file"]).read_text(encoding="utf-8")
     page = Parsed(text)
@@ -396,7 +397,7 @@ def test_every_value_is_escaped_in_html_and_markdown(tmp_path):
     footer = re.search(r"@bottom-left \{ content: (\"[^\"]*\");", style)[1]
     assert "script" in footer.replace("\\", "") or "73 63 72 69 70 74" in footer  # escaped, never raw
     assert not re.search(r"[<>'();{}]", footer[1:-1]), footer
-    code, answer, err = run_report(path, "--draft", "--format", "markdown")
+    code, answer, err = run_report(maestro_cli, path, "--draft", "--format", "markdown")
     md = Path(answer["file"]).read_text(encoding="utf-8")
     assert "<script" not in md and "<img" not in md and "](http://evil" not in md
     title_row = next(line for line in md.splitlines() if line.startswith("| System |"))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
-
 from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
-from conftest import ROOT, kb_ids
 from maestro import urls
 from maestro_site.pages import SEARCH_BOOST
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.build
 
@@ -22,9 +23,12 @@ RELATED = {"threat": ["layers", "mitigations", "checklist", "patterns", "related
            "layer": ["threats", "patterns", "checklist", "mitigations", "blindspots", "considerations"]}
 """Sections of an ID page that list other IDs: they stay out of the index, so they do not compete with the pages
 that define those IDs."""
-PAGES = kb_ids(lambda kb: [("threat", t) for t in kb.threats if kb.status_of(t) != "revoked"] +
-               [("blindspot", b) for b in kb.blindspots] + [("mitigation", m) for m in kb.mitigations] +
-               [("layer", l) for l in kb.layers], arity=2)
+
+
+def id_pages(kb):
+    return ([("threat", t) for t in kb.threats if kb.status_of(t) != "revoked"] +
+            [("blindspot", b) for b in kb.blindspots] + [("mitigation", m) for m in kb.mitigations] +
+            [("layer", l) for l in kb.layers])
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +45,7 @@ def sections(index):
     return by_page
 
 
-@pytest.mark.parametrize("kind,ident", PAGES)
+@pytest.mark.kb_params("kind,ident", id_pages)
 def test_an_id_page_is_indexed_without_its_related_lists(sections, kind, ident):
     page = urls.url_of(kind, ident)[1:]
     assert page in sections, f"{ident} is not in the search index"

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from conftest import KB, Page, kb_ids, mkdocs
 from maestro.urls import url_of
 
 pytestmark = pytest.mark.build
@@ -15,8 +14,8 @@ REFRESH = re.compile(r'<meta http-equiv="refresh" content="0; url=([^"]+)">')
 CANONICAL = re.compile(r'<link rel="canonical" href="([^"]+)">')
 
 
-@pytest.mark.parametrize("ident,kind", kb_ids(lambda kb: [(i, info["type"]) for i, info in kb.all_ids().items()], 2))
-def test_every_id_has_a_short_form(site, ident, kind):
+@pytest.mark.kb_params("ident,kind", lambda kb: [(i, info["type"]) for i, info in kb.all_ids().items()])
+def test_every_id_has_a_short_form(parse_html, site, ident, kind):
     text = (site / ident / "index.html").read_text(encoding="utf-8")
     target = url_of(kind, ident)
     (refresh,) = REFRESH.findall(text)
@@ -24,22 +23,22 @@ def test_every_id_has_a_short_form(site, ident, kind):
     # relative, so it works at any base path and from disk, and resolving to the ID's one page
     assert not refresh.startswith(("/", "http")) and refresh == canonical
     assert posixpath.normpath(posixpath.join(f"/{ident}/", refresh)) + "/" == target
-    p = Page(text)
+    p = parse_html(text)
     assert [h for h, _, _ in p.links] == [refresh]      # a plain link for readers without refresh or script
     assert p.title.startswith(ident)
     assert (site / target.strip("/") / "index.html").exists()
 
 
-def test_short_forms_are_the_canonical_case_only(site):
+def test_short_forms_are_the_canonical_case_only(kb, site):
     assert (site / "CL" / "index.html").exists() and (site / "L3-D2" / "index.html").exists()
     assert not (site / "cl").exists() and not (site / "t12").exists()
     short = {p.name for p in site.iterdir() if (p / "index.html").exists() and REFRESH.search((p / "index.html").read_text(encoding="utf-8"))}
-    assert short == set(KB.all_ids())
+    assert short == set(kb.all_ids())
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", ["T12.md", "t12/index.md", "cl.md"])
-def test_a_page_in_the_way_of_a_short_form_stops_the_build(project_copy, path):
+def test_a_page_in_the_way_of_a_short_form_stops_the_build(mkdocs, project_copy, path):
     """Compared without case: T12/ and t12/ are one folder on macOS and Windows, where the offline zip is unpacked."""
     page = project_copy / "docs" / path
     page.parent.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CACHE_ENV, DATA, KB, ROOT, maestro_cli
 from maestro import checks, ids, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 FIXTURES = ROOT / "tests" / "fixtures" / "sweep"
 APP = ROOT / "tests" / "fixtures" / "vulnerable-agent"
@@ -52,7 +54,7 @@ APP_FINDINGS = {
 }
 
 
-def run_json(*args, cwd=None) -> tuple[int, dict, str]:
+def run_json(maestro_cli, *args, cwd=None) -> tuple[int, dict, str]:
     code, out, err = maestro_cli("sweep", *args, "--json", cwd=cwd)
     return code, (json.loads(out) if out.strip().startswith("{") else {}), err
 
@@ -86,8 +88,8 @@ def _kb():
 
 
 @pytest.fixture(scope="module")
-def app_report():
-    code, doc, err = run_json(APP)
+def app_report(maestro_cli):
+    code, doc, err = run_json(maestro_cli, APP)
     assert code == 1, err
     return doc
 
@@ -162,8 +164,8 @@ def test_vulnerable_agent_findings_are_exactly_the_planted_ones(app_report):
     assert triples(app_report) == APP_FINDINGS
 
 
-def test_vulnerable_agent_plants_every_weakness_and_every_area():
-    weaknesses = {w["id"].split("-")[1] for w in KB.docs["sweep"]["weaknesses"]}
+def test_vulnerable_agent_plants_every_weakness_and_every_area(kb):
+    weaknesses = {w["id"].split("-")[1] for w in kb.docs["sweep"]["weaknesses"]}
     assert {r.split("-")[2] for r, _, _ in APP_FINDINGS} == weaknesses
     assert {r.split("-")[1] for r, _, _ in APP_FINDINGS} == set(AREAS) - {"GO"}  # Go has its own fixtures only
 
@@ -177,7 +179,7 @@ def test_json_findings_carry_the_catalog(kb, app_report):
     assert app_report["scanned"] == 8 and app_report["engine"] == f"semgrep {sweep.engine_version(kb)}"
 
 
-def test_text_output_names_file_line_rule_threats_and_cwe():
+def test_text_output_names_file_line_rule_threats_and_cwe(maestro_cli):
     code, out, err = maestro_cli("sweep", APP)
     assert code == 1 and "Traceback" not in err
     lines = out.strip().split("\n")
@@ -186,7 +188,7 @@ def test_text_output_names_file_line_rule_threats_and_cwe():
     assert lines[-1].startswith(f"{len(APP_FINDINGS)} finding(s) in 8 file(s)")
 
 
-def test_sarif_lists_each_finding_with_its_rule(kb):
+def test_sarif_lists_each_finding_with_its_rule(maestro_cli, kb):
     code, out, _ = maestro_cli("sweep", APP, "--sarif")
     doc = json.loads(out)
     assert code == 1 and doc["version"] == "2.1.0"
@@ -199,14 +201,14 @@ def test_sarif_lists_each_finding_with_its_rule(kb):
     assert all(rules[r["ruleIndex"]] == r["ruleId"] and r["level"] == "warning" for r in run["results"])
 
 
-def test_test_code_is_swept_only_when_asked():
-    code, doc, _ = run_json(APP, "--include-tests")
+def test_test_code_is_swept_only_when_asked(maestro_cli):
+    code, doc, _ = run_json(maestro_cli, APP, "--include-tests")
     assert code == 1 and triples(doc) == APP_FINDINGS | {("SW-PY-012", "tests/test_tools.py", 6)}
 
 
-def test_clean_tree_exits_0(tmp_path):
+def test_clean_tree_exits_0(maestro_cli, tmp_path):
     (tmp_path / "app.py").write_text("import json\n\ndef load(text):\n    return json.loads(text)\n")
-    code, doc, _ = run_json(tmp_path)
+    code, doc, _ = run_json(maestro_cli, tmp_path)
     assert code == 0 and doc["findings"] == [] and doc["scanned"] == 1
 
 
@@ -220,7 +222,7 @@ def _a_file(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("make", [_missing, _a_file], ids=["missing", "a-file"])
-def test_unusable_source_exits_2_with_one_line(tmp_path, make):
+def test_unusable_source_exits_2_with_one_line(maestro_cli, tmp_path, make):
     target = make(tmp_path)
     code, out, err = maestro_cli("sweep", target)
     assert code == 2 and out == ""
@@ -235,22 +237,22 @@ def test_a_broken_rule_file_exits_2(tmp_path):
         sweep.sweep(_kb(), data, APP)
 
 
-def test_dockerfile_names_the_engine_does_not_know_are_swept(tmp_path):
+def test_dockerfile_names_the_engine_does_not_know_are_swept(maestro_cli, tmp_path):
     (tmp_path / "Dockerfile.dev").write_text("FROM python:3.12\nARG GITHUB_TOKEN\n")
     (tmp_path / "Containerfile").write_text("FROM node:22\nRUN curl --insecure https://example.com/x.sh | sh\n")
-    code, doc, _ = run_json(tmp_path)
+    code, doc, _ = run_json(maestro_cli, tmp_path)
     assert code == 1 and triples(doc) == {("SW-DF-009", "Dockerfile.dev", 2), ("SW-DF-012", "Containerfile", 2)}
 
 
 # ====================================================================== the source tree is read only
-def test_nothing_is_written_inside_a_read_only_source(tmp_path):
+def test_nothing_is_written_inside_a_read_only_source(maestro_cli, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(APP, src)
     before = tree_state(src)
     for p in [src, *src.rglob("*")]:
         p.chmod(p.stat().st_mode & ~0o222)
     try:
-        code, doc, _ = run_json(src, cwd=src)
+        code, doc, _ = run_json(maestro_cli, src, cwd=src)
     finally:
         for p in [src, *src.rglob("*")]:
             p.chmod(p.stat().st_mode | 0o200)
@@ -258,7 +260,7 @@ def test_nothing_is_written_inside_a_read_only_source(tmp_path):
     assert tree_state(src) == before
 
 
-def test_symlinks_out_of_the_tree_are_not_followed(tmp_path):
+def test_symlinks_out_of_the_tree_are_not_followed(maestro_cli, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret_loader.py").write_text("import pickle\n\ndef load(b):\n    return pickle.loads(b)\n")
@@ -267,7 +269,7 @@ def test_symlinks_out_of_the_tree_are_not_followed(tmp_path):
     (src / "app.py").write_text("def ok():\n    return 1\n")
     (src / "linked.py").symlink_to(outside / "secret_loader.py")
     (src / "linked_dir").symlink_to(outside, target_is_directory=True)
-    code, doc, _ = run_json(src)
+    code, doc, _ = run_json(maestro_cli, src)
     assert code == 0 and doc["findings"] == [] and doc["scanned"] == 1
 
 
@@ -288,8 +290,8 @@ def test_engine_is_run_with_local_rules_and_no_calls_home(kb, tmp_path):
     assert env["SEMGREP_SEND_METRICS"] == "off" and env["SEMGREP_ENABLE_VERSION_CHECK"] == "0" and env["HOME"] == str(tmp_path)
 
 
-def _cli_in_subprocess(prefix: list[str], src: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG")} | CACHE_ENV
+def _cli_in_subprocess(cache_env, prefix: list[str], src: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG")} | cache_env
     return subprocess.run([*prefix, sys.executable, "-m", "maestro", "sweep", str(src), "--json"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -301,19 +303,19 @@ def _usable(command: list[str]) -> bool:
         return False
 
 
-def test_a_sweep_works_with_no_network_at_all():
+def test_a_sweep_works_with_no_network_at_all(cache_env):
     if not _usable(["unshare", "-rn", "true"]):
         pytest.skip("this machine does not allow a private network namespace (unshare -rn)")
-    proc = _cli_in_subprocess(["unshare", "-rn"], APP)
+    proc = _cli_in_subprocess(cache_env, ["unshare", "-rn"], APP)
     assert proc.returncode == 1, proc.stderr
     assert triples(json.loads(proc.stdout)) == APP_FINDINGS
 
 
-def test_a_sweep_opens_no_network_connection(tmp_path):
+def test_a_sweep_opens_no_network_connection(cache_env, tmp_path):
     if not _usable(["strace", "-f", "-e", "trace=connect", "true"]):
         pytest.skip("strace is not available here")
     trace = tmp_path / "trace.txt"
-    proc = _cli_in_subprocess(["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace)], APP)
+    proc = _cli_in_subprocess(cache_env, ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace)], APP)
     assert proc.returncode == 1, proc.stderr
     calls = [ln for ln in trace.read_text().splitlines() if "connect(" in ln and "AF_UNIX" not in ln and "AF_LOCAL" not in ln]
     assert calls == [], calls[:5]
@@ -321,14 +323,14 @@ def test_a_sweep_opens_no_network_connection(tmp_path):
 
 # ====================================================================== --project: candidates to review
 @pytest.fixture
-def project(tmp_path):
+def project(maestro_cli, tmp_path):
     code, _, err = maestro_cli("new", "demo", "--dir", tmp_path / "tm", "--prefix", "DEMO", "--answers", "n,n,y,n,n")
     assert code == 0, err
     return tmp_path / "tm" / "demo"
 
 
-def test_project_gets_candidates_with_no_review(project):
-    code, doc, _ = run_json(APP, "--project", "demo", "--dir", project.parent)
+def test_project_gets_candidates_with_no_review(maestro_cli, project):
+    code, doc, _ = run_json(maestro_cli, APP, "--project", "demo", "--dir", project.parent)
     assert code == 1 and doc["project_file"] == str(project / "sweep.json")
     rec = json.loads((project / "sweep.json").read_text())
     assert {(f["rule"], f["file"], f["line"]) for f in rec["findings"]} == APP_FINDINGS
@@ -337,24 +339,24 @@ def test_project_gets_candidates_with_no_review(project):
     assert "d.page_content for d in docs" not in (project / "sweep.json").read_text(), "the line text is never stored"
 
 
-def test_reviews_survive_a_new_sweep_when_lines_move(project, tmp_path):
+def test_reviews_survive_a_new_sweep_when_lines_move(maestro_cli, project, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(APP, src)
-    run_json(src, "--project", "demo", "--dir", project.parent)
+    run_json(maestro_cli, src, "--project", "demo", "--dir", project.parent)
     rec = json.loads((project / "sweep.json").read_text())
     first = next(f for f in rec["findings"] if f["rule"] == "SW-PY-003")
     first["review"] = {"verdict": "false_positive", "reason": "the calculator runs in a separate, network-less process"}
     (project / "sweep.json").write_text(json.dumps(rec))
     tools = src / "agent" / "tools.py"
     tools.write_text("# a new first line\n" + tools.read_text())
-    run_json(src, "--project", "demo", "--dir", project.parent)
+    run_json(maestro_cli, src, "--project", "demo", "--dir", project.parent)
     again = json.loads((project / "sweep.json").read_text())
     moved = next(f for f in again["findings"] if f["rule"] == "SW-PY-003")
     assert moved["line"] == first["line"] + 1 and moved["review"] == first["review"]
     assert sum(1 for f in again["findings"] if f["review"]) == 1 and (project / "sweep.json.bak").is_file()
 
 
-def test_project_inside_the_source_is_refused(tmp_path):
+def test_project_inside_the_source_is_refused(maestro_cli, tmp_path):
     src = tmp_path / "src"
     shutil.copytree(APP, src)
     maestro_cli("new", "inner", "--dir", src / "tm", "--prefix", "IN", "--answers", "n,n,y,n,n")
@@ -363,8 +365,8 @@ def test_project_inside_the_source_is_refused(tmp_path):
     assert code == 2 and "lies inside the swept tree" in err and tree_state(src) == before
 
 
-def test_check_reports_each_unreviewed_finding_until_it_is_recorded(project):
-    run_json(APP, "--project", "demo", "--dir", project.parent)
+def test_check_reports_each_unreviewed_finding_until_it_is_recorded(maestro_cli, project):
+    run_json(maestro_cli, APP, "--project", "demo", "--dir", project.parent)
     findings, _ = checks.check_project(_kb(), project)
     open_ = [f for f in findings if f.rule == "MC431"]
     assert len(open_) == len(APP_FINDINGS) and all(f.file.endswith("sweep.json") and f.severity == "pending" for f in open_)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import KB
 from maestro import phasefile, textscan
 from maestro.checks.identifiers import judge_name
 
@@ -37,17 +36,17 @@ def test_local_ids(text, want):
     assert sorted(t for t, _ in textscan.local_ids(textscan.normalise(text))) == want
 
 
-def judged(text):
+def judged(kb, text):
     t = textscan.normalise(text)
-    return [judge_name(KB, m.token, nm.written, nm.notation, nm.rest) for m in textscan.mentions(t) for nm in textscan.names_near(t, m)]
+    return [judge_name(kb, m.token, nm.written, nm.notation, nm.rest) for m in textscan.mentions(t) for nm in textscan.names_near(t, m)]
 
 
 @pytest.mark.parametrize("text", [
     "T6 (Goal Manipulation)", "T6: intent breaking and goal manipulation", "T6 - Goal Hijack Attack", "T6 \u2014 Tool Misuse",
     "Goal Manipulation (T6)", "| T6 | Goal Hijack |", "L3-P1 Tool Allowlist", "T2 (tool misuse)", "T6 (Intent Breaking and Goal Manipulation)",
 ])
-def test_wrong_names_are_caught_in_every_notation(text):
-    assert any(judged(text)), text
+def test_wrong_names_are_caught_in_every_notation(kb, text):
+    assert any(judged(kb, text)), text
 
 
 @pytest.mark.parametrize("text", [
@@ -57,12 +56,12 @@ def test_wrong_names_are_caught_in_every_notation(text):
     "T6 (Intent Breaking & Goal Manipulation, primary at L1)", "Scan BV-2 Tool Description Poisoning (Rug Pull) explicitly",
     "- Secrets management (T22): where do keys live?",
 ])
-def test_right_names_and_prose_pass(text):
-    assert not any(judged(text)), judged(text)
+def test_right_names_and_prose_pass(kb, text):
+    assert not any(judged(kb, text)), judged(kb, text)
 
 
-def test_another_ids_name_is_named():
-    assert "is the name of T2" in next(filter(None, judged("T6 (Tool Misuse)")))
+def test_another_ids_name_is_named(kb):
+    assert "is the name of T2" in next(filter(None, judged(kb, "T6 (Tool Misuse)")))
 
 
 # ------------------------------------------------------------------ record blocks

@@ -9,98 +9,19 @@ the registry without a row fails ``test_every_rule_has_a_row``.
 from __future__ import annotations
 
 import re
-import shutil
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import DATA, mkdocs
+from kbedit import Case, E, Edit, R, assert_refused, case, cut, drop_item, drop_tail
 from maestro import KBError, crossref, load_kb
 
-
-@pytest.fixture
-def data(tmp_path):
-    dst = tmp_path / "data"
-    shutil.copytree(DATA, dst)
-    return dst
-
-
-# ------------------------------------------------------------------ edits
-@dataclass(frozen=True)
-class Edit:
-    """One text edit of data/<file>.yaml. mode "replace": the first ``old`` after ``after`` becomes
-    ``new``; "regex": every match of the pattern ``old`` (DOTALL) becomes ``new``; "cut": delete from
-    ``old`` up to (not including) the next ``new``, both after ``after``; "delete": remove the file."""
-    file: str
-    old: str = ""
-    new: object = ""
-    after: str = ""
-    mode: str = "replace"
-
-    def apply(self, data_dir):
-        path = data_dir / f"{self.file}.yaml"
-        if self.mode == "delete":
-            path.unlink()
-            return
-        text = path.read_text()
-        if self.mode == "regex":
-            out, n = re.subn(self.old, self.new, text, flags=re.DOTALL)
-            assert n, f"pattern not found in {self.file}: {self.old!r}"
-        else:
-            i = text.index(self.old, text.index(self.after) if self.after else 0)
-            j = text.index(self.new, i + len(self.old)) if self.mode == "cut" else i + len(self.old)
-            out = text[:i] + ("" if self.mode == "cut" else self.new) + text[j:]
-        path.write_text(out)
-
-
-def E(file, old, new, after=""):
-    return Edit(file, old, new, after)
-
-
-def R(file, pattern, repl):
-    return Edit(file, pattern, repl, mode="regex")
-
-
-def cut(file, after, start, end):
-    """Delete from ``start`` up to ``end`` (kept), both searched after ``after``."""
-    return Edit(file, start, end, after, mode="cut")
-
-
-def drop_tail(file, start):
-    """Delete from the line ``start`` to the end of the file."""
-    return R(file, "\n" + re.escape(start) + ".*", "\n")
-
-
-def drop_item(file, item):
-    """Remove ``item`` from every flow list ``[..]`` in the file."""
-    return R(file, r"(, )?" + re.escape(item) + r"(, )?", lambda m: ", " if m.group(1) and m.group(2) else "")
-
-
-def line_in(text, needle, after="", nth=1):
-    i = (text.index(after) if after else 0) - 1
-    for _ in range(nth):
-        i = text.index(needle, i + 1)
-    return text.count("\n", 0, i) + 1
-
-
-# ------------------------------------------------------------------ the table
-@dataclass(frozen=True)
-class Case:
-    rule: str            # crossref rule function name, or "yaml" / "schema" / "files"
-    file: str            # data file the problem must name
-    ident: str           # ID the problem must name ("" for none)
-    message: str         # the exact message, or its start when it ends with "..."
-    at: tuple            # (needle, after[, nth]): the line holding the nth needle after `after` (default: first)
-    edits: tuple = field(default=())
-
-    @property
-    def name(self):
-        return f"{self.rule}:{self.message[:50]}"
-
-
-def case(rule, file, ident, message, at, *edits):
-    return Case(rule, file, ident, message, at if isinstance(at, tuple) else (at, ""), edits)
-
+DATA = Path(__file__).resolve().parents[1] / "data"
+COUNTS = yaml.safe_load((DATA / "meta.yaml").read_text(encoding="utf-8"))["counts"]
+"""What data/meta.yaml declares: the check_counts rows plant a fault against these numbers."""
+CORE, BLINDSPOTS, CONSIDERATIONS = COUNTS["threats"]["core"], COUNTS["blindspots"], COUNTS["considerations"]
+L5_ITEMS, L3_DETERRENT = COUNTS["checklist_items"]["L5"], COUNTS["mitigations"]["L3"][3]
 
 # The schema needs eight layers with valid IDs: a second L7 in place of CL leaves CL unknown.
 NO_CL_LAYER = E("layers", "- id: CL\n", "- id: L7\n")
@@ -253,16 +174,16 @@ CASES = [
     case("check_scoring", "scoring", "High", "cost-effectiveness row must have Low, Medium and High cost cells", ("  High:", "cost_effectiveness:"),
          E("scoring", "    Low: Implement immediately (best ROI)\n", "", "cost_effectiveness:")),
     # --- check_counts
-    case("check_counts", "threats", "core", "16 core threats, meta.yaml counts declare 15", "- id: T1\n",
-         E("threats", "  kind: extended", "  kind: core", "- id: T16\n")),
-    case("check_counts", "blindspots", "blindspots", "12 blindspots, meta.yaml counts declare 13", "- id: BV-1\n",
-         E("meta", "  blindspots: 12", "  blindspots: 13")),
-    case("check_counts", "threats", "considerations", "15 considerations, meta.yaml counts declare 16", "- key: collaborative-model-poisoning",
-         E("meta", "  considerations: 15", "  considerations: 16")),
-    case("check_counts", "checklists", "L5", "7 checklist items, meta.yaml counts declare 8", ("  items:", "- id: L5\n"),
-         cut("checklists", "  - id: CK-L5-08", "  - id: CK-L5-08", "- id: L6")),
-    case("check_counts", "mitigations", "L3-R", "layer L3 has 2 deterrent mitigations, meta.yaml counts declare 3", "- id: L1-P1",
-         cut("mitigations", "- id: L3-R3", "- id: L3-R3", "- id: L4-P1")),
+    case("check_counts", "threats", "core", f"{CORE + 1} core threats, meta.yaml counts declare {CORE}", "- id: T1\n",
+         E("threats", "  kind: extended", "  kind: core", f"- id: T{CORE + 1}\n")),
+    case("check_counts", "blindspots", "blindspots", f"{BLINDSPOTS} blindspots, meta.yaml counts declare {BLINDSPOTS + 1}", "- id: BV-1\n",
+         E("meta", f"  blindspots: {BLINDSPOTS}", f"  blindspots: {BLINDSPOTS + 1}")),
+    case("check_counts", "threats", "considerations", f"{CONSIDERATIONS} considerations, meta.yaml counts declare {CONSIDERATIONS + 1}",
+         "- key: collaborative-model-poisoning", E("meta", f"  considerations: {CONSIDERATIONS}", f"  considerations: {CONSIDERATIONS + 1}")),
+    case("check_counts", "checklists", "L5", f"{L5_ITEMS - 1} checklist items, meta.yaml counts declare {L5_ITEMS}", ("  items:", "- id: L5\n"),
+         cut("checklists", f"  - id: CK-L5-{L5_ITEMS:02d}", f"  - id: CK-L5-{L5_ITEMS:02d}", "- id: L6")),
+    case("check_counts", "mitigations", "L3-R", f"layer L3 has {L3_DETERRENT - 1} deterrent mitigations, meta.yaml counts declare {L3_DETERRENT}",
+         "- id: L1-P1", cut("mitigations", f"- id: L3-R{L3_DETERRENT}", f"- id: L3-R{L3_DETERRENT}", "- id: L4-P1")),
     case("check_threats", "threats", "T6", "ATLAS case study AML.CS9999 is not in data/atlas.yaml", ("  atlas_case_studies:", "- id: T6\n"),
          E("threats", "  atlas_case_studies: [", "  atlas_case_studies: [AML.CS9999, ", "- id: T6\n")),
     # --- check_frameworks, check_case_studies
@@ -352,22 +273,9 @@ CASES = [
 ]
 
 
-def _matches(p, c: Case, line: int) -> bool:
-    msg_ok = p.message.startswith(c.message[:-3]) if c.message.endswith("...") else p.message == c.message
-    return msg_ok and p.file == f"data/{c.file}.yaml" and p.line == line and p.id == c.ident
-
-
 @pytest.mark.parametrize("c", CASES, ids=lambda c: c.name)
 def test_bad_input(data, c: Case):
-    for e in c.edits:
-        e.apply(data)
-    with pytest.raises(KBError) as exc:
-        load_kb(data)
-    probs = exc.value.problems
-    path = data / f"{c.file}.yaml"
-    line = line_in(path.read_text(), *c.at) if path.exists() and c.at[0] else 1
-    assert any(_matches(p, c, line) for p in probs), \
-        f"no problem {c.file}.yaml:{line} [{c.ident}] {c.message}; got:\n" + "\n".join(map(str, probs[:15]))
+    assert_refused(data, c)
 
 
 def test_every_rule_has_a_row():
@@ -396,7 +304,7 @@ def test_missing_data_directory(tmp_path):
 
 
 @pytest.mark.build
-def test_bad_data_stops_build_before_writing(project_copy):
+def test_bad_data_stops_build_before_writing(mkdocs, project_copy):
     E("mitigations", "- id: L3-D3\n", "- id: L3-D2\n").apply(project_copy / "data")
     out = project_copy / "site"
     out.mkdir()
@@ -408,7 +316,7 @@ def test_bad_data_stops_build_before_writing(project_copy):
 
 
 @pytest.mark.build
-def test_unknown_id_in_page_stops_build(project_copy):
+def test_unknown_id_in_page_stops_build(mkdocs, project_copy):
     page = project_copy / "docs" / "playbook" / "09-mitigation-catalog.md"
     page.write_text(page.read_text() + "\n\nSee also T99 here.\n")
     res = mkdocs("build", "--strict", "-d", str(project_copy / "site"), cwd=project_copy, check=False)
