@@ -1,6 +1,7 @@
 """The page macros of maestro_site/tables/, called as plain functions: the knowledge base and a Linker, no MkDocs."""
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import re
@@ -14,6 +15,7 @@ from maestro import checks
 from maestro.kb import LAYER_ORDER
 from maestro_site import tables
 from maestro_site.render import Linker, esc
+from maestro_site.tables import registry
 from maestro_site.tables import examples, frameworks, matrix, process, reference, scoring, taxonomy
 
 MACRO_CALL = re.compile(r"\{\{\s*([a-z_]+)\s*\(")
@@ -33,6 +35,25 @@ def test_every_macro_the_pages_call_is_registered():
     used = {m for p in (ROOT / "docs").rglob("*.md") for m in MACRO_CALL.findall(p.read_text(encoding="utf-8"))}
     assert used, "no macro calls found in docs/"
     assert sorted(used - set(tables.MACROS)) == []
+
+
+@pytest.mark.parametrize("module", registry.table_modules())
+def test_every_table_module_registers_its_macros(module):
+    """A module of maestro_site/tables/ is found by existing (no list to forget it in), and each of its public
+    functions that a page calls is registered."""
+    mod = importlib.import_module(module)
+    mine = {name for name, fn in tables.MACROS.items() if fn.__module__ == module}
+    assert mine, f"{module} registers no macro"
+    used = {m for p in (ROOT / "docs").rglob("*.md") for m in MACRO_CALL.findall(p.read_text(encoding="utf-8"))}
+    public = {n for n, f in vars(mod).items() if inspect.isfunction(f) and f.__module__ == module and not n.startswith("_")}
+    assert sorted((public & used) - mine) == [], "called from a page but not marked @macro"
+
+
+def test_a_second_macro_with_the_same_name_is_refused():
+    def count():
+        return ""
+    with pytest.raises(ValueError, match="two macros named count"):
+        registry.macro(count)
 
 
 @pytest.mark.parametrize("name", sorted(tables.MACROS))

@@ -6,8 +6,10 @@ import html
 from maestro.kb import LAYER_ORDER, TYPE_ORDER
 from maestro_site.filters import Facet, filter_form, group_attr, row_attrs
 from maestro_site.render import PATTERNS, TAXONOMY, esc, table
+from maestro_site.tables.registry import macro
 
 
+@macro
 def mitigation_catalog(kb, L) -> str:
     """One section per layer with its controls as an HTML table (rows marked with their layer and type for the
     filter), after the filter's form, which stays hidden until docs/assets/filter.js shows it."""
@@ -45,12 +47,14 @@ def _targets(kb, L, mm: dict) -> str:
     return "; ".join(parts) or "-"
 
 
+@macro
 def mitigation_types(kb) -> str:
     rows = [[f"{esc(t['name'])} ({esc(t['letter'])})", esc(t["timing"]), esc(t["purpose"]), esc(t["when_to_use"])]
             for t in kb.types.values()]
     return table(["Type", "When", "What it does", "When to use"], rows)
 
 
+@macro
 def coverage_gaps(kb, L) -> str:
     gaps = [t for t in kb.active_threats() if not kb.threat_mitigations.get(t["id"])]
     rows = [[L.id(t["id"]), esc(t["name"]), L.ids(t.get("partial_mitigations", [])) if t.get("partial_mitigations") else "none"] for t in gaps]

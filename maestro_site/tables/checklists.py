@@ -4,8 +4,10 @@ from __future__ import annotations
 import html
 
 from maestro_site.render import esc
+from maestro_site.tables.registry import macro
 
 
+@macro
 def checklist(kb, L, section: str) -> str:
     """One checklist as printable HTML: a checkbox, an anchor and a link per item."""
     s = kb.sections[section]
@@ -23,6 +25,7 @@ def checklist(kb, L, section: str) -> str:
     return f'<ul class="maestro-checklist" data-section="{html.escape(section)}">\n' + "\n".join(lis) + "\n</ul>"
 
 
+@macro
 def all_checklists(kb, L) -> str:
     out = []
     for sid, s in kb.sections.items():

@@ -10,6 +10,7 @@ from mkdocs.exceptions import PluginError
 from maestro import assessment, checks, engagement, scoring
 from maestro.kb import STACK_LAYERS
 from maestro_site.render import admonition, bullet, esc, table
+from maestro_site.tables.registry import macro
 
 
 BUILD_SKIPS = ("MC602", "MC424")
@@ -70,6 +71,7 @@ def _kv(obj) -> str:
     return table(["Field", "Value"], rows)
 
 
+@macro
 def example_context_value(book, L, name: str, key: str) -> str:
     """One field of the business context, as prose (the quickstart's one-sentence description)."""
     value = book.get(name).get("business_context", {}).get(key)
@@ -78,10 +80,12 @@ def example_context_value(book, L, name: str, key: str) -> str:
     return L.prose(value)
 
 
+@macro
 def example_phase_note(book, L, name: str, n: int) -> str:
     return L.prose(book.get(name).get("phase_notes", {}).get(str(n), ""))
 
 
+@macro
 def example_overview(book, L, name: str) -> str:
     d = book.get(name)
     out = [_kv(d.get("business_context", {})), ""]
@@ -92,6 +96,7 @@ def example_overview(book, L, name: str) -> str:
     return "\n".join(out)
 
 
+@macro
 def example_context_table(book, L, name: str, key: str) -> str:
     """One list of the business context (user groups, data types, ratings) as a table, its columns named by its keys."""
     rows = book.get(name).get("business_context", {}).get(key)
@@ -101,6 +106,7 @@ def example_context_table(book, L, name: str, key: str) -> str:
     return table([esc(c.replace("_", " ").capitalize()) for c in cols], [[L.prose(str(r.get(c, "-"))) for c in cols] for r in rows])
 
 
+@macro
 def example_layer_map(book, L, name: str) -> str:
     """Components by MAESTRO layer, in layer order, the shape of the Layer Mapping Template."""
     kb = book.kb
@@ -128,6 +134,7 @@ def _records(kb, L, d, key, cols):
     return table(head, rows) if rows else "None recorded."
 
 
+@macro
 def example_actors(book, L, name: str) -> str:
     kb = book.kb
     d = book.get(name)
@@ -138,6 +145,7 @@ def example_actors(book, L, name: str) -> str:
 BOUNDARY_COLUMNS = ["id", "source_zone", "destination_zone", "protocol", "authentication", "strength"]
 
 
+@macro
 def example_zones(book, L, name: str) -> str:
     """The trust zones of a worked example, with the components in each where it records them."""
     zones = book.get(name).get("trust_zones", [])
@@ -146,16 +154,19 @@ def example_zones(book, L, name: str) -> str:
     return table(["Trust zone", "Trust"], [[esc(z["name"]), esc(z["trust"])] for z in zones])
 
 
+@macro
 def example_crossings(book, L, name: str, columns: list | None = None) -> str:
     """The trust-boundary records (Phase 4), in the columns given (the Trust Boundary Template's by default)."""
     return _records(book.kb, L, book.get(name), "trust_boundaries", columns or BOUNDARY_COLUMNS)
 
 
+@macro
 def example_boundaries(book, L, name: str) -> str:
     d = book.get(name)
     return "\n".join(([example_zones(book, L, name), ""] if d.get("trust_zones") else []) + [example_crossings(book, L, name)])
 
 
+@macro
 def example_assets(book, L, name: str) -> str:
     kb = book.kb
     d = book.get(name)
@@ -174,6 +185,7 @@ def _levels_high_first(kb) -> list:
     return [r["level"] for r in reversed(kb.scoring["risk_levels"])]
 
 
+@macro
 def example_register(book, L, name: str) -> str:
     """The threat register; a register not yet scored (no likelihoods) shows severity alone, as the quickstart does."""
     kb = book.kb
@@ -192,6 +204,7 @@ def example_register(book, L, name: str) -> str:
     return table(head, rows) + f"\n\n{len(d['threats'])} threats by {'risk level' if scored else 'severity'}: {summary}."
 
 
+@macro
 def example_control_plan(book, L, name: str) -> str:
     """For each threat that needs all three control types, the planned control of each type and how it applies here."""
     kb = book.kb
@@ -215,6 +228,7 @@ def _n(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+@macro
 def example_inventory(book, name: str) -> str:
     """What a worked example holds so far, counted from its records."""
     kb = book.kb
@@ -233,6 +247,7 @@ def example_inventory(book, name: str) -> str:
     return bullet([esc(x) for x in lines])
 
 
+@macro
 def example_progress(book, name: str) -> str:
     """Which phases a worked example has finished, from its phase_status (an example without one is finished)."""
     kb = book.kb
@@ -248,6 +263,7 @@ def example_progress(book, name: str) -> str:
     return admonition("info", "Draft threat model", body)
 
 
+@macro
 def example_threats(book, L, name: str) -> str:
     kb = book.kb
     d = book.get(name)
@@ -270,6 +286,7 @@ def example_threats(book, L, name: str) -> str:
     return "\n".join(out)
 
 
+@macro
 def example_mitigations(book, L, name: str) -> str:
     kb = book.kb
     d = book.get(name)
@@ -287,6 +304,7 @@ def example_mitigations(book, L, name: str) -> str:
     return table(["ID", "Name", "Type", "Addresses", "Cost", "Effectiveness", "Status"], rows) + "\n\n" + summary
 
 
+@macro
 def example_chains(book, L, name: str) -> str:
     out = []
     for c in book.get(name).get("attack_chains", []):
@@ -295,6 +313,7 @@ def example_chains(book, L, name: str) -> str:
     return "\n".join(out)
 
 
+@macro
 def example_residual(book, name: str) -> str:
     kb = book.kb
     d = book.get(name)
@@ -307,6 +326,7 @@ def example_residual(book, name: str) -> str:
     return table(["ID", "Threat", "Inherent", "Effective risk", "Residual", "Disposition", "Owner", "Review"], rows)
 
 
+@macro
 def example_posture(book, name: str) -> str:
     """The residual posture of a worked example, computed from its records (rulings R01-R03)."""
     kb = book.kb
@@ -330,6 +350,7 @@ def example_posture(book, name: str) -> str:
     ])
 
 
+@macro
 def example_validation(book, L, name: str) -> str:
     """The Phase 8 code-validation records of a worked example."""
     kb = book.kb
@@ -343,11 +364,13 @@ def example_validation(book, L, name: str) -> str:
     return table(["ID", "Mitigation", "Artifact", "Where", "Verified", "Gaps", "Tests"], rows)
 
 
+@macro
 def example_roadmap(book, L, name: str) -> str:
     kb = book.kb
     return _records(kb, L, book.get(name), "roadmap", ["id", "phase", "description", "threats", "mitigations", "effort", "team"])
 
 
+@macro
 def example_summary(book, L, name: str) -> str:
     s = book.get(name).get("summary", {})
     out = [f"Overall risk posture: **{esc(s.get('overall_posture', '-'))}**." + (f" {L.prose(s['posture_rationale'])}" if s.get("posture_rationale") else ""), ""]
@@ -371,6 +394,7 @@ def _postures(book, name):
     return d, assessment.assess(book.kb, d)
 
 
+@macro
 def example_risk_steps(book, L, name: str) -> str:
     """Step 1 of prioritisation: each threat's severity x likelihood and the level the matrix gives."""
     d = book.get(name)
@@ -378,6 +402,7 @@ def example_risk_steps(book, L, name: str) -> str:
     return "From the matrix: " + "; ".join(parts) + "."
 
 
+@macro
 def example_threat_list(book, L, name: str) -> str:
     """The threats of a scoring example, one bullet each with its ratings."""
     d = book.get(name)
@@ -396,6 +421,7 @@ def _eff(x: float) -> str:
     return s + "0" if s.endswith(".") else s
 
 
+@macro
 def example_effective_risk(book, name: str) -> str:
     """Steps 2 and 3: what each threat's controls earn (ruling R02) and the effective risk, with the arithmetic."""
     kb = book.kb
@@ -417,6 +443,7 @@ def example_effective_risk(book, name: str) -> str:
     return table(["Threat", "Risk level (value)", "Vector", "Complexity", "Statuses that count", "Credit", "Effective risk"], rows)
 
 
+@macro
 def example_ranking(book, name: str) -> str:
     """Step 4: the threats in prioritisation order (effective risk, then vector, then complexity)."""
     kb = book.kb
@@ -426,6 +453,7 @@ def example_ranking(book, name: str) -> str:
                      f"{esc(t.get('attack_complexity', '-'))})" for i, t in enumerate(order, 1))
 
 
+@macro
 def example_buckets(book, name: str) -> str:
     """The roadmap bucket each threat belongs in, from its risk level and control credit (changelog D21, ruling R02)."""
     kb = book.kb

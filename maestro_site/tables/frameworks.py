@@ -6,12 +6,14 @@ import html
 from maestro import crosswalk
 from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_TACTICS, CWE, LLM_TOP10, STRIDE
 from maestro_site.render import esc, table
+from maestro_site.tables.registry import macro
 
 
 def _threats_with(kb, field, value):
     return [t["id"] for t in kb.active_threats() if value in t[field]]
 
 
+@macro
 def stride_table(kb, L) -> str:
     rows = [[f"**{esc(s['letter'])}** {esc(s['name'])}", L.prose(s["agentic_focus"]), L.ids(_threats_with(kb, STRIDE.name, s["name"]))]
             for s in crosswalk.data_at(kb, STRIDE.listed_in)]
@@ -23,6 +25,7 @@ def _llm_threats(kb, cited: str) -> list:
     return [t["id"] for t in kb.active_threats() if any(cited in v for v in kb.llm_editions(t[LLM_TOP10.name]).values())]
 
 
+@macro
 def llm_top10_table(kb, L) -> str:
     """The LLM Top 10, 2025 and 2026 side by side, with the MAESTRO layers and threats of each entry."""
     rows = []
@@ -32,6 +35,7 @@ def llm_top10_table(kb, L) -> str:
     return table([esc(kb.llm_title("2025")), esc(kb.llm_title("2026")), "MAESTRO layers", "Threats"], rows)
 
 
+@macro
 def llm_unmapped(kb, L) -> str:
     """The LLM Top 10 entries no threat or blindspot maps to, with the reason the data gives."""
     items = [(f"{i['id']}:{e['edition']}", i["unmapped"]) for e in crosswalk.data_at(kb, LLM_TOP10.edition_from)
@@ -41,6 +45,7 @@ def llm_unmapped(kb, L) -> str:
     return "Left unmapped: " + "; ".join(f"`{esc(c)}` {esc(kb.llm[c]['name'])} ({L.prose(why)})" for c, why in items) + "."
 
 
+@macro
 def llm_crosswalk(kb, direction: str = "2025") -> str:
     """The 2025 to 2026 crosswalk of the LLM Top 10, read from either side."""
     pairs = list(kb.llm_2026_of.items())
@@ -52,32 +57,38 @@ def llm_crosswalk(kb, direction: str = "2025") -> str:
     return table([f"{head[0]} entry", f"{head[1]} entry", "Number"], rows)
 
 
+@macro
 def asi_top10_table(kb, L) -> str:
     rows = [[esc(i["id"]), esc(i["name"]), L.ids(_threats_with(kb, ASI_TOP10.name, i["id"]))] for i in kb.asi.values()]
     return table(["ID", "Name", "Threats"], rows)
 
 
+@macro
 def cwe_table(kb, L) -> str:
     rows = [[L.id(t["id"]), esc(t["name"]), "; ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in t[CWE.name]) or "no direct CWE"] for t in kb.active_threats()]
     return table(["Threat", "Name", "CWE"], rows)
 
 
+@macro
 def atlas_by_layer(kb, L) -> str:
     rows = [[L.id(l, name=True), "; ".join(L.atlas_tactic(a) for a in v[ATLAS_TACTICS.name]) or "-", ", ".join(esc(x) for x in v["attack"]) or "-"]
             for l, v in crosswalk.data_at(kb, crosswalk.CARRIERS["layer tactics"]).items()]
     return table(["Layer", "MITRE ATLAS tactics", "MITRE ATT&amp;CK tactics"], rows)
 
 
+@macro
 def atlas_table(kb, L) -> str:
     rows = [[L.id(e["id"]), esc(e["name"]), "; ".join(L.atlas(a) for a in e[ATLAS.name]) or "no matching technique"]
             for e in [*kb.active_threats(), *kb.blindspots.values()]]
     return table(["ID", "Name", f"{esc(crosswalk.framework_title(kb, ATLAS, kb.atlas_edition))} techniques"], rows)
 
 
+@macro
 def framework_combinations(kb) -> str:
     return table(["Situation", "Combine"], [[esc(c["scenario"]), " + ".join(esc(x) for x in c["use"])] for c in kb.frameworks["combinations"]])
 
 
+@macro
 def regulatory_alignment(kb) -> str:
     rows = []
     for r in kb.frameworks["regulatory"]:

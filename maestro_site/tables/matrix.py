@@ -6,8 +6,10 @@ import html
 from maestro.kb import LAYER_ORDER
 from maestro_site.filters import Facet, filter_form, group_attr, row_attrs
 from maestro_site.render import src_of
+from maestro_site.tables.registry import macro
 
 
+@macro
 def mapping_matrix(kb, L, kind: str = "core") -> str:
     """The layer-to-threat matrix as an HTML table; every mark links to the threat's layer list. Each threat is a row
     group (tbody) marked for the filter with its cells, ``data-cells="L3:primary L5:secondary"``; the filter's form
@@ -48,6 +50,7 @@ def matrix_filter(kb, group: str, kind: str, total: int) -> str:
     return filter_form(group, f"Filter the {kind} threats", [layers, marks], total, f"{kind} threats")
 
 
+@macro
 def matrix_legend() -> str:
     return ('<p class="maestro-matrix-legend"><span class="maestro-matrix__primary">&#9679;</span> primary: the threat is rooted '
             'at this layer and is analysed there first. <span class="maestro-matrix__secondary">&#9675;</span> secondary: the '

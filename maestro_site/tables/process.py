@@ -5,8 +5,10 @@ import html
 
 from maestro.kb import LAYER_ORDER, STACK_LAYERS
 from maestro_site.render import esc, table
+from maestro_site.tables.registry import macro
 
 
+@macro
 def phase_table(kb, L) -> str:
     rows = [[str(p["n"]), f"**{esc(p['name'])}**" + ("<br>*assistant-led*" if p["agent_driven"] else ""),
              L.prose(p["objective"]) + f"<br>Output: `{p['output_file']}`", ", ".join(str(d) for d in p["depends_on"]) or "-"]
@@ -14,6 +16,7 @@ def phase_table(kb, L) -> str:
     return table(["#", "Phase", "Objective and output", "Needs phases"], rows, cls="maestro-phases")
 
 
+@macro
 def phase_detail(kb, L, n: int) -> str:
     p = kb.phases[int(n)]
     names = {f["key"]: f["name"] for f in kb.factors}
@@ -25,6 +28,7 @@ def phase_detail(kb, L, n: int) -> str:
     return "\n".join(out)
 
 
+@macro
 def dependency_flow(kb) -> str:
     fl = kb.docs["phases"]["flow"]
     par = ", ".join(str(x) for x in fl["parallel_after_2"])
@@ -36,27 +40,32 @@ def dependency_flow(kb) -> str:
             f"- Phases {seq} run strictly in order.\n- The lightweight path runs phases {light}.")
 
 
+@macro
 def reentry_table(kb) -> str:
     return table(["Change", "Re-enter at phase"], [[esc(r["change"]), f"{r['re_enter_at']} ({esc(kb.phases[r['re_enter_at']]['name'])})"]
                                                   for r in kb.docs["phases"]["reentry"]])
 
 
+@macro
 def depth_questions(kb) -> str:
     return "\n".join(f"{q['n']}. {esc(q['text'])}" for q in kb.depth["questions"])
 
 
+@macro
 def depth_table(kb, L) -> str:
     rows = [[esc(d["name"]), f"`{d['key']}`", esc(d["when"]), esc(d["phases"]), L.ids(d["layers"]), esc(d["effort"])] for d in kb.depth["depths"]]
     note = "A yes to question 5 (multi-agent) always puts all seven layers and the cross-layer dimension in scope."
     return table(["Depth", "state.json", "When", "Phases", "Layers", "Effort"], rows) + "\n\n" + note
 
 
+@macro
 def mvtm_checklist(kb) -> str:
     """The minimum viable threat model as the interactive form the workshop kit also uses (maestro_site/workshop/checklists.py)."""
     from maestro_site.workshop.checklists import mvtm_form
     return mvtm_form(kb, interactive=True)
 
 
+@macro
 def phase_checklist(kb) -> str:
     items = "\n".join(f'<li id="phase-check-{p["n"]}"><input type="checkbox" aria-label="done"> <strong>{p["n"]}. {html.escape(p["name"])}</strong>: '
                       f'{html.escape("; ".join(p["outputs"][:3]))} (<code>{html.escape(p["output_file"])}</code>)</li>' for p in kb.phases.values())
@@ -86,9 +95,11 @@ def _template(kb, L, t) -> str:
     return "\n".join(out)
 
 
+@macro
 def templates(kb, L) -> str:
     return "\n".join(_template(kb, L, t) for t in kb.templates.values())
 
 
+@macro
 def template(kb, L, key: str) -> str:
     return _template(kb, L, kb.templates[key])

@@ -9,12 +9,14 @@ from mkdocs.exceptions import PluginError
 from maestro import checks, crosswalk
 from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_CASE_STUDIES, CWE, LLM_TOP10
 from maestro_site.render import bullet, esc, external_url, table
+from maestro_site.tables.registry import macro
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+@macro
 def case_studies(kb, L) -> str:
     out = []
     for c in kb.cases.values():
@@ -26,10 +28,12 @@ def case_studies(kb, L) -> str:
     return "\n".join(out)
 
 
+@macro
 def decisions(kb, L) -> str:
     return _decision_list(L, kb.decisions.values())
 
 
+@macro
 def rulings(kb, L) -> str:
     return _decision_list(L, kb.rulings.values())
 
@@ -42,6 +46,7 @@ def _decision_list(L, entries) -> str:
     return "\n".join(out)
 
 
+@macro
 def release_changes(kb, L, version: str) -> str:
     """What a release changed, computed from the kept ids.json of each release (releases/)."""
     from maestro import releases
@@ -63,6 +68,7 @@ def release_changes(kb, L, version: str) -> str:
     return bullet(lines)
 
 
+@macro
 def check_rules() -> str:
     """The rule table of `maestro check`, from the rule registry."""
     rows = [[f'<span id="{r.code.lower()}"></span>`{r.code}`', f"`{esc(r.name)}`", esc(r.severity), esc(str(r.phase) if r.phase else "any"),
@@ -70,14 +76,17 @@ def check_rules() -> str:
     return table(["Code", "Name", "Severity", "Phase", "What it finds", "How to fix it"], rows)
 
 
+@macro
 def glossary_terms(kb, L) -> str:
     return "\n\n".join(f'<span id="{html.escape(slug(t["term"]))}"></span>**{esc(t["term"])}**\n:   {L.prose(t["definition"])}' for t in kb.glossary["terms"])
 
 
+@macro
 def glossary_acronyms(kb, L) -> str:
     return table(["Acronym", "Expansion", "Why it matters here"], [[f'<span id="{html.escape(slug(a["acronym"]))}"></span>**{esc(a["acronym"])}**', esc(a["expansion"]), L.prose(a["note"])] for a in kb.glossary["acronyms"]])
 
 
+@macro
 def sources_table(kb) -> str:
     u = kb.meta["upstream"]
     rows = [[esc(s["document"]), esc(s["version"]), esc(s["date"])] for s in kb.meta["sources"]]
@@ -86,10 +95,12 @@ def sources_table(kb) -> str:
     return table(["Source", "Version", "Date"], rows)
 
 
+@macro
 def id_authority_table(kb) -> str:
     return table(["IDs", "Authority"], [[f"`{a['ids']}`", esc(a["authority"])] for a in kb.meta["id_authority"]])
 
 
+@macro
 def framework_reading(kb, L, *keys) -> str:
     """A further-reading list of the external frameworks named by ``keys`` (agentic_threats, or a key of
     maestro.crosswalk.BY_KEY: llm_top10, asi_top10, atlas, cwe), each with its publisher, the editions this knowledge

@@ -6,16 +6,20 @@ from markupsafe import Markup
 from maestro import scoring
 from maestro_site.render import bullet, esc, table
 from maestro_site.templating import fragment
+from maestro_site.tables.registry import macro
 
 
+@macro
 def severity_scale(kb) -> str:
     return table(["Severity", "Meaning"], [[f"**{esc(s['level'])}**", esc(s["meaning"])] for s in kb.scoring["severity"]])
 
 
+@macro
 def likelihood_scale(kb) -> str:
     return table(["Likelihood", "Meaning"], [[f"**{esc(s['level'])}**", esc(s["meaning"])] for s in kb.scoring["likelihood"]])
 
 
+@macro
 def risk_matrix(kb) -> str:
     sc = kb.scoring
     lik = [s["level"] for s in sc["likelihood"]]
@@ -24,30 +28,37 @@ def risk_matrix(kb) -> str:
     return table(["Severity \\\\ Likelihood"] + [esc(l) for l in lik], rows, cls="maestro-risk-matrix")
 
 
+@macro
 def risk_levels(kb) -> str:
     return table(["Risk level", "Value", "Required action", "Timeframe"], [[f"**{esc(r['level'])}**", str(r["value"]), esc(r["action"]), esc(r["timeframe"])] for r in reversed(kb.scoring["risk_levels"])])
 
 
+@macro
 def attack_vector_scale(kb) -> str:
     return table(["Attack vector", "Effect on priority", "Meaning"], [[esc(v["value"]), esc(v["effect"]), esc(v["meaning"])] for v in kb.scoring["attack_vector"]])
 
 
+@macro
 def complexity_scale(kb) -> str:
     return table(["Attack complexity", "Effect on priority", "Meaning"], [[esc(v["value"]), esc(v["effect"]), esc(v["meaning"])] for v in kb.scoring["attack_complexity"]])
 
 
+@macro
 def status_scale(kb) -> str:
     return table(["Implementation status", "Value", "CLI"], [[esc(s["status"]), f"{s['value']:.1f}", f"`{s['key']}`"] for s in kb.scoring["implementation_status"]])
 
 
+@macro
 def cost_scale(kb) -> str:
     return table(["Cost", "Meaning"], [[esc(c["level"]), esc(c["meaning"])] for c in kb.scoring["cost"]])
 
 
+@macro
 def effectiveness_scale(kb) -> str:
     return table(["Effectiveness", "Meaning"], [[esc(c["level"]), esc(c["meaning"])] for c in kb.scoring["effectiveness"]])
 
 
+@macro
 def cost_effectiveness_matrix(kb) -> str:
     sc = kb.scoring
     costs = [c["level"] for c in sc["cost"]]
@@ -55,6 +66,7 @@ def cost_effectiveness_matrix(kb) -> str:
     return table([""] + [f"{esc(c)} cost" for c in costs], rows)
 
 
+@macro
 def required_controls(kb) -> str:
     sc = kb.scoring
     rows = [[f"**{esc(lvl)}**", ", ".join(esc(x) for x in types) or "no minimum"] for lvl, types in reversed(list(sc["required_controls"].items()))]
@@ -62,14 +74,17 @@ def required_controls(kb) -> str:
     return table(["Risk level", "Control types required"], rows) + "\n\nPhase 7 also reports:\n\n" + flags
 
 
+@macro
 def prioritisation_steps(kb) -> str:
     return "\n".join(f"{i}. {esc(s)}" for i, s in enumerate(kb.scoring["prioritisation"], 1))
 
 
+@macro
 def review_schedule(kb) -> str:
     return table(["Residual risk", "Review"], [[esc(k), esc(v)] for k, v in reversed(list(kb.scoring["review_schedule"].items()))])
 
 
+@macro
 def remediation_buckets(kb) -> str:
     return table(["Bucket", "Days", "What goes in it"], [[esc(b["bucket"]), esc(b["days"]), esc(b["rule"])] for b in kb.scoring["remediation_buckets"]])
 
@@ -113,6 +128,7 @@ def calculator_data(kb) -> dict:
 CALC_DEFAULTS = {"severity": "High", "likelihood": "Likely", "vector": "Network", "complexity": "Low"}
 
 
+@macro
 def risk_calculator(kb) -> Markup:
     """Interactive calculator; shows what `maestro score` gives (ruling R02), looked up in ``calculator_data``.
 

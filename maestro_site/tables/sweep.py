@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from maestro_site.render import esc, table
+from maestro_site.tables.registry import macro
 
 AREAS = {"PY": "Python", "JS": "JavaScript, TypeScript", "GO": "Go", "DF": "Dockerfile", "YML": "Compose, Kubernetes"}
 
 
+@macro
 def sweep_rules(kb, L) -> str:
     """One block per weakness: its name and why it matters, the threats it indicates and the preventive control,
     then a table of its rules (ID, what it reads, what a finding is, CWE)."""

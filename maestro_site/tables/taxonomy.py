@@ -5,8 +5,10 @@ import html
 
 from maestro.kb import LAYER_ORDER
 from maestro_site.render import bullet, esc, table
+from maestro_site.tables.registry import macro
 
 
+@macro
 def count(kb, what: str) -> int:
     """Number of active threats, mitigations, blindspots, ... for use in prose."""
     table_ = {
@@ -18,6 +20,7 @@ def count(kb, what: str) -> int:
     return table_[what]
 
 
+@macro
 def threat_table(kb, L, kind: str = "core", layer: str | None = None) -> str:
     rows = []
     for t in kb.active_threats():
@@ -30,6 +33,7 @@ def threat_table(kb, L, kind: str = "core", layer: str | None = None) -> str:
     return table(["ID", "Name", "Primary layers", "Secondary layers"], rows)
 
 
+@macro
 def extended_by_layer(kb, L) -> str:
     out = []
     for l in LAYER_ORDER[:-1]:
@@ -42,34 +46,41 @@ def extended_by_layer(kb, L) -> str:
     return "\n".join(out)
 
 
+@macro
 def reserved_ids(kb, L) -> str:
     return ", ".join(L.id(t["id"]) for t in kb.reserved_threats())
 
 
+@macro
 def considerations_table(kb, L) -> str:
     rows = [[f"<span id=\"{html.escape(c['key'])}\"></span>{esc(c['name'])}", L.id(c["layer"]), L.prose(c["description"]),
              L.ids(c["related_threats"])] for c in kb.considerations.values()]
     return table(["Consideration", "Layer", "What it is", "Closest IDs"], rows)
 
 
+@macro
 def blindspot_table(kb, L) -> str:
     rows = [[L.id(b["id"]), esc(b["name"]), L.ids(b["layers"]), L.ids(b["related_threats"])] for b in kb.blindspots.values()]
     return table(["ID", "Name", "Layers", "Related threats"], rows)
 
 
+@macro
 def layer_table(kb, L) -> str:
     return table(["Layer", "Name", "Covers"], [[L.id(l), esc(kb.layers[l]["name"]), L.prose(kb.layers[l]["summary"])] for l in LAYER_ORDER])
 
 
+@macro
 def layer_components(kb, L) -> str:
     rows = [[L.id(l, name=True), "; ".join(L.prose(c) for c in kb.layers[l]["components"]) or "-"] for l in LAYER_ORDER if kb.layers[l]["components"]]
     return table(["Layer", "Typical components"], rows)
 
 
+@macro
 def layer_questions(kb, L, layer: str) -> str:
     return bullet([L.prose(q) for q in kb.layers[layer]["key_questions"]])
 
 
+@macro
 def quick_reference_card(kb, L) -> str:
     rows = []
     for l in LAYER_ORDER:
@@ -84,6 +95,7 @@ def quick_reference_card(kb, L) -> str:
     return f"{out}\n\n{factors}\n\nCross-layer patterns:\n\n{pats}"
 
 
+@macro
 def pattern_table(kb, L) -> str:
     # the row keeps the pattern-<n> anchor that links published before 1.1.0 point at; the pattern itself is on the CL page
     rows = [[f'<span id="pattern-{p["n"]}"></span>' + L.pattern(p["n"], name=False), esc(p["name"]), " -> ".join(esc(x) for x in p["layers"]),
@@ -91,27 +103,32 @@ def pattern_table(kb, L) -> str:
     return table(["Pattern", "Name", "Layers", "Single-agent"], rows)
 
 
+@macro
 def extended_range(kb, sep: str = "-") -> str:
     """The extended threats' ID range as written in prose, from the data: T16-T49."""
     ext = sorted((t["id"] for t in kb.threats.values() if t["kind"] == "extended"), key=lambda t: int(t[1:]))
     return f"{ext[0]}{sep}{ext[-1]}"
 
 
+@macro
 def last_threat(kb) -> str:
     """The highest threat ID in the data (T49)."""
     return max(kb.threats, key=lambda t: int(t[1:]))
 
 
+@macro
 def single_agent_patterns(kb, applies: bool = True) -> str:
     """The numbers of the cross-layer patterns that apply (or not) to single-agent systems, as prose: "1, 2 and 6"."""
     ns = [str(p["n"]) for p in kb.patterns.values() if bool(p["single_agent"]) == applies]
     return ", ".join(ns[:-1]) + f" and {ns[-1]}" if len(ns) > 1 else "".join(ns) or "none"
 
 
+@macro
 def key_cross_layer_threats(kb, L) -> str:
     return table(["Key cross-layer threat", "Taxonomy IDs"], [[esc(k["label"]), L.ids(k["threats"])] for k in kb.key_threats])
 
 
+@macro
 def risk_factors(kb, L) -> str:
     out = []
     for f in kb.factors:
@@ -121,11 +138,13 @@ def risk_factors(kb, L) -> str:
     return "\n".join(out)
 
 
+@macro
 def risk_factor_matrix(kb, L) -> str:
     rows = [[L.id(l)] + [L.prose(f["per_layer"][l]) for f in kb.factors] for l in LAYER_ORDER]
     return table(["Layer"] + [esc(f["name"]) for f in kb.factors], rows)
 
 
+@macro
 def mcp_threats(kb, L) -> str:
     """MCP threats from the data: role (core/related), layers and the catalog controls per type."""
     rows = []
