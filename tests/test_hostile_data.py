@@ -19,7 +19,7 @@ from markupsafe import Markup
 from kbedit import E, assert_refused, case, line_in
 from maestro import KBError, crossref, load_kb
 from maestro.kb import _Collector
-from maestro_site import pages, render, templating
+from maestro_site import pages, render
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -190,7 +190,7 @@ def test_text_that_only_looks_close_loads(data, text):
 
 # ------------------------------------------------------------------ where values become HTML
 def test_page_metadata_is_escaped_markup():
-    m = templating.meta('T1: a < b & "c"', 'x" http-equiv="refresh', "threat", "T1")
+    m = pages.meta('T1: a < b & "c"', 'x" http-equiv="refresh', "threat", "T1")
     assert isinstance(m["title"], Markup) and m["title"] == "T1: a &lt; b &amp; &#34;c&#34;"
     assert isinstance(m["description"], Markup) and m["description"] == "x&#34; http-equiv=&#34;refresh"
 
