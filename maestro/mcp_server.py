@@ -758,11 +758,11 @@ def build_server(kb: KB, root: Path, budget: float | None = None):
                        instructions=instructions(kb), website_url=SITE_URL, log_level="WARNING")
     words = vocabulary(kb)
     for t in TOOLS.values():
-        serve_tool(server, t, served, words)
+        serve_registered(server, t, served, words)
     return server
 
 
-def serve_tool(server, t: Tool, served: Served, words: dict[str, str]) -> None:
+def serve_registered(server, t: Tool, served: Served, words: dict[str, str]) -> None:
     """Add one registered tool to ``server``, read-only, described by its docstring."""
     from mcp_types import ToolAnnotations
 

@@ -11,6 +11,7 @@ code.
 from __future__ import annotations
 
 import ast
+import inspect
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,22 @@ def test_no_long_functions(module):
     found = long_functions(MODULES[module])
     assert not found, f"{MODULES[module].relative_to(ROOT)}: " + "; ".join(
         f"{name} (line {line}) is {length} lines, over {MAX_FUNCTION_LINES}" for name, line, length in found)
+
+
+# ------------------------------------------------------------------ registries: a rule or tool is registered where it is written
+def module_functions(module) -> list[str]:
+    return [name for name, value in vars(module).items() if inspect.isfunction(value) and value.__module__ == module.__name__]
+
+
+def test_every_cross_reference_rule_is_registered():
+    from maestro import crossref
+
+    written = [name for name in module_functions(crossref) if name.startswith("check_")]
+    assert written == [r.__name__ for r in crossref.RULES], "check_* functions of maestro/crossref.py not registered with @rule"
+
+
+def test_every_mcp_tool_function_is_registered():
+    from maestro import mcp_server
+
+    written = [name for name in module_functions(mcp_server) if name.endswith("_tool")]
+    assert written == [t.func.__name__ for t in mcp_server.TOOLS.values()], "*_tool functions of maestro/mcp_server.py not registered with @tool"
