@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engagement, phasefile, project, safeio
+from . import crosswalk
 from .kb import KB
 
 FORMAT = "maestro-checklist-answers"
@@ -82,7 +83,7 @@ def form_items(kb: KB, form: str) -> dict[str, tuple[str, str]]:
     out = {}
     for s in kb.sections.values():
         for item in s["items"]:
-            refs = list(item.get("refs", [])) + list(item.get("llm_top10", []))
+            refs = list(item.get("refs", [])) + list(item.get(crosswalk.LLM_TOP10.name, []))
             out[item["id"]] = (s["title"], item["text"] + (f" ({', '.join(refs)})" if refs else ""))
     return out
 

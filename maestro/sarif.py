@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import urls
+from . import crosswalk
 from .checks import RULES
 
 _LEVEL = {"error": "error", "warning": "warning", "pending": "note"}
@@ -47,7 +48,7 @@ def sweep_report(findings, rules: dict, engine: str) -> dict:
     driver_rules = [{"id": c, "name": rules[c].name, "shortDescription": {"text": rules[c].finds},
                      "help": {"text": f"Prevented by {rules[c].control}; indicates {', '.join(rules[c].threats)}."},
                      "defaultConfiguration": {"level": "warning"},
-                     "properties": {"weakness": rules[c].weakness, "threats": list(rules[c].threats), "cwe": list(rules[c].cwe),
+                     "properties": {"weakness": rules[c].weakness, "threats": list(rules[c].threats), crosswalk.CWE.name: list(rules[c].cwe),
                                     "control": rules[c].control, "tags": list(rules[c].cwe)}} for c in codes]
     results = [{"ruleId": f.rule, "ruleIndex": index[f.rule], "level": "warning",
                 "message": {"text": f"[{', '.join([*f.threats, *f.cwe])}] {f.message}"},

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import safeio
+from . import crosswalk, safeio
 
 RESULT_FILE = "sweep.json"
 FORMAT = 1
@@ -75,7 +75,7 @@ def catalog(kb) -> dict[str, Rule]:
     out = {}
     for w in kb.docs["sweep"]["weaknesses"]:
         for r in w["rules"]:
-            out[r["id"]] = Rule(r["id"], w["id"], w["name"], tuple(w["threats"]), tuple(r["cwe"]), w["control"],
+            out[r["id"]] = Rule(r["id"], w["id"], w["name"], tuple(w["threats"]), tuple(r[crosswalk.CWE.name]), w["control"],
                                 " ".join(str(r["finds"]).split()))
     return out
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from maestro import views
+from maestro import crosswalk, views
 from maestro.kb import KB, LAYER_ORDER
 from maestro.urls import src_of
 
@@ -135,19 +135,26 @@ def coverage_cell(kb: KB, c: dict) -> str:
     return f"{mine[0].upper()}{mine[1:]}; {rest}"
 
 
-def crosswalk_rows(kb: KB, e: dict, L: Linker, first=()) -> list[list[Markup]]:
-    """The external mappings of a threat or blindspot, each framework with its edition; an empty one says why."""
-    why = e.get("no_mapping", {})
+def crosswalk_entry(field: str, entry: dict, L: Linker) -> str:
+    """One external entry of a crosswalk row: its ID (linked to the publisher's page where the data gives a URL pattern)
+    and its name; a STRIDE category is its name alone."""
+    if field == crosswalk.STRIDE.name:
+        return esc(entry["name"])
+    if field == crosswalk.ATLAS.name:   # the ATLAS technique's link carries its name, as on every other page
+        return L.external(entry["id"], entry["url"], entry["name"], entry["name"])
+    ident = L.external(entry["id"], entry["url"], None, entry["name"]) if entry["url"] else esc(entry["id"])
+    return f"{ident} {esc(entry['name'])}"
 
-    def cell(field, text):
-        return text or (f"none: {L.prose(why[field])}" if field in why else "none")
-    asi = kb.frameworks["asi_top10"]
-    rows = [*first,
-            *([esc(kb.llm_title(ed)), cell("llm_top10", ", ".join(f"`{x}` {esc(kb.llm[x]['name'])}" for x in cited))]
-              for ed, cited in kb.llm_editions(e["llm_top10"]).items()),
-            [f"{esc(asi['name'])} {esc(asi['current'])}", cell("asi_top10", ", ".join(f"{esc(x)} {esc(kb.asi[x]['name'])}" for x in e["asi_top10"]))],
-            ["CWE", cell("cwe", ", ".join(f"{L.cwe(c)} {esc(kb.cwe[c])}" for c in e["cwe"]))],
-            [f"MITRE ATLAS {esc(kb.atlas_edition)}", cell("atlas", ", ".join(L.atlas(a) for a in e["atlas"]))]]
+
+def crosswalk_rows(kb: KB, ident: str, L: Linker) -> list[list[Markup]]:
+    """The framework mappings table of a threat or blindspot, from the crosswalk registry (views.crosswalk): each
+    framework with its edition; an empty one says why, where the data says."""
+    rows = []
+    for row in views.crosswalk(kb, ident):
+        mapping = ", ".join(crosswalk_entry(row["field"], e, L) for e in row["entries"])
+        if not mapping:
+            mapping = f"none: {L.prose(row['none'])}" if row["none"] else ("-" if row["field"] == crosswalk.STRIDE.name else "none")
+        rows.append([esc(row["framework"]), mapping])
     return markup(rows)
 
 
@@ -193,13 +200,12 @@ def threat_page(kb: KB, tid: str, directory_urls: bool = True) -> GeneratedPage:
     groups = [{"name": g["name"], "purpose": g["purpose"],
                "rows": markup([L.id(r["id"]), esc(r["name"]), L.id(r["layer"], name=True), L.prose(r["reason"])] for r in g["rows"])}
               for g in v["mitigations"]]
-    stride = [["STRIDE", ", ".join(esc(s) for s in t["stride"]) or "-"]]
     return render("threat.md.j2", L, meta(f"{tid}: {v['name']}", v["description"], "threat", tid, nav=browse(kb, L, v["nav"])),
                   t=v, cite=views.cite_view(kb, tid), marks=threat_marks(v), mitigation_groups=groups,
                   layer_rows=markup([L.id(l["id"], name=True), "primary" if l["strength"] == "primary" else "secondary"] for l in v["layers"]),
                   coverage_missing=[kb.types[k]["name"].lower() for k in v["coverage_missing"]],
                   item_lines=item_lines(kb, L, v["checklist_items"]),
-                  crosswalk=crosswalk_rows(kb, t, L, [[Markup("STRIDE"), Markup(stride[0][1])]]), **notices(kb, tid))
+                  crosswalk=crosswalk_rows(kb, tid, L), **notices(kb, tid))
 
 
 def blindspot_page(kb: KB, bid: str, directory_urls: bool = True) -> GeneratedPage:
@@ -210,14 +216,14 @@ def blindspot_page(kb: KB, bid: str, directory_urls: bool = True) -> GeneratedPa
     v = views.blindspot_view(kb, bid)
     return render("blindspot.md.j2", L, meta(f"{bid}: {v['name']}", v["description"], "blindspot", bid, nav=browse(kb, L, v["nav"])),
                   bs=v, cite=views.cite_view(kb, bid), marks=[("layer", l) for l in v["layers"]],
-                  item_lines=item_lines(kb, L, v["checklist_items"]), crosswalk=crosswalk_rows(kb, kb.blindspots[bid], L),
+                  item_lines=item_lines(kb, L, v["checklist_items"]), crosswalk=crosswalk_rows(kb, bid, L),
                   related_rows=markup([L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L)] for r in v["related"]),
                   mitigation_rows=markup([L.id(r["id"]), esc(r["name"]), esc(r["type"]), L.prose(r["reason"])] for r in v["mitigation_rows"]),
                   **notices(kb, bid))
 
 
 def mitigation_facts(kb: KB, v: dict, L: Linker) -> list[list[Markup]]:
-    atlas = "; ".join(L.atlas_mitigation(a) for a in v["atlas_mitigations"]) or "no corresponding ATLAS mitigation"
+    atlas = "; ".join(L.atlas_mitigation(a) for a in v[crosswalk.ATLAS_MITIGATIONS.name]) or "no corresponding ATLAS mitigation"
     return markup([["Layer", L.id(v["layer"], name=True)], ["Type", f"{esc(v['type']['name'])}: {esc(v['type']['purpose'])}"],
                    [f"MITRE ATLAS {esc(v['atlas_edition'])} mitigations", f"{atlas} (the edition's list: {esc(kb.atlas_basis)})"]])
 
