@@ -29,6 +29,8 @@ def _list(item, min_items=0, unique=True):
 
 
 TEXT = {"type": "string", "minLength": 1}
+ALIASES = {"type": "array", "items": {"type": "string", "pattern": "^\\S(?:[^\\n]{0,58}\\S)?$"}, "uniqueItems": True, "minItems": 1}
+"""The terms practitioners search for an entry by: one line each, 1 to 60 characters, no outer spaces."""
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
 THREAT = _id(ids.THREAT)
@@ -121,6 +123,7 @@ _threat_active = obj(
     {
         "id": THREAT,
         "name": TEXT,
+        "aliases": ALIASES,
         "short_label": TEXT,
         "kind": {"enum": ["core", "extended"]},
         **_prose_fields(),
@@ -233,6 +236,7 @@ DATA = {
                     {
                         "id": MIT,
                         "name": TEXT,
+                        "aliases": ALIASES,
                         "addresses": _list(THREAT),
                         "why": _why(ids.THREAT),
                         "scope": {"enum": ["all", "cross-layer"]},
@@ -256,6 +260,7 @@ DATA = {
                     {
                         "id": BV,
                         "name": TEXT,
+                        "aliases": ALIASES,
                         "layers": _list(LAYER7, 1),
                         "related_threats": _list(THREAT, 1),
                         "suggested_mitigations": _list(MIT, 1),
@@ -589,6 +594,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "threats": "One entry per threat ID, in numeric order, reserved IDs included.",
         "id": "T<n>; stable forever and names the threat's page.",
         "name": "Canonical name from the taxonomy; the only name shown next to the ID.",
+        "aliases": "Other terms practitioners search for this entry by: attack names, synonyms, abbreviations, other frameworks' IDs; shown as \"Also known as\" and weighted in search.",
         "short_label": "Optional compact label for narrow tables.",
         "kind": "core (T1-T15, OWASP), extended (T16 and up, this playbook; meta.yaml counts them) or reserved.",
         **_PROSE_DOCS,
@@ -623,6 +629,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "mitigations": "One entry per control, in catalog order.",
         "id": "<layer>-<type letter><n> (L3-D2, CL-P1): the layer and type are read from the ID; numbers run from 1 per layer and type.",
         "name": "Canonical control name.",
+        "aliases": "Other terms practitioners search for this entry by: attack names, synonyms, abbreviations, other frameworks' IDs; shown as \"Also known as\" and weighted in search.",
         "addresses": "Threat IDs the control addresses; the reverse index is computed on load.",
         "why": ("Why the control applies to each threat it addresses: {threat ID: one sentence}. Threat pages show it; a threat "
                 "without one gets the description sentence naming it, and one that no sentence names must have a reason here."),
@@ -638,6 +645,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "blindspots": "Threat classes the numbered taxonomy covers poorly, to be scanned for explicitly.",
         "id": "BV-<n>; stable, names the blindspot's page.",
         "name": "Canonical blindspot name.",
+        "aliases": "Other terms practitioners search for this entry by: attack names, synonyms, abbreviations, other frameworks' IDs; shown as \"Also known as\" and weighted in search.",
         "layers": "Layers where the blindspot shows up.",
         "related_threats": "Numbered threats it sits closest to or slips between.",
         "suggested_mitigations": "Catalog controls that apply to the blindspot.",
