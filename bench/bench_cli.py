@@ -2,9 +2,10 @@
 
 In one run and interleaved (so drift hits both sides alike), each command is started as a
 fresh subprocess N times on a warm cache, and the baseline N times in the same environment;
-the table shows medians and the ratio to the baseline median. A cold run (empty cache
-directory: full validation, validators generated) of each command is measured once for
-reference.
+the table shows medians and the ratio to the baseline median. Every run validates the knowledge
+base in full (maestro/kb.py); warm means the maestro cache directory holds what earlier runs left
+there (the worked examples' secret-scan results, compiled report templates). A cold run (empty
+cache directory) of each command is measured once for reference.
 
 The project P is made with `maestro new` in a temporary directory and exported once, so it holds
 its own threat-model.json as a project does after `maestro export`; status, mark, the folder
@@ -169,9 +170,11 @@ def main(argv=None) -> int:
             f"- CPU: {cpu_model()}, {os.cpu_count()} cores",
             f"- Python: {platform.python_version()} ({sys.executable})",
             f"- Bytecode: {'as in the environment' if a.keep_env else 'PYTHONDONTWRITEBYTECODE unset for the children (a default Python setup)'}",
+            f"- Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine may be shared)",
             "",
-            f"Each command is a fresh subprocess; warm = cache filled, median of {a.runs} runs interleaved with the baseline;",
-            "cold = one run with an empty cache directory (full validation, validators generated). Exit is the warm run's exit code.",
+            "Each command is a fresh subprocess and validates the knowledge base in full; warm = the cache directory holds",
+            f"what earlier runs left (secret-scan results, compiled report templates), median of {a.runs} runs interleaved with",
+            "the baseline; cold = one run with an empty cache directory. Exit is the warm run's exit code.",
             "",
             table,
             "",
