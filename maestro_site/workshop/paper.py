@@ -1,11 +1,13 @@
-"""What every printable workshop page shares: its front matter, the Print button and the tick box drawn on paper."""
+"""What every printable workshop page shares: its docs path, its front matter, and the body of a one-piece page
+(templates/fragments/workshop-page.html.j2). The tick boxes, write-in lines and the Print button are macros of
+templates/fragments/_macros.html.j2."""
 from __future__ import annotations
 
-import html
+from markupsafe import Markup
+
+from maestro_site.templating import fragment
 
 WORKSHOP = "workshop"
-BOX = '<span class="ws-box" aria-hidden="true">\u2610</span>'
-"""An empty tick box for paper (the pack and the worksheets); on screen the forms use real inputs instead."""
 
 
 def src(name: str) -> str:
@@ -28,12 +30,10 @@ def _yaml_str(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def print_button(what: str) -> str:
-    """The labelled Print button of a workshop page (hidden on paper by workshop.css)."""
-    return (f'<p class="ws-actions"><button type="button" class="md-button maestro-print" onclick="window.print()">'
-            f"Print {html.escape(what)}</button></p>")
-
-
-def boxes(labels) -> str:
-    """Paper tick boxes, one per label."""
-    return "".join(f'<span class="ws-choice">{BOX} {html.escape(v)}</span> ' for v in labels).rstrip()
+def page_body(heading: str, description: str, *, before: str, link: str, after: str, what: str, body: Markup,
+              title: str | None = None) -> str:
+    """The Markdown of a page that shows one piece of the kit: front matter (``title``, by default the ``heading``),
+    the heading, the purpose (``before``, the ``link`` to its chapter, ``after``), the Print button for ``what`` and
+    the piece (``body``)."""
+    html = fragment("workshop-page.html.j2", before=before, link=Markup(link), after=after, what=what, body=body)
+    return "\n".join([*front_matter(title or heading, description), f"# {heading}", "", str(html), ""])

@@ -2,17 +2,19 @@
 
 Each worksheet is a form to fill in with a pen: field labels, tick boxes where a field takes one of
 listed values, ruled space elsewhere, the phase and ID convention in the footer. On screen the same
-page shows each field's guidance. The print stylesheet (docs/assets/workshop.css) fits it on one page.
+page shows each field's guidance. The markup is templates/fragments/worksheet-*.html.j2; the print
+stylesheet (docs/assets/workshop.css) fits it on one page.
 """
 from __future__ import annotations
 
-import html
+from markupsafe import Markup
 
 from maestro.kb import KB, LAYER_ORDER
 
 from maestro_site.render import Linker
+from maestro_site.templating import fragment
 
-from .paper import BOX, front_matter, print_button, src
+from .paper import page_body, src
 
 WIDE_GRID = 7
 """A grid with this many columns or more prints in landscape."""
@@ -37,22 +39,10 @@ def _choices(kb: KB, field: dict) -> list[str]:
     return []
 
 
-def _field_row(kb: KB, L, field: dict) -> str:
-    name = html.escape(field["name"])
-    hint = f'<span class="ws-hint">{L.html_prose(field["hint"])}</span>' if field.get("hint") else ""
-    choices = _choices(kb, field)
-    if choices:
-        boxes = "".join(f'{BOX} {html.escape(v)} ' for v in choices)
-        cell = f'<span class="ws-choices">{boxes}</span>'
-    else:
-        cell = '<span class="ws-line"></span>' * _lines(field["name"])
-    return f"<tr><th scope=\"row\">{name}{hint}</th><td>{cell}</td></tr>"
-
-
-def _grid(columns: list, rows: list) -> str:
-    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in columns)
-    body = "".join("<tr>" + f'<th scope="row">{html.escape(r)}</th>' + "<td></td>" * (len(columns) - 1) + "</tr>" for r in rows)
-    return f'<table class="ws-grid"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def _field(kb: KB, L, field: dict) -> dict:
+    """One field of a form: its name and guidance, the values to tick, or the number of write-in lines."""
+    return {"name": field["name"], "hint": Markup(L.html_prose(field["hint"])) if field.get("hint") else None,
+            "choices": _choices(kb, field), "lines": _lines(field["name"])}
 
 
 def _row_labels(kb: KB, rows: str) -> list[str]:
@@ -68,32 +58,21 @@ def is_wide(t: dict) -> bool:
     return max(widths) >= WIDE_GRID
 
 
-def worksheet_body(kb: KB, t: dict, L) -> str:
+def worksheet_body(kb: KB, t: dict, L) -> Markup:
     """The form of one template as raw HTML: a field table, or the template's grid(s)."""
-    parts = []
-    if t.get("fields"):
-        parts.append('<table class="ws-fields"><tbody>' + "".join(_field_row(kb, L, f) for f in t["fields"]) + "</tbody></table>")
-    if t.get("columns"):
-        parts.append(_grid(t["columns"], _row_labels(kb, t.get("rows", ""))))
-    for table in t.get("tables", []):
-        parts.append(f'<p class="ws-caption">{html.escape(table["title"])}</p>' + _grid(table["columns"], _row_labels(kb, table["rows"])))
-    return "".join(parts)
-
-
-def _footer(t: dict) -> str:
-    phases = ", ".join(str(n) for n in t.get("phases", []))
-    ids = f" \u00b7 IDs: {html.escape(t['id_format'])}" if t.get("id_format") else ""
-    return f'<p class="ws-footer">{html.escape(t["name"])} \u00b7 Phase {phases}{ids} \u00b7 MAESTRO Playbook</p>'
+    grids = [{"caption": None, "columns": t["columns"], "rows": _row_labels(kb, t.get("rows", ""))}] if t.get("columns") else []
+    grids += [{"caption": g["title"], "columns": g["columns"], "rows": _row_labels(kb, g["rows"])} for g in t.get("tables", [])]
+    return fragment("worksheet-body.html.j2", fields=[_field(kb, L, f) for f in t.get("fields", [])], grids=grids)
 
 
 def title_of(t: dict) -> str:
     return t["name"].replace(" Template", "")
 
 
-def sheet(kb: KB, t: dict, L) -> str:
+def sheet(kb: KB, t: dict, L) -> Markup:
     """One worksheet as it is printed: the form and its footer, in landscape if a grid is wide."""
-    cls = "ws-sheet ws-sheet--landscape" if is_wide(t) else "ws-sheet"
-    return f'<div class="{cls}" data-worksheet="{html.escape(t["key"])}">{worksheet_body(kb, t, L)}{_footer(t)}</div>'
+    return fragment("worksheet-sheet.html.j2", landscape=is_wide(t), key=t["key"], body=worksheet_body(kb, t, L), name=t["name"],
+                    phases=t.get("phases", []), id_format=t.get("id_format"))
 
 
 def in_phase_order(kb: KB) -> list[dict]:
@@ -105,15 +84,12 @@ def in_phase_order(kb: KB) -> list[dict]:
 def worksheet_page(kb: KB, key: str, directory_urls: bool = True) -> str:
     """The Markdown source of one worksheet page."""
     t = kb.templates[key]
-    title = title_of(t)
     L = Linker(kb, src(key), directory_urls)
-    return "\n".join([
-        *front_matter(f"Worksheet: {title}", t["purpose"]),
-        f"# Worksheet: {title}", "",
-        f'<p class="ws-purpose">{html.escape(t["purpose"])} Fill in one sheet per record; the field guidance is shown on screen only. '
-        f'The filled-in version of this form is described in the {L.a("templates chapter", f"playbook/07-templates.md#{key}")}.</p>', "",
-        print_button("this worksheet"), "",
-        sheet(kb, t, L), ""])
+    return page_body(f"Worksheet: {title_of(t)}", t["purpose"],
+                     before=f"{t['purpose']} Fill in one sheet per record; the field guidance is shown on screen only. "
+                            "The filled-in version of this form is described in the ",
+                     link=L.a("templates chapter", f"playbook/07-templates.md#{key}"), after=".",
+                     what="this worksheet", body=sheet(kb, t, L))
 
 
 def worksheet_pages(kb: KB, directory_urls: bool = True) -> dict[str, str]:
