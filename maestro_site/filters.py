@@ -3,12 +3,17 @@
 A filtered table marks each row with ``data-filter-row`` and one attribute per key (``data-layer="L3"``,
 ``data-cells="L3:primary L5:secondary"``); the form names the group of tables it filters and, per select, the key
 and the part of a token it compares. The form starts hidden: without JavaScript the reader gets the whole table and
-no control that does nothing. filter.js shows it, filters on change and announces the number of rows shown.
+no control that does nothing. filter.js shows it, filters on change and announces the number of rows shown. The
+markup is templates/fragments/filter-form.html.j2 and filter-row.html.j2; a filtered table writes
+``data-filter-group="<group>"`` in its own template.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from maestro_site.templating import fragment
 
 
 @dataclass(frozen=True)
@@ -22,32 +27,12 @@ class Facet:
     part: int = 0
 
 
-def row_attrs(**tokens) -> str:
+def row_attrs(**tokens) -> Markup:
     """The attributes of one filterable row: data-filter-row and data-<key>="<tokens>" (a list or a string)."""
-    out = ["data-filter-row"]
-    for key, value in tokens.items():
-        text = " ".join(value) if isinstance(value, (list, tuple)) else str(value)
-        out.append(f'data-{key}="{html.escape(text, quote=True)}"')
-    return " ".join(out)
+    pairs = [(key, " ".join(value) if isinstance(value, (list, tuple)) else str(value)) for key, value in tokens.items()]
+    return fragment("filter-row.html.j2", tokens=pairs)
 
 
-def _select(group: str, f: Facet) -> str:
-    ident = f"filter-{group}-{f.name}"
-    options = [f'<option value="">{html.escape(f.any_label)}</option>']
-    options += [f'<option value="{html.escape(v, quote=True)}">{html.escape(label)}</option>' for v, label in f.options]
-    return (f'<span class="maestro-filter__field"><label for="{ident}">{html.escape(f.label)}</label> '
-            f'<select id="{ident}" name="{f.name}" data-filter-key="{f.key or f.name}" data-filter-part="{f.part}">'
-            f'{"".join(options)}</select></span>')
-
-
-def filter_form(group: str, label: str, facets: list[Facet], total: int, noun: str) -> str:
+def filter_form(group: str, label: str, facets: list[Facet], total: int, noun: str) -> Markup:
     """The controls for the tables marked ``data-filter-group="<group>"``, on one line of raw HTML."""
-    count = (f'<span class="maestro-filter__count" data-filter-count data-filter-noun="{html.escape(noun, quote=True)}" '
-             f'role="status" aria-live="polite">{total} of {total} {html.escape(noun)} shown</span>')
-    return (f'<form class="maestro-filter" data-filter-for="{group}" aria-label="{html.escape(label, quote=True)}" hidden>'
-            + " ".join(_select(group, f) for f in facets)
-            + f' <button type="reset" class="md-button maestro-filter__reset">Show all</button> {count}</form>')
-
-
-def group_attr(group: str) -> str:
-    return f'data-filter-group="{group}"'
+    return fragment("filter-form.html.j2", group=group, label=label, facets=facets, total=total, noun=noun)

@@ -1,11 +1,12 @@
-"""The mitigation catalog, the mitigation types and the threats no control addresses."""
+"""The mitigation catalog (templates/fragments/catalog-*.html.j2), the mitigation types and the threats no control addresses."""
 from __future__ import annotations
 
-import html
+from markupsafe import Markup, escape
 
 from maestro.kb import LAYER_ORDER, TYPE_ORDER
-from maestro_site.filters import Facet, filter_form, group_attr, row_attrs
+from maestro_site.filters import Facet, filter_form, row_attrs
 from maestro_site.render import PATTERNS, TAXONOMY, esc, table
+from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
 
@@ -15,36 +16,35 @@ def mitigation_catalog(kb, L) -> str:
     filter), after the filter's form, which stays hidden until docs/assets/filter.js shows it."""
     out = [catalog_filter(kb, len(kb.mitigations)), ""]
     for l in LAYER_ORDER:
-        out += [f'<div {group_attr("catalog")} data-filter-section markdown>', "",
-                f"## {esc(l)} {esc(kb.layers[l]['name'])} {{ #catalog-{l.lower()} }}", "",
-                catalog_table(kb, L, [m for letter in TYPE_ORDER for m in kb.layer_mitigations(l)[letter]]), "", "</div>", ""]
+        mids = [m for letter in TYPE_ORDER for m in kb.layer_mitigations(l)[letter]]
+        out += [fragment("catalog-section.html.j2", group="catalog", layer=Markup(esc(l)), name=Markup(esc(kb.layers[l]["name"])),
+                         anchor=l.lower(), table=catalog_table(kb, L, mids)), ""]
     return "\n".join(out)
 
 
-def catalog_filter(kb, total: int) -> str:
+def catalog_filter(kb, total: int) -> Markup:
     layers = Facet("layer", "Layer", "Any layer", [(l, f"{l} {kb.layers[l]['name']}") for l in LAYER_ORDER])
     types = Facet("type", "Type", "Any type", [(k, kb.types[k]["name"]) for k in TYPE_ORDER])
     return filter_form("catalog", "Filter the mitigation catalog", [layers, types], total, "mitigations")
 
 
-def catalog_table(kb, L, mids: list[str]) -> str:
-    head = "".join(f"<th>{h}</th>" for h in ("ID", "Name", "Type", "Addresses"))
-    rows = "".join(f'<tr {row_attrs(layer=kb.mitigation_layer(m), type=kb.mitigation_type(m))}><td>{L.id_link(m, in_html=True)}</td>'
-                   f'<td>{html.escape(kb.mitigations[m]["name"])}</td><td>{html.escape(kb.types[kb.mitigation_type(m)]["name"])}</td>'
-                   f"<td>{_targets(kb, L, kb.mitigations[m])}</td></tr>" for m in mids)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+def catalog_table(kb, L, mids: list[str]) -> Markup:
+    rows = [{"attrs": row_attrs(layer=kb.mitigation_layer(m), type=kb.mitigation_type(m)), "link": Markup(L.id_link(m, in_html=True)),
+             "name": kb.mitigations[m]["name"], "type": kb.types[kb.mitigation_type(m)]["name"], "targets": _targets(kb, L, kb.mitigations[m])}
+            for m in mids]
+    return fragment("catalog-table.html.j2", rows=rows)
 
 
-def _targets(kb, L, mm: dict) -> str:
-    """What a control is aimed at, as HTML: its threats, its scope, its patterns, its considerations."""
-    parts = [", ".join(L.id_link(t, in_html=True) for t in mm["addresses"])] if mm["addresses"] else []
+def _targets(kb, L, mm: dict) -> Markup:
+    """What a control is aimed at: links to its threats, its scope, links to its patterns and its considerations."""
+    parts = [Markup(", ").join(Markup(L.id_link(t, in_html=True)) for t in mm["addresses"])] if mm["addresses"] else []
     if mm.get("scope"):
         parts.append("all threats" if mm["scope"] == "all" else "all cross-layer chains")
     if mm.get("patterns"):
-        parts.append(", ".join(L.a(f"Pattern {n}", f"{PATTERNS}#pattern-{n}", kb.patterns[n]["name"]) for n in mm["patterns"]))
+        parts.append(Markup(", ").join(Markup(L.a(f"Pattern {n}", f"{PATTERNS}#pattern-{n}", kb.patterns[n]["name"])) for n in mm["patterns"]))
     if mm.get("considerations"):
-        parts.append(", ".join(L.a(html.escape(kb.considerations[k]["name"]), f"{TAXONOMY}#{k}") for k in mm["considerations"]))
-    return "; ".join(parts) or "-"
+        parts.append(Markup(", ").join(Markup(L.a(escape(kb.considerations[k]["name"]), f"{TAXONOMY}#{k}")) for k in mm["considerations"]))
+    return Markup("; ").join(parts) or Markup("-")
 
 
 @macro

@@ -5,11 +5,11 @@ written (maestro_site/autolink.py), since every ID inside is already a link made
 """
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from maestro import diagrams, ids
 from maestro.urls import src_of
-import html
-
-from maestro_site.render import attr
+from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
 
@@ -22,8 +22,8 @@ def _href(L):
 
 
 def figure(svg: str, caption: str, cls: str = "") -> str:
-    """A diagram and its visible caption, on one line (raw HTML for Markdown)."""
-    return f'<figure class="maestro-figure {attr(cls)}">{svg}<figcaption>{html.escape(caption)}</figcaption></figure>'
+    """A diagram and its visible caption, on one line (raw HTML for Markdown; templates/fragments/figure.html.j2)."""
+    return str(fragment("figure.html.j2", svg=Markup(svg), caption=caption, cls=cls))
 
 
 @macro

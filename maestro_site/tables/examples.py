@@ -1,7 +1,6 @@
 """The worked-example pages: tables and summaries of one checked engagement in data/examples/."""
 from __future__ import annotations
 
-import html
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,6 +9,8 @@ from mkdocs.exceptions import PluginError
 from maestro import assessment, checks, engagement, scoring
 from maestro.kb import STACK_LAYERS
 from maestro_site.render import admonition, bullet, esc, table
+from maestro_site.templating import fragment
+from maestro_site.tables.process import cell_lines
 from maestro_site.tables.registry import macro
 
 
@@ -193,7 +194,7 @@ def example_register(book, L, name: str) -> str:
     scored = any("likelihood" in t for t in d["threats"])
     rows = []
     for t in d["threats"]:
-        row = [f'<span id="{html.escape(t["id"].lower())}"></span>**{esc(t["id"])}**', esc(t["name"]), L.ids(t["layers"]),
+        row = [f'{fragment("anchor.html.j2", id=t["id"].lower())}**{esc(t["id"])}**', esc(t["name"]), L.ids(t["layers"]),
                _refs(L, t["maps_to"] + t.get("blindspots", [])), esc(t["severity"])]
         rows.append(row + ([esc(t.get("likelihood", "not rated")), f"**{esc(_risk(kb, t))}**"] if scored else []))
     counts = {}
@@ -219,7 +220,7 @@ def example_control_plan(book, L, name: str) -> str:
         cells = []
         for kind in cols:
             picked = [mits[m] for m in t["mitigations"] if m in mits and mits[m]["type"] == kind]
-            cells.append("<br>".join(f"{L.ids(m.get('implements', [])) or esc(m['id'])}: {L.prose(m.get('description') or m['name'])}" for m in picked) or "**missing**")
+            cells.append(cell_lines(*(f"{L.ids(m.get('implements', [])) or esc(m['id'])}: {L.prose(m.get('description') or m['name'])}" for m in picked)) or "**missing**")
         rows.append([f"**{esc(t['id'])}** ({esc(_risk(kb, t))})"] + cells)
     return table(["Threat"] + [c.capitalize() for c in cols], rows)
 

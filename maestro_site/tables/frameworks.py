@@ -1,11 +1,10 @@
 """STRIDE, the OWASP LLM and Agentic Top 10, CWE and MITRE ATLAS tables, the LLM crosswalk, regulation."""
 from __future__ import annotations
 
-import html
-
 from maestro import crosswalk
 from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_TACTICS, CWE, LLM_TOP10, STRIDE
 from maestro_site.render import esc, table
+from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
 
@@ -52,7 +51,7 @@ def llm_crosswalk(kb, direction: str = "2025") -> str:
     if direction == "2026":
         pairs = sorted(((new, old) for old, new in pairs), key=lambda p: p[0])
     head = ["2025", "2026"] if direction == "2025" else ["2026", "2025"]
-    rows = [[f'<span id="{html.escape(a.lower().replace(":", "-"))}"></span>`{esc(a)}` {esc(kb.llm[a]["name"])}',
+    rows = [[f'{fragment("anchor.html.j2", id=a.lower().replace(":", "-"))}`{esc(a)}` {esc(kb.llm[a]["name"])}',
              f"`{esc(b)}` {esc(kb.llm[b]['name'])}", "same number" if a[:5] == b[:5] else "renumbered"] for a, b in pairs]
     return table([f"{head[0]} entry", f"{head[1]} entry", "Number"], rows)
 

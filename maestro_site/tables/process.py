@@ -1,17 +1,23 @@
 """The method: phases and their dependencies, assessment depth, and the templates."""
 from __future__ import annotations
 
-import html
+from markupsafe import Markup
 
 from maestro.kb import LAYER_ORDER, STACK_LAYERS
 from maestro_site.render import esc, table
+from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
+
+
+def cell_lines(*lines: str) -> str:
+    """Lines of Markdown in one table cell (templates/fragments/cell-lines.html.j2)."""
+    return str(fragment("cell-lines.html.j2", lines=[Markup(line) for line in lines]))
 
 
 @macro
 def phase_table(kb, L) -> str:
-    rows = [[str(p["n"]), f"**{esc(p['name'])}**" + ("<br>*assistant-led*" if p["agent_driven"] else ""),
-             L.prose(p["objective"]) + f"<br>Output: `{p['output_file']}`", ", ".join(str(d) for d in p["depends_on"]) or "-"]
+    rows = [[str(p["n"]), cell_lines(f"**{esc(p['name'])}**", *(["*assistant-led*"] if p["agent_driven"] else [])),
+             cell_lines(L.prose(p["objective"]), f"Output: `{p['output_file']}`"), ", ".join(str(d) for d in p["depends_on"]) or "-"]
             for p in kb.phases.values()]
     return table(["#", "Phase", "Objective and output", "Needs phases"], rows, cls="maestro-phases")
 
@@ -67,9 +73,8 @@ def mvtm_checklist(kb) -> str:
 
 @macro
 def phase_checklist(kb) -> str:
-    items = "\n".join(f'<li id="phase-check-{p["n"]}"><input type="checkbox" aria-label="done"> <strong>{p["n"]}. {html.escape(p["name"])}</strong>: '
-                      f'{html.escape("; ".join(p["outputs"][:3]))} (<code>{html.escape(p["output_file"])}</code>)</li>' for p in kb.phases.values())
-    return f'<ul class="maestro-checklist">\n{items}\n</ul>'
+    phases = [{"n": p["n"], "name": p["name"], "outputs": p["outputs"][:3], "output_file": p["output_file"]} for p in kb.phases.values()]
+    return str(fragment("phase-checklist.html.j2", phases=phases))
 
 
 def _template(kb, L, t) -> str:

@@ -1,7 +1,6 @@
 """Reference pages: glossary, sources, ID authority, case studies, decisions, rulings, releases, check rules."""
 from __future__ import annotations
 
-import html
 import re
 
 from mkdocs.exceptions import PluginError
@@ -9,6 +8,7 @@ from mkdocs.exceptions import PluginError
 from maestro import checks, crosswalk
 from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_CASE_STUDIES, CWE, LLM_TOP10
 from maestro_site.render import bullet, esc, external_url, table
+from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
 
@@ -71,19 +71,19 @@ def release_changes(kb, L, version: str) -> str:
 @macro
 def check_rules() -> str:
     """The rule table of `maestro check`, from the rule registry."""
-    rows = [[f'<span id="{r.code.lower()}"></span>`{r.code}`', f"`{esc(r.name)}`", esc(r.severity), esc(str(r.phase) if r.phase else "any"),
+    rows = [[f'{fragment("anchor.html.j2", id=r.code.lower())}`{r.code}`', f"`{esc(r.name)}`", esc(r.severity), esc(str(r.phase) if r.phase else "any"),
              esc(r.summary), esc(r.hint)] for r in (checks.RULES[c] for c in sorted(checks.RULES))]
     return table(["Code", "Name", "Severity", "Phase", "What it finds", "How to fix it"], rows)
 
 
 @macro
 def glossary_terms(kb, L) -> str:
-    return "\n\n".join(f'<span id="{html.escape(slug(t["term"]))}"></span>**{esc(t["term"])}**\n:   {L.prose(t["definition"])}' for t in kb.glossary["terms"])
+    return "\n\n".join(f'{fragment("anchor.html.j2", id=slug(t["term"]))}**{esc(t["term"])}**\n:   {L.prose(t["definition"])}' for t in kb.glossary["terms"])
 
 
 @macro
 def glossary_acronyms(kb, L) -> str:
-    return table(["Acronym", "Expansion", "Why it matters here"], [[f'<span id="{html.escape(slug(a["acronym"]))}"></span>**{esc(a["acronym"])}**', esc(a["expansion"]), L.prose(a["note"])] for a in kb.glossary["acronyms"]])
+    return table(["Acronym", "Expansion", "Why it matters here"], [[f'{fragment("anchor.html.j2", id=slug(a["acronym"]))}**{esc(a["acronym"])}**', esc(a["expansion"]), L.prose(a["note"])] for a in kb.glossary["acronyms"]])
 
 
 @macro

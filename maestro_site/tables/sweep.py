@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from maestro_site.render import esc, table
+from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
 AREAS = {"PY": "Python", "JS": "JavaScript, TypeScript", "GO": "Go", "DF": "Dockerfile", "YML": "Compose, Kubernetes"}
@@ -15,9 +16,9 @@ def sweep_rules(kb, L) -> str:
            f"{len(kb.docs['sweep']['weaknesses'])} weaknesses, "
            f"{sum(len(w['rules']) for w in kb.docs['sweep']['weaknesses'])} rules.", ""]
     for w in kb.docs["sweep"]["weaknesses"]:
-        out += [f'<span id="{w["id"].lower()}"></span>**{esc(w["id"])} {esc(w["name"])}.** {L.prose(w["why"])}', "",
+        out += [f'{fragment("anchor.html.j2", id=w["id"].lower())}**{esc(w["id"])} {esc(w["name"])}.** {L.prose(w["why"])}', "",
                 f"Indicates {L.ids(w['threats'])}; prevented by {L.id(w['control'], name=True)}.", ""]
-        rows = [[f'<span id="{r["id"].lower()}"></span>`{r["id"]}`', esc(AREAS[r["id"].split("-")[1]]),
+        rows = [[f'{fragment("anchor.html.j2", id=r["id"].lower())}`{r["id"]}`', esc(AREAS[r["id"].split("-")[1]]),
                  esc(" ".join(r["finds"].split())), ", ".join(L.cwe(c) for c in r["cwe"])] for r in w["rules"]]
         out += [table(["Rule", "Reads", "A finding is", "CWE"], rows), ""]
     return "\n".join(out)

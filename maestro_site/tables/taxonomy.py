@@ -1,10 +1,9 @@
 """Threats, considerations, blindspots, layers, cross-layer patterns and risk factors."""
 from __future__ import annotations
 
-import html
-
 from maestro.kb import LAYER_ORDER
 from maestro_site.render import bullet, esc, table
+from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
 
@@ -53,7 +52,7 @@ def reserved_ids(kb, L) -> str:
 
 @macro
 def considerations_table(kb, L) -> str:
-    rows = [[f"<span id=\"{html.escape(c['key'])}\"></span>{esc(c['name'])}", L.id(c["layer"]), L.prose(c["description"]),
+    rows = [[f"{fragment('anchor.html.j2', id=c['key'])}{esc(c['name'])}", L.id(c["layer"]), L.prose(c["description"]),
              L.ids(c["related_threats"])] for c in kb.considerations.values()]
     return table(["Consideration", "Layer", "What it is", "Closest IDs"], rows)
 
@@ -98,7 +97,7 @@ def quick_reference_card(kb, L) -> str:
 @macro
 def pattern_table(kb, L) -> str:
     # the row keeps the pattern-<n> anchor that links published before 1.1.0 point at; the pattern itself is on the CL page
-    rows = [[f'<span id="pattern-{p["n"]}"></span>' + L.pattern(p["n"], name=False), esc(p["name"]), " -> ".join(esc(x) for x in p["layers"]),
+    rows = [[str(fragment("anchor.html.j2", id=f"pattern-{p['n']}")) + L.pattern(p["n"], name=False), esc(p["name"]), " -> ".join(esc(x) for x in p["layers"]),
              "yes" if p["single_agent"] else "no"] for p in kb.patterns.values()]
     return table(["Pattern", "Name", "Layers", "Single-agent"], rows)
 
