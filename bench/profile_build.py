@@ -99,10 +99,8 @@ def instrument(project: Path) -> None:
         print(f"(no maestro instrumentation: {exc})", file=sys.stderr)
         return
     patch(kb, "load_kb", "maestro: kb.load_kb (YAML + schema + cross-checks)")
-    patch(pages, "all_pages", "maestro: pages.all_pages (ID page HTML)")
-    import maestro_site.html_page as html_page
-    patch(html_page.HtmlPage, "render", "page: HtmlPage.render (generated ID pages: no Markdown)")
-    patch(templating, "render", "maestro: templating.render (ID page templates)")
+    patch(pages, "all_pages", "maestro: pages.all_pages (ID page Markdown)")
+    patch(templating, "render_page", "maestro: templating.render_page (ID page templates)")
     patch(workshop, "workshop_pages", "maestro: workshop.workshop_pages")
     patch(exports, "all_exports", "maestro: exports.all_exports")
     patch(autolink, "link_ids", "maestro: autolink.link_ids (all calls)")

@@ -18,13 +18,6 @@ def id_pages(kb) -> list:
             if kb.status_of(i) != "revoked"]
 
 
-def pytest_generate_tests(metafunc):
-    if {"kind", "ident"} <= set(metafunc.fixturenames):
-        from maestro.kb import load_kb
-        from pathlib import Path
-        metafunc.parametrize("kind,ident", id_pages(load_kb(Path(__file__).resolve().parent.parent / "data")))
-
-
 class Headings(HTMLParser):
     """The ids of the article's headings and the #fragments the page's table of contents links to."""
 
@@ -56,6 +49,7 @@ def built(site, kind, ident) -> str:
 
 
 @pytest.mark.build
+@pytest.mark.kb_params("kind,ident", id_pages)
 def test_every_section_heading_of_an_id_page_is_in_its_toc(site, kb, kind, ident):
     reserved = {t["id"] for t in kb.reserved_threats()}
     page = Headings(built(site, kind, ident))
@@ -72,6 +66,7 @@ def search_docs(site) -> dict:
 
 
 @pytest.mark.build
+@pytest.mark.kb_params("kind,ident", id_pages)
 def test_search_indexes_the_prose_sections_and_leaves_out_the_related_id_tables(site, search_docs, kind, ident):
     page = Headings(built(site, kind, ident))
     base = url_of(kind, ident).lstrip("/")
