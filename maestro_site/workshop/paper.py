@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from maestro_site.render import esc
 from maestro_site.templating import fragment
 
 WORKSHOP = "workshop"
@@ -33,7 +34,7 @@ def _yaml_str(text: str) -> str:
 def page_body(heading: str, description: str, *, before: str, link: str, after: str, what: str, body: Markup,
               title: str | None = None) -> str:
     """The Markdown of a page that shows one piece of the kit: front matter (``title``, by default the ``heading``),
-    the heading, the purpose (``before``, the ``link`` to its chapter, ``after``), the Print button for ``what`` and
+    the heading (escaped for Markdown: a worksheet's comes from the data), the purpose (``before``, the ``link`` to its chapter, ``after``), the Print button for ``what`` and
     the piece (``body``)."""
     html = fragment("workshop-page.html.j2", before=before, link=Markup(link), after=after, what=what, body=body)
-    return "\n".join([*front_matter(title or heading, description), f"# {heading}", "", str(html), ""])
+    return "\n".join([*front_matter(title or heading, description), f"# {esc(heading)}", "", str(html), ""])
