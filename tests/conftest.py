@@ -1,9 +1,10 @@
 """Shared fixtures: the knowledge base, one strict build of the site per session, the browser, and helpers.
 
-Test modules never import this file or each other: they ask for fixtures by name (``kb``, ``site``,
-``site_page``, ``maestro_cli``, ``page`` ...) and parametrise per ID with ``@pytest.mark.kb_params``
-(see ``pytest_generate_tests`` below). The module-level names kept at the end (``KB``, ``kb_ids``,
-``page``, ...) only serve modules that still import them and go once those switch.
+Test modules do not import this file or each other: they ask for fixtures by name (``kb``, ``meta_counts``,
+``site``, ``site_page``, ``maestro_cli``, ``page`` ...) and parametrise per ID with ``@pytest.mark.kb_params``
+(see ``pytest_generate_tests`` below). The one plain helper module is tests/kbedit.py (data edits that
+parametrisation tables are built from). Importing names from here (``KB``, ``kb_ids``, ``page``, ``Page``,
+``maestro_cli``, ``ROOT`` ...) still works for the modules that do it today, until they switch.
 """
 from __future__ import annotations
 
@@ -758,6 +759,19 @@ class RawStdio:
             if line is not None:
                 rest.append(line)
         return code, rest
+
+
+@pytest.fixture(scope="session")
+def start_mcp():
+    """``start_mcp(root=None, env=None) -> McpServer``: a `maestro mcp` subprocess with an initialized SDK client
+    session; the caller closes it (``.close()``), typically in a module-scoped fixture."""
+    return McpServer
+
+
+@pytest.fixture(scope="session")
+def start_raw_stdio():
+    """``start_raw_stdio(root=None, env=None) -> RawStdio``: a `maestro mcp` subprocess driven with raw bytes."""
+    return RawStdio
 
 
 # ====================================================================== kept for modules that still import them
