@@ -35,7 +35,7 @@ def threat_view(kb: KB, tid: str) -> dict:
     return {
         **{k: t.get(k) for k in ("id", "name", "kind", "description", "manifestation", "indicators", "example", STRIDE.name,
                                   "multi_agent_only", "mcp", "short_label", "gap_note", "partial_mitigations")},
-        **_lifecycle(kb, tid, t),
+        **_lifecycle(kb, tid, t), "aliases": t.get("aliases", []),
         "origin": "OWASP agentic core threat (T1-T15)" if t["kind"] == "core" else "Extended threat (project-local)",
         "layers": [{"id": layer, "strength": cells[layer]} for layer in LAYER_ORDER if layer in cells],
         "mitigations": [{"letter": k, "name": kb.types[k]["name"], "purpose": kb.types[k]["purpose"], "ids": by_type[k],
@@ -56,7 +56,7 @@ def blindspot_view(kb: KB, bid: str) -> dict:
     b = kb.blindspots[bid]
     return {**{k: b[k] for k in ("id", "name", "layers", "description", "manifestation", "indicators", "example",
                                   "related_threats", "suggested_mitigations")},
-            **_lifecycle(kb, bid, b), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, bid),
+            **_lifecycle(kb, bid, b), "aliases": b.get("aliases", []), "checklist_items": kb.ref_items.get(bid, []), "crosswalk": crosswalk(kb, bid),
             "related": [{"id": t, "name": kb.name_of(t), "layers": layers_of(kb, t)} for t in b["related_threats"]],
             "mitigation_rows": [mitigation_for_blindspot(kb, m, bid) for m in b["suggested_mitigations"]],
             "reading": further_reading(kb, b), "nav": nav_view(kb, "blindspot", bid)}
@@ -66,7 +66,7 @@ def mitigation_view(kb: KB, mid: str) -> dict:
     m = kb.mitigations[mid]
     letter = kb.mitigation_type(mid)
     return {**{k: m.get(k) for k in ("id", "name", "description", "implementation", "addresses", "scope")},
-            **_lifecycle(kb, mid, m), "layer": kb.mitigation_layer(mid), "type": kb.types[letter],
+            **_lifecycle(kb, mid, m), "aliases": m.get("aliases", []), "layer": kb.mitigation_layer(mid), "type": kb.types[letter],
             "patterns": m.get("patterns", []), "considerations": m.get("considerations", []),
             ATLAS_MITIGATIONS.name: m.get(ATLAS_MITIGATIONS.name, []), "siblings": kb.siblings(mid),
             "threats": [{"id": t, "name": kb.name_of(t), "layers": layers_of(kb, t), "coverage": coverage_role(kb, mid, t)}

@@ -30,11 +30,12 @@ class GeneratedPage:
     meta: dict
 
 
-def meta(title: str, description: str, kind: str, ident: str, redirect: str | None = None, nav: dict | None = None) -> dict:
+def meta(title: str, description: str, kind: str, ident: str, redirect: str | None = None, nav: dict | None = None,
+         aliases: list[str] | None = None) -> dict:
     """A generated page's metadata; ``nav`` (``browse``) feeds the sidebar, breadcrumb and pager of overrides/main.html.
 
     The page that defines an ID outranks the pages that mention it in search; a revoked ID's page (a redirect) and the
-    index pages stay out of the index. Title and description are stored escaped, as Markup: Material prints
+    index pages stay out of the index; the ID's aliases are the page's search tags. Title and description are stored escaped, as Markup: Material prints
     ``page.meta.title`` and ``.description`` as they are, in a Jinja environment without autoescape."""
     out = {"title": escape(title), "description": escape(description[:160]), "render_macros": False, "maestro_id": ident,
            "maestro_kind": kind, "search": {"exclude": True} if redirect or kind == "index" else {"boost": SEARCH_BOOST}}
@@ -42,6 +43,8 @@ def meta(title: str, description: str, kind: str, ident: str, redirect: str | No
         out["redirect"] = redirect
     if nav:
         out["maestro_nav"] = nav
+    if aliases:
+        out["tags"] = list(aliases)   # Material's search weighs a page's tags above its title and text
     return out
 
 
@@ -200,7 +203,7 @@ def threat_page(kb: KB, tid: str, directory_urls: bool = True) -> GeneratedPage:
     groups = [{"name": g["name"], "purpose": g["purpose"],
                "rows": markup([L.id(r["id"]), esc(r["name"]), L.id(r["layer"], name=True), L.prose(r["reason"])] for r in g["rows"])}
               for g in v["mitigations"]]
-    return render("threat.md.j2", L, meta(f"{tid}: {v['name']}", v["description"], "threat", tid, nav=browse(kb, L, v["nav"])),
+    return render("threat.md.j2", L, meta(f"{tid}: {v['name']}", v["description"], "threat", tid, nav=browse(kb, L, v["nav"]), aliases=v["aliases"]),
                   t=v, cite=views.cite_view(kb, tid), marks=threat_marks(v), mitigation_groups=groups,
                   layer_rows=markup([L.id(l["id"], name=True), "primary" if l["strength"] == "primary" else "secondary"] for l in v["layers"]),
                   coverage_missing=[kb.types[k]["name"].lower() for k in v["coverage_missing"]],
@@ -214,7 +217,7 @@ def blindspot_page(kb: KB, bid: str, directory_urls: bool = True) -> GeneratedPa
         return revoked_page(kb, "blindspot", bid, directory_urls)
     L = Linker(kb, src_of("blindspot", bid), directory_urls)
     v = views.blindspot_view(kb, bid)
-    return render("blindspot.md.j2", L, meta(f"{bid}: {v['name']}", v["description"], "blindspot", bid, nav=browse(kb, L, v["nav"])),
+    return render("blindspot.md.j2", L, meta(f"{bid}: {v['name']}", v["description"], "blindspot", bid, nav=browse(kb, L, v["nav"]), aliases=v["aliases"]),
                   bs=v, cite=views.cite_view(kb, bid), marks=[("layer", l) for l in v["layers"]],
                   item_lines=item_lines(kb, L, v["checklist_items"]), crosswalk=crosswalk_rows(kb, bid, L),
                   related_rows=markup([L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L)] for r in v["related"]),
@@ -248,7 +251,7 @@ def mitigation_page(kb: KB, mid: str, directory_urls: bool = True) -> GeneratedP
     siblings = markup([L.id(s), esc(kb.mitigations[s]["name"]), esc(kb.types[kb.mitigation_type(s)]["name"]),
                        ", ".join(L.id(t) for t in kb.mitigations[s]["addresses"] if t in v["addresses"])] for s in v["siblings"])
     threats = markup([L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L), coverage_cell(kb, r["coverage"])] for r in v["threats"])
-    return render("mitigation.md.j2", L, meta(f"{mid}: {v['name']}", v["description"], "mitigation", mid, nav=browse(kb, L, v["nav"])),
+    return render("mitigation.md.j2", L, meta(f"{mid}: {v['name']}", v["description"], "mitigation", mid, nav=browse(kb, L, v["nav"]), aliases=v["aliases"]),
                   m=v, cite=views.cite_view(kb, mid), layer_name=kb.layers[v["layer"]]["name"], facts=mitigation_facts(kb, v, L),
                   addressed=addressed(v, L), sibling_rows=siblings, threat_rows=threats, **notices(kb, mid))
 
