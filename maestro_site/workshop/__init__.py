@@ -4,8 +4,9 @@
 - checklists.py: the checklists as forms (result, evidence, finding), interactive on screen;
 - card.py: the two-page quick-reference card and the one-page mapping and risk matrices;
 - pack.py: /workshop/, which prints all of it in one job after a cover and the facilitator's guide;
-- paper.py: what they share (front matter, Print button, tick boxes).
-Print rules live in docs/assets/workshop.css; the screen behaviour of the forms in docs/assets/checklist.js.
+- paper.py: what they share (docs paths, front matter, the body of a one-piece page).
+The markup is in maestro_site/templates/fragments/ (tick boxes, write-in lines and the Print button are macros of
+_macros.html.j2). Print rules live in docs/assets/workshop.css; the screen behaviour of the forms in docs/assets/checklist.js.
 """
 from __future__ import annotations
 
