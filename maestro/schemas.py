@@ -253,6 +253,15 @@ DATA = {
             ),
         }
     ),
+    "guides": obj(
+        {
+            "guides": _list(
+                obj({"page": {"type": "string", "pattern": "^(guides/[a-z0-9-]+|agents)\\.md$"}, "aliases": ALIASES},
+                    required=["page", "aliases"]),
+                1,
+            )
+        }
+    ),
     "blindspots": obj(
         {
             "blindspots": _list(
@@ -640,6 +649,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "description": "What the control does, what it reduces and where it stops.",
         "implementation": "Practical notes on building the control.",
         **_LIFECYCLE_DOCS,
+    },
+    "guides": {
+        "guides": "The guide pages, each with the terms practitioners search for it by.",
+        "page": "The guide's source path under docs/ (guides/<name>.md or agents.md); the build refuses a page that does not exist.",
+        "aliases": "Terms people search for the guide by; shown as \"Also known as\" under its title and weighted in search.",
     },
     "blindspots": {
         "blindspots": "Threat classes the numbered taxonomy covers poorly, to be scanned for explicitly.",

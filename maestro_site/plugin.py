@@ -31,6 +31,7 @@ from . import autolink, offline, pages, redirects, shipped_assets, tables, works
 from .navigation import chapters
 from .render import Linker
 from .tables.examples import Book
+from .tables.guides import guide_aliases
 
 
 class MaestroConfig(Config):
@@ -84,6 +85,9 @@ class MaestroPlugin(BasePlugin[MaestroConfig]):
             self._add(files, config, src, text, edit="../data/templates.yaml")
         for path, text in exports.all_exports(self.kb, self.data_dir, site_url=config.site_url, chapters=chapters(config.nav)).items():
             files.append(File.generated(config, path, content=text))
+        missing = [src for src in guide_aliases(self.kb) if files.get_file_from_path(src) is None]
+        if missing:
+            raise PluginError(f"data/guides.yaml names pages that do not exist: {', '.join('docs/' + m for m in missing)}")
         if offline.enabled(config):
             files.append(offline.worker_shim(config))
         # Last, so the check that no short form (/T12/, /CL/) is already a path sees every other file of the site.
@@ -118,6 +122,9 @@ class MaestroPlugin(BasePlugin[MaestroConfig]):
             return markdown   # a generated page links its IDs itself
         if page.meta.get("maestro_kind"):
             return markdown   # the workshop pages are generated with their links
+        aliases = guide_aliases(self.kb).get(page.file.src_uri)
+        if aliases:
+            page.meta["tags"] = list(aliases)   # Material's search weighs a page's tags above its title and text
         source = page.file.content_string
         front_matter_lines = source[: len(source) - len(markdown)].count("\n") if source.endswith(markdown) else 0
         return autolink.link_ids(markdown, self.kb, page.file.src_uri, first_line=front_matter_lines + 1,
