@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from maestro import crosswalk, views
-from maestro.kb import KB, LAYER_ORDER
+from maestro.kb import KB, LAYER_ORDER, TYPE_ORDER
 from maestro.urls import src_of
 
 from . import templating
+from .filters import Facet, filter_form, row_attrs
 from .render import CATALOG, MATRIX, TAXONOMY, Linker, esc
+from .templating import fragment
 from .tables import diagrams
 
 LAYERS_CHAPTER = "playbook/01-layers.md"
@@ -267,12 +269,15 @@ def layer_page(kb: KB, lid: str, directory_urls: bool = True) -> GeneratedPage:
 
 
 # ===================================================================== index pages
-# The index pages are registries: every ID of a type with its name and status, nothing more. The tables that
-# explain the IDs (layers, kinds, controls per layer) live once, in the chapter each index links to.
+# An index page lists every ID of a type: what it covers (its layers; layer and type for a control), a one-line
+# summary (the first sentence of its description) and its status where it is not active, with the layer (and type)
+# filter of the matrix. The layers index stays a registry of the eight layer pages.
 INDEXES = {  # key: (title, singular, description, chapter, chapter label)
-    "threats": ("Threats", "threat", "Every threat ID with its page.", TAXONOMY, "threat taxonomy"),
-    "blindspots": ("Blindspot vectors", "blindspot vector", "Every blindspot vector with its page.", TAXONOMY + "#blindspots", "threat taxonomy"),
-    "mitigations": ("Mitigations", "mitigation", "Every mitigation ID with its page.", CATALOG, "mitigation catalog"),
+    "threats": ("Threats", "threat", "Every threat ID with its layers and a one-line summary.", TAXONOMY, "threat taxonomy"),
+    "blindspots": ("Blindspot vectors", "blindspot vector", "Every blindspot vector with its layers and a one-line summary.",
+                   TAXONOMY + "#blindspots", "threat taxonomy"),
+    "mitigations": ("Mitigations", "mitigation", "Every mitigation ID with its layer, type and a one-line summary.", CATALOG,
+                    "mitigation catalog"),
     "layers": ("Layers", "layer", "The seven MAESTRO layers and the cross-layer dimension.", LAYERS_CHAPTER, "layers chapter"),
 }
 
@@ -282,12 +287,70 @@ def index_ids(kb: KB, key: str) -> list[str]:
             "mitigations": sorted(kb.mitigations, key=kb.mitigation_sort_key)}[key]
 
 
+def summary(kb: KB, ident: str, L: Linker) -> Markup:
+    """The first sentence of an ID's description (a reserved threat's note), escaped and with its IDs linked."""
+    entry = kb.threats.get(ident) or kb.blindspots.get(ident) or kb.mitigations.get(ident)
+    first = views.sentences(entry.get("description") or entry.get("note") or "")[:1]
+    return Markup(L.html_prose(first[0])) if first else Markup("")
+
+
+def name_cell(kb: KB, ident: str) -> Markup:
+    """The ID's name, with its status where it is not active."""
+    status = kb.status_of(ident)
+    name = escape(kb.name_of(ident) or "Reserved")
+    return name if status == "active" else Markup(f"{name} <em>({escape(status)})</em>")
+
+
+def layer_links(kb: KB, layers: list[dict], L: Linker) -> Markup:
+    """A threat's or blindspot's layers, primary first, as links: "L3 primary; L2, L5 secondary"."""
+    parts = []
+    for strength in ("primary", "secondary", None):
+        ids_ = [x["id"] for x in layers if x.get("strength") == strength]
+        if ids_:
+            links = ", ".join(L.id_link(i, in_html=True) or escape(i) for i in ids_)
+            parts.append(f"{links} {strength}" if strength else links)
+    return Markup("; ".join(parts) or "-")
+
+
+def index_rows(kb: KB, key: str, L: Linker) -> list[dict]:
+    """Plain rows of a filterable index: the filter attributes and the cells."""
+    rows = []
+    for i in index_ids(kb, key):
+        link, name = Markup(L.id_link(i, in_html=True)), name_cell(kb, i)
+        if key == "mitigations":
+            layer, letter = kb.mitigation_layer(i), kb.mitigation_type(i)
+            cells = [link, name, Markup(L.id_link(layer, in_html=True) or escape(layer)), escape(kb.types[letter]["name"])]
+            attrs = row_attrs(layer=layer, type=letter)
+        else:
+            layers = views.layers_of(kb, i) if key == "threats" else [{"id": l} for l in kb.blindspots[i]["layers"]]
+            cells = [link, name, layer_links(kb, layers, L)]
+            attrs = row_attrs(cells=[f"{l['id']}:{l.get('strength') or 'primary'}" for l in layers])
+        rows.append({"attrs": attrs, "cells": cells + [summary(kb, i, L)]})
+    return rows
+
+
+def index_filter(kb: KB, key: str, total: int) -> Markup:
+    layers = Facet("layer", "Layer", "Any layer", [(l, f"{l} {kb.layers[l]['name']}") for l in LAYER_ORDER])
+    if key == "mitigations":
+        types = Facet("type", "Type", "Any type", [(k, kb.types[k]["name"]) for k in TYPE_ORDER])
+        return filter_form(key, "Filter the mitigations", [layers, types], total, "mitigations")
+    layers = Facet("layer", "Layer", "Any layer", layers.options, key="cells", part=0)
+    return filter_form(key, f"Filter the {INDEXES[key][0].lower()}", [layers], total, INDEXES[key][0].lower())
+
+
 def index_page(kb: KB, key: str, directory_urls: bool = True) -> GeneratedPage:
     title, singular, description, chapter, chapter_label = INDEXES[key]
     L = Linker(kb, f"{key}/index.md", directory_urls)
-    rows = markup([L.id(i), esc(kb.name_of(i) or "Reserved"), esc(kb.status_of(i))] for i in index_ids(kb, key))
-    return render("index.md.j2", L, meta(title, description, "index", key), title=title, slug=title.lower().replace(" ", "-"),
-                  singular=singular, chapter=chapter, chapter_label=chapter_label, rows=rows)
+    context = {"title": title, "slug": title.lower().replace(" ", "-"), "singular": singular, "chapter": chapter,
+               "chapter_label": chapter_label, "table": None, "filter": None, "covers": None, "rows": []}
+    if key == "layers":
+        context["rows"] = markup([L.id(i), esc(kb.name_of(i)), esc(kb.status_of(i))] for i in index_ids(kb, key))
+    else:
+        rows = index_rows(kb, key, L)
+        head = ["ID", "Name", "Layer", "Type", "Summary"] if key == "mitigations" else ["ID", "Name", "Layers", "Summary"]
+        context.update(table=fragment("id-index.html.j2", group=key, head=head, rows=rows), filter=index_filter(kb, key, len(rows)),
+                       covers="its layer and type" if key == "mitigations" else "its layers")
+    return render("index.md.j2", L, meta(title, description, "index", key), **context)
 
 
 def all_pages(kb: KB, directory_urls: bool = True) -> dict[str, GeneratedPage]:
