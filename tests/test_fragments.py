@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from maestro_site import filters
+from maestro_site import pages as site_pages
 from maestro_site.render import Linker
 from maestro_site.tables import catalog, checklists as checklist_tables, diagrams, matrix, process, scoring
 from maestro_site.templating import FRAGMENTS, fragment
@@ -130,6 +131,7 @@ CASES = {
     "risk-badge.html.j2": (None, lambda kb: fragment("risk-badge.html.j2", level=HOSTILE)),
     "short-form.html.j2": (None, lambda kb: fragment("short-form.html.j2", ident=HOSTILE, name=HOSTILE, href=HOSTILE)),
     "risk-calculator.html.j2": ("status", lambda kb: scoring.risk_calculator(kb)),
+    "id-index.html.j2": ("mitigation", lambda kb: site_pages.index_page(kb, "mitigations").markdown),
 }
 """Every fragment that prints data, with the data it is given HOSTILE in and the function that renders it."""
 
