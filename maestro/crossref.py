@@ -12,7 +12,8 @@ import re
 import unicodedata
 from typing import Callable
 
-from . import ids, schemas
+from . import crosswalk, ids, schemas
+from .crosswalk import ASI_TOP10, ATLAS, ATLAS_CASE_STUDIES, ATLAS_MITIGATIONS, ATLAS_TACTICS, CWE, LLM_TOP10
 from .jsonschema_check import ident_along as _ident
 from .knowledge import KB, LAYER_ORDER, TYPE_ORDER
 from .problems import Collector
@@ -51,7 +52,7 @@ ID_FIELDS = frozenset({"id", "key", "threat", "replaced_by", "adds", "refs", "ad
 _WORD = re.compile(r"[^\W_]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # the ASCII part of HIDDEN_CATEGORIES
 _URL_KEY = re.compile(schemas.URL_KEY)
-_CROSSWALK = ("llm_top10", "asi_top10", "cwe", "atlas")
+_CROSSWALK = crosswalk.MAPPING_NAMES
 WHY_WORDS = 8  # a stated reason for a link (a control's or a blindspot's why) is one sentence of at least this many words
 COVERAGE_TYPES = ("P", "D", "C")  # every active threat and blindspot has a catalog control of each (check_coverage)
 # ------------------------------------------------------------------ the registry
@@ -133,11 +134,19 @@ _ID_TABLES = (  # (file, key, list of entries): IDs unique across every type
     ("decisions", "id", lambda d: d["decisions"]["rulings"]),
     ("templates", "key", lambda d: d["templates"]["templates"]),
 )
+_ID_LISTS = (  # (file, lists whose entries' IDs are unique within each list): the schema leaves these to the loader
+    ("checklists", lambda d: [d["checklists"]["sections"]]),
+    ("frameworks", lambda d: [e["items"] for v in d["frameworks"].values() if isinstance(v, dict) for e in v.get("editions", [])]),
+    ("atlas", lambda d: [d["atlas"][k] for k in ("tactics", "techniques", "mitigations", "case_studies", "retired", "renamed")]),
+    ("decisions", lambda d: [r.get("extends", []) for r in d["decisions"]["rulings"]]),
+    ("sweep", lambda d: [d["sweep"]["weaknesses"]]),  # rule IDs: check_sweep, across weaknesses
+)
 
 
 @rule
 def check_unique(kb: KB, col: Collector) -> None:
-    """No ID is defined twice (patterns, cases and templates per file); no two entries of a type share a name."""
+    """No ID is defined twice (patterns, cases and templates per file; external IDs, sections, ruling extensions and
+    sweep entries per list); no two entries of a type share a name."""
     seen: dict[str, str] = {}
     for name, key, entries in _ID_TABLES:
         for node in entries(kb.docs):
@@ -146,6 +155,13 @@ def check_unique(kb: KB, col: Collector) -> None:
                 col.add(name, node, key, str(node[key]), f"duplicate ID {node[key]} (first defined in {seen[ident]})")
             else:
                 seen[ident] = col.rel(name)
+    for name, lists in _ID_LISTS:
+        for entries in lists(kb.docs):
+            first: dict = {}
+            for node in entries:
+                if node["id"] in first:
+                    col.add(name, node, "id", str(node["id"]), f"duplicate ID {node['id']} (first defined on line {first[node['id']]})")
+                first.setdefault(node["id"], getattr(node, "line", 0))
     names_seen: dict[tuple, str] = {}
     for name, table in (("threats", kb.threats), ("blindspots", kb.blindspots), ("mitigations", kb.mitigations), ("layers", kb.layers)):
         for ident, node in table.items():
@@ -181,11 +197,11 @@ def check_threats(kb: KB, col: Collector) -> None:
             col.add("threats", t, "kind", tid, "extended threats start at T16")
         if t["kind"] == "reserved" or not kb.listed(tid):
             continue  # reserved, deprecated and revoked threats leave the matrix and every list
-        _known(col, "threats", t["atlas"], tid, kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
-        _known(col, "threats", t.get("atlas_case_studies", []), tid, kb.atlas_case_studies, "ATLAS case study {} is not in data/atlas.yaml")
-        _known(col, "threats", t["llm_top10"], tid, kb.llm, "unknown LLM Top 10 ID {}")
-        _known(col, "threats", t["asi_top10"], tid, kb.asi, "unknown Agentic Top 10 ID {}")
-        _known(col, "threats", t["cwe"], tid, kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")
+        _known(col, "threats", t[ATLAS.name], tid, kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
+        _known(col, "threats", t.get(ATLAS_CASE_STUDIES.name, []), tid, kb.atlas_case_studies, "ATLAS case study {} is not in data/atlas.yaml")
+        _known(col, "threats", t[LLM_TOP10.name], tid, kb.llm, "unknown LLM Top 10 ID {}")
+        _known(col, "threats", t[ASI_TOP10.name], tid, kb.asi, "unknown Agentic Top 10 ID {}")
+        _known(col, "threats", t[CWE.name], tid, kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")
         for i, m in enumerate(t.get("partial_mitigations", [])):
             _ref(kb, col, "threats", t["partial_mitigations"], i, tid, m, kb.mitigations, "mitigation")
         if tid not in kb.threat_layers:
@@ -198,7 +214,7 @@ def check_threats(kb: KB, col: Collector) -> None:
             col.add("threats", c, "layer", c["key"], f"unknown layer {c['layer']}")
         for i, r in enumerate(c["related_threats"]):
             _ref(kb, col, "threats", c["related_threats"], i, c["key"], r, active, "threat")
-        _known(col, "threats", c.get("llm_top10", []), c["key"], kb.llm, "unknown LLM Top 10 ID {}")
+        _known(col, "threats", c.get(LLM_TOP10.name, []), c["key"], kb.llm, "unknown LLM Top 10 ID {}")
 
 
 @rule
@@ -264,8 +280,8 @@ def check_blindspots(kb: KB, col: Collector) -> None:
         for i, m in enumerate(b["suggested_mitigations"]):
             _ref(kb, col, "blindspots", b["suggested_mitigations"], i, b["id"], m, kb.mitigations, "mitigation")
         _reasons(col, "blindspots", b, "suggested_mitigations", b["id"], lambda m: True, "the control applies to the blindspot")
-        _known(col, "blindspots", b["atlas"], b["id"], kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
-        _known(col, "blindspots", b.get("atlas_case_studies", []), b["id"], kb.atlas_case_studies, "ATLAS case study {} is not in data/atlas.yaml")
+        _known(col, "blindspots", b[ATLAS.name], b["id"], kb.atlas_techniques, "ATLAS technique {} is not in data/atlas.yaml")
+        _known(col, "blindspots", b.get(ATLAS_CASE_STUDIES.name, []), b["id"], kb.atlas_case_studies, "ATLAS case study {} is not in data/atlas.yaml")
         if b["id"] not in kb.ref_items and kb.listed(b["id"]):
             col.add("blindspots", b, "id", b["id"], "no checklist item asks about this blindspot")
 
@@ -288,7 +304,7 @@ def check_checklists(kb: KB, col: Collector) -> None:
                 col.add("checklists", item, "refs", item["id"], "refs is empty: cite what the question probes, or say why nothing fits in no_refs")
             if item["refs"] and item.get("no_refs"):
                 col.add("checklists", item, "no_refs", item["id"], "no_refs explains an empty refs list, but refs is filled")
-            _known(col, "checklists", item.get("llm_top10", []), item["id"], kb.llm, "unknown LLM Top 10 ID {}")
+            _known(col, "checklists", item.get(LLM_TOP10.name, []), item["id"], kb.llm, "unknown LLM Top 10 ID {}")
 
 
 @rule
@@ -389,7 +405,7 @@ def check_counts(kb: KB, col: Collector) -> None:
 def check_frameworks(kb: KB, col: Collector) -> None:
     """The ATLAS tactics of each layer exist in atlas.yaml."""
     for layer, t in kb.frameworks["layer_tactics"].items():
-        _known(col, "frameworks", t["atlas"], layer, kb.atlas_tactics, "ATLAS tactic {} is not in data/atlas.yaml")
+        _known(col, "frameworks", t[ATLAS_TACTICS.name], layer, kb.atlas_tactics, "ATLAS tactic {} is not in data/atlas.yaml")
 
 
 @rule
@@ -525,20 +541,20 @@ def check_atlas(kb: KB, col: Collector) -> None:
 @rule
 def check_crosswalk(kb: KB, col: Collector) -> None:
     """Every crosswalk field of a threat or blindspot is filled or says why not; every LLM entry is used or says why not."""
-    tables = {"llm_top10": kb.llm, "asi_top10": kb.asi, "cwe": kb.cwe}
+    tables = {f.name: getattr(kb, f.index) for f in (LLM_TOP10, ASI_TOP10, CWE)}
     entries = [("threats", t) for t in kb.active_threats()] + [("blindspots", b) for b in kb.blindspots.values() if kb.listed(b["id"])]
     for name, e in entries:
-        reasons = e.get("no_mapping", {})
+        reasons = e.get(crosswalk.NO_MAPPING, {})
         for field in _CROSSWALK:
             if not e[field] and not reasons.get(field):
                 col.add(name, e, field, e["id"], f"{field} is empty: map it, or say why nothing fits in no_mapping.{field}")
             if e[field] and field in reasons:
-                col.add(name, e["no_mapping"], field, e["id"], f"no_mapping.{field} explains an empty list, but {field} is filled")
+                col.add(name, e[crosswalk.NO_MAPPING], field, e["id"], f"no_mapping.{field} explains an empty list, but {field} is filled")
         if name == "blindspots":
             for field, table in tables.items():
                 _known(col, name, e[field], e["id"], table, f"unknown {field} value {{}}")
-    used = {x for _, e in entries for ed in kb.llm_editions(e["llm_top10"]).values() for x in ed}
-    items = next(ed for ed in kb.frameworks["llm_top10"]["editions"] if ed["edition"] == "2025")["items"]
+    used = {x for _, e in entries for ed in kb.llm_editions(e[LLM_TOP10.name]).values() for x in ed}
+    items = next(ed for ed in crosswalk.data_at(kb, LLM_TOP10.edition_from) if ed["edition"] == "2025")["items"]
     for i, it in enumerate(items):
         cited = f"{it['id']}:2025"
         if cited not in used and not it.get("unmapped"):
@@ -546,7 +562,7 @@ def check_crosswalk(kb: KB, col: Collector) -> None:
         if cited in used and it.get("unmapped"):
             col.add("frameworks", items[i], "unmapped", cited, "'unmapped' is set, but threats map to this entry")
     for m in kb.mitigations.values():
-        _known(col, "mitigations", m.get("atlas_mitigations", []), m["id"], kb.atlas_mitigations, "ATLAS mitigation {} is not in data/atlas.yaml")
+        _known(col, "mitigations", m.get(ATLAS_MITIGATIONS.name, []), m["id"], kb.atlas_mitigations, "ATLAS mitigation {} is not in data/atlas.yaml")
 
 
 @rule
@@ -640,4 +656,4 @@ def check_sweep(kb: KB, col: Collector) -> None:
             seen.add(r["id"])
             if r["id"].rsplit("-", 1)[1] != wid.rsplit("-", 1)[1]:
                 col.add("sweep", r, "id", r["id"], f"a rule of {wid} must end in {wid.rsplit('-', 1)[1]}")
-            _known(col, "sweep", r["cwe"], r["id"], kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")
+            _known(col, "sweep", r[CWE.name], r["id"], kb.cwe, "unknown CWE ID (add it to frameworks.yaml) {}")

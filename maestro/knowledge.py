@@ -7,6 +7,7 @@ because the queries sort by them.
 from __future__ import annotations
 
 from . import ids
+from .crosswalk import ASI_TOP10, CWE, LLM_TOP10
 
 CROSS_LAYER = "CL"
 LAYER_ORDER = ["L1", "L2", "L3", "L4", "L5", "L6", "L7", CROSS_LAYER]
@@ -71,23 +72,23 @@ class KB:
         self.templates = {t["key"]: t for t in docs["templates"]["templates"]}
         self.frameworks = docs["frameworks"]
         self.atlas = docs["atlas"]
-        self.atlas_techniques = {t["id"]: t for t in docs["atlas"]["techniques"]}
-        self.atlas_tactics = {t["id"]: t for t in docs["atlas"]["tactics"]}
-        self.atlas_mitigations = {m["id"]: m for m in docs["atlas"]["mitigations"]}
-        self.atlas_edition = docs["atlas"]["source"]["edition"]
-        self.atlas_basis = docs["atlas"]["source"]["basis"]  # what the pinned list is built from; pages naming the edition say it
-        self.atlas_retired = {r["id"]: r for r in docs["atlas"]["retired"]}
-        self.atlas_renamed = {r["id"]: r for r in docs["atlas"]["renamed"]}
-        self.atlas_case_studies = {c["id"]: c for c in docs["atlas"]["case_studies"]}
+        self.atlas_techniques = {t["id"]: t for t in self.atlas["techniques"]}
+        self.atlas_tactics = {t["id"]: t for t in self.atlas["tactics"]}
+        self.atlas_mitigations = {m["id"]: m for m in self.atlas["mitigations"]}
+        self.atlas_edition = self.atlas["source"]["edition"]
+        self.atlas_basis = self.atlas["source"]["basis"]  # what the pinned list is built from; pages naming the edition say it
+        self.atlas_retired = {r["id"]: r for r in self.atlas["retired"]}
+        self.atlas_renamed = {r["id"]: r for r in self.atlas["renamed"]}
+        self.atlas_case_studies = {c["id"]: c for c in self.atlas["case_studies"]}
         self.cases = {c["id"]: c for c in docs["case-studies"]["cases"]}
         self.glossary = docs["glossary"]
         self.decisions = {d["id"]: d for d in docs["decisions"]["decisions"]}
         self.rulings = {r["id"]: r for r in docs["decisions"]["rulings"]}
-        self.llm, self.llm_2026_of = _llm_index(self.frameworks["llm_top10"])
-        self.asi = {i["id"]: i for i in _current(self.frameworks["asi_top10"])["items"]}
+        self.llm, self.llm_2026_of = _llm_index(self.frameworks[LLM_TOP10.listed_in[1]])
+        self.asi = {i["id"]: i for i in _current(self.frameworks[ASI_TOP10.listed_in[1]])["items"]}
         self.external_threats = {i["id"]: dict(i, edition=e["edition"], framework=self.frameworks["agentic_threats"]["name"])
                                  for e in self.frameworks["agentic_threats"]["editions"] for i in e["items"]}
-        self.cwe = self.frameworks["cwe"]
+        self.cwe = self.frameworks[CWE.listed_in[1]]
         self._index()
 
     # ----------------------------------------------------------------- indexes
@@ -107,7 +108,7 @@ class KB:
     def llm_editions(self, cited: list) -> dict:
         """Cited LLM Top 10 entries in every edition side by side: each as written plus its crosswalk counterpart."""
         back = {new: old for old, new in self.llm_2026_of.items()}
-        out: dict = {e["edition"]: [] for e in self.frameworks["llm_top10"]["editions"]}
+        out: dict = {e["edition"]: [] for e in self.frameworks[LLM_TOP10.listed_in[1]]["editions"]}
         for c in cited:
             for x in (c, self.llm_2026_of.get(c), back.get(c)):
                 if x and x in self.llm and x not in out[self.llm[x]["edition"]]:
@@ -115,7 +116,7 @@ class KB:
         return out
 
     def llm_title(self, edition: str) -> str:
-        return f"{self.frameworks['llm_top10']['name']} {edition}"
+        return f"{self.frameworks[LLM_TOP10.listed_in[1]]['name']} {edition}"
 
     def status_of(self, ident: str) -> str:
         """active, reserved, deprecated or revoked: the lifecycle of one of our IDs."""

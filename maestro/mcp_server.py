@@ -4,7 +4,7 @@ The tools answer from the same validated knowledge base as the CLI and the site 
 directory the CLI resolves) and reuse what the site and the CLI already compute: the page views
 (views.py), the URL contract (urls.py), the kept releases (releases.py), scoring (scoring.py) and the
 engagement checks (checks/). Nothing here opens a network connection or writes to the knowledge base or a
-threat model; like `maestro check`, the checks only refresh the maestro cache directory (kbcache.py).
+threat model; like `maestro check`, the checks only refresh the maestro cache directory (cachedir.py).
 
 The query functions behind the seven tools (``lookup``, ``search_ids``, ``list_entries``, ``resolve``, ``risk``,
 ``check_path``, ``report_summary``) are plain functions of a KB that raise ``NotFound`` / ``ValueError`` and return
@@ -38,12 +38,14 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Literal
 from urllib.parse import unquote, urlsplit
 
-from . import checks, engagement, ids, project, releases, safeio, scoring, views, yamlio
+from . import checks, crosswalk, engagement, ids, project, releases, safeio, scoring, views, yamlio
+from .crosswalk import ATLAS_CASE_STUDIES, ATLAS_MITIGATIONS, LLM_TOP10, STRIDE
 from .findings import summary as findings_summary
 from .kb import KB, LAYER_ORDER, TYPE_ORDER
 from .urls import SITE_URL, url_of
 
 TYPES = ("threat", "blindspot", "mitigation", "layer", "checklist")
+_MAPPED = crosswalk.MAPPINGS + (ATLAS_CASE_STUDIES,)  # the external IDs get_entry returns under "mappings", in this order
 CHECKLISTS_PATH = "/playbook/08-checklists/"  # the page every checklist item is anchored on (maestro_site/render.py CHECKLISTS)
 _STOPWORDS = {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on", "or",
               "that", "the", "this", "to", "with"}
@@ -189,10 +191,10 @@ def _threat(idx: Index, tid: str) -> dict:
     if v["kind"] == "reserved":
         return out
     t = kb.threats[tid]
-    out.update({k: v.get(k) for k in ("origin", "short_label", "manifestation", "indicators", "example", "stride",
+    out.update({k: v.get(k) for k in ("origin", "short_label", "manifestation", "indicators", "example", STRIDE.name,
                                       "multi_agent_only", "mcp", "gap_note")})
     out["external"] = v["external"]  # the OWASP entry with the same number, when its name differs
-    out["mappings"] = {f: list(t.get(f, [])) for f in ("llm_top10", "asi_top10", "cwe", "atlas", "atlas_case_studies")}
+    out["mappings"] = crosswalk.mapped_ids(t, _MAPPED)
     by_type = kb.mitigations_for(tid)
     out["related"] = {
         "mitigations": [dict(_ref(idx, m), layer=kb.mitigation_layer(m), control_type=kb.types[k]["key"], reason=row["reason"])
@@ -215,7 +217,7 @@ def _blindspot(idx: Index, bid: str) -> dict:
     v = views.blindspot_view(kb, bid)
     b = kb.blindspots[bid]
     return {"layers": list(v["layers"]), **{k: v.get(k) for k in ("manifestation", "indicators", "example")},
-            "mappings": {f: list(b.get(f, [])) for f in ("llm_top10", "asi_top10", "cwe", "atlas", "atlas_case_studies")},
+            "mappings": crosswalk.mapped_ids(b, _MAPPED),
             "related": {"threats": _refs(idx, v["related_threats"]), "suggested_mitigations": _refs(idx, v["suggested_mitigations"]),
                         "checklist_items": _refs(idx, v["checklist_items"])},
             "further_reading": v["reading"]}
@@ -230,7 +232,7 @@ def _mitigation(idx: Index, mid: str) -> dict:
                         "siblings": _refs(idx, v["siblings"]),
                         "suggested_by_blindspots": _refs(idx, [b for b, e in kb.blindspots.items() if mid in e["suggested_mitigations"]]),
                         "patterns": list(v["patterns"]), "considerations": list(v["considerations"]),
-                        "atlas_mitigations": list(v["atlas_mitigations"])}}
+                        ATLAS_MITIGATIONS.name: list(v[ATLAS_MITIGATIONS.name])}}
 
 
 def _layer(idx: Index, lid: str) -> dict:
@@ -252,7 +254,7 @@ def _checklist(idx: Index, iid: str) -> dict:
     section = kb.sections[item["section"]]
     return {"layers": [item["section"]] if item["section"] in LAYER_ORDER else [], "text": item["text"],
             "section": {"id": section["id"], "title": section["title"]}, "no_refs": item.get("no_refs"),
-            "related": {"probes": _refs(idx, item["refs"]), "llm_top10": list(item.get("llm_top10", []))}}
+            "related": {"probes": _refs(idx, item["refs"]), LLM_TOP10.name: list(item.get(LLM_TOP10.name, []))}}
 
 
 _DETAILS = {"threat": _threat, "blindspot": _blindspot, "mitigation": _mitigation, "layer": _layer, "checklist": _checklist}

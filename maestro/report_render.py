@@ -66,24 +66,24 @@ def md_url(url):
 
 def bytecode_cache():
     """A Jinja2 bytecode cache in maestro's cache directory: compiled templates are loaded only from files the
-    current user owns and nobody else can write (kbcache.read_trusted), and are recompiled when a template changes."""
+    current user owns and nobody else can write (cachedir.read_trusted), and are recompiled when a template changes."""
     import sys
 
     import jinja2
 
-    from . import kbcache
+    from . import cachedir
 
     class TrustedCache(jinja2.BytecodeCache):
         def name(self, bucket) -> str:
             return f"jinja-{bucket.key}.{sys.implementation.cache_tag}.code"
 
         def load_bytecode(self, bucket) -> None:
-            raw = kbcache.read_trusted(self.name(bucket))
+            raw = cachedir.read_trusted(self.name(bucket))
             if raw:
                 bucket.bytecode_from_string(raw)  # a checksum other than the template's current source is ignored
 
         def dump_bytecode(self, bucket) -> None:
-            kbcache.write_private(self.name(bucket), bucket.bytecode_to_string(), prune="jinja-*")
+            cachedir.write_private(self.name(bucket), bucket.bytecode_to_string(), prune="jinja-*")
 
     return TrustedCache()
 

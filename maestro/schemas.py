@@ -22,10 +22,18 @@ def _id(rx):
 
 
 def _list(item, min_items=0, unique=True):
+    """An array of ``item``; ``unique``: no two items alike. Entries that carry an ``id`` are left to the loader, which
+    refuses a duplicated ID with its file and line (crossref.check_unique); jsonschema would compare every pair of
+    objects, a large share of the validation time."""
     s = {"type": "array", "items": item, "minItems": min_items}
-    if unique:
+    if unique and not _has_id(item):
         s["uniqueItems"] = True
     return s
+
+
+def _has_id(item) -> bool:
+    """Whether the entries of a list are objects with an ``id`` (threats through their if/then/else)."""
+    return any("id" in (part.get("properties") or {}) for part in (item, item.get("then") or {}, item.get("else") or {}))
 
 
 TEXT = {"type": "string", "minLength": 1}
@@ -63,8 +71,8 @@ URL_TEMPLATE = {"type": "string", "pattern": "^https://[A-Za-z0-9.-]+(?::[0-9]+)
 HTTPS_URL = re.compile(URL["pattern"])
 """The same rule for code: crossref.py checks every address in data with it (``fullmatch``), the renderer every link."""
 URL_KEY = r"(?:^(?:home|homepage|url|link|href|repository|website)|_(?:url|link|href))(?![\s\S])"
-"""Field names that hold an address wherever they appear; free-form maps check them with patternProperties. Without
-``$``, fastjsonschema and jsonschema read the pattern alike, so the fast check stays usable (jsonschema_check.fast_supported)."""
+"""Field names that hold an address wherever they appear; free-form maps check them with patternProperties. The pattern
+ends in ``(?![\s\S])``, not ``$``, which would also match before a final newline."""
 
 
 def obj(props: dict, required=None, extra=False):
@@ -168,7 +176,8 @@ DATA = {
                 "mitigations": {"type": "object", "propertyNames": {"pattern": ids.full(ids.LAYER)},
                                 "additionalProperties": {"type": "array", "items": INT, "minItems": 4, "maxItems": 4}},
             }),
-        }
+        },
+        required=["version", "released", "title", "citation", "upstream", "sources", "id_authority", "counts"],
     ),
     "layers": obj(
         {
@@ -569,7 +578,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "released": "Release date of this version.",
         "title": "Title of the site.",
         "citation": "How to cite an ID; {id} and {version} are filled in.",
-        "site_url": "Address of the official site; its manifest.json is what forks are verified against.",
+        "site_url": "Optional: the address the site is published at (https); SITE_URL at build time sets it instead.",
         "upstream": "The upstream playbook whose facts (IDs, names, numbers, mappings) this knowledge base carries.",
         "sources": "The documents the taxonomy and method rest on.",
         "sources.document": "Title of the source document.",

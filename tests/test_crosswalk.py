@@ -176,12 +176,14 @@ ALLOWED = {
     # "atlas" is also the kind textscan gives an ATLAS ID mentioned in text, beside "llm" and "asi".
     ("maestro/textscan.py", "atlas"): 1,
     ("maestro/checks/identifiers.py", "atlas"): 3,
+    ("maestro/checks/editions.py", "atlas"): 1,
+    # the data file atlas.yaml: the KB's atlas indexes read docs["atlas"]; its rules report against the file by name
+    ("maestro/knowledge.py", "atlas"): 1,
+    ("maestro/crossref.py", "atlas"): 6,
 }
 """Literals that are the same word with another meaning, with how often each module may write them."""
 
 PENDING = {
-    "maestro/checks/editions.py", "maestro/checks/names.py", "maestro/crossref.py",
-    "maestro/knowledge.py", "maestro/mcp_server.py",
     "maestro_site/tables/checklists.py", "maestro_site/tables/examples.py", "maestro_site/tables/sweep.py",
     "maestro_site/workshop/card.py", "maestro_site/workshop/checklists.py", "maestro_site/workshop/worksheets.py",
 }

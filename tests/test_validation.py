@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kbedit import Case, E, Edit, R, assert_refused, case, cut, drop_item, drop_tail
+from kbedit import Case, E, Edit, R, assert_refused, case, cut, drop_item, drop_tail, line_in
 from maestro import KBError, crossref, load_kb
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -22,6 +22,9 @@ COUNTS = yaml.safe_load((DATA / "meta.yaml").read_text(encoding="utf-8"))["count
 """What data/meta.yaml declares: the check_counts rows plant a fault against these numbers."""
 CORE, BLINDSPOTS, CONSIDERATIONS = COUNTS["threats"]["core"], COUNTS["blindspots"], COUNTS["considerations"]
 L5_ITEMS, L3_DETERRENT = COUNTS["checklist_items"]["L5"], COUNTS["mitigations"]["L3"][3]
+
+TECHNIQUE = "- id: AML.T0051\n  name: LLM Prompt Injection\n  tactics: [AML.TA0005]\n"
+"""An entry of data/atlas.yaml, written twice by the duplicate-entry rows."""
 
 # The schema needs eight layers with valid IDs: a second L7 in place of CL leaves CL unknown.
 NO_CL_LAYER = E("layers", "- id: CL\n", "- id: L7\n")
@@ -41,6 +44,8 @@ CASES = [
     # --- check_unique
     case("check_unique", "mitigations", "L3-D2", "duplicate ID L3-D2 (first defined in data/mitigations.yaml)", ("- id: L3-D2", "- id: L3-D2\n", 2),
          E("mitigations", "- id: L3-D3\n", "- id: L3-D2\n")),
+    case("check_unique", "atlas", "AML.T0051", "duplicate ID AML.T0051 (first defined on line ...", ("- id: AML.T0051\n", "", 2),
+         E("atlas", TECHNIQUE, TECHNIQUE + "\n" + TECHNIQUE)),  # a whole entry twice: the schema leaves it to the loader
     case("check_unique", "threats", "T2", "name 'Memory Poisoning' already used by T1", ("  name: Memory Poisoning", "- id: T2\n"),
          R("threats", r"(- id: T2\n  name: )[^\n]*", r"\1Memory Poisoning")),
     # --- check_layers
@@ -295,6 +300,17 @@ def test_error_format_names_file_line_and_id(data):
     with pytest.raises(KBError) as exc:
         load_kb(data)
     assert re.search(r"data/mitigations\.yaml:\d+: \[L3-D2\] duplicate ID", str(exc.value))
+
+
+def test_a_duplicated_entry_names_both_lines(data):
+    """Lists of entries with IDs are not compared whole by the schema (uniqueItems): a duplicated entry is refused by
+    the loader, at the copy's line, naming the first one's."""
+    E("atlas", TECHNIQUE, TECHNIQUE + "\n" + TECHNIQUE).apply(data)
+    text = (data / "atlas.yaml").read_text(encoding="utf-8")
+    first, second = (line_in(text, "- id: AML.T0051\n", "", n) for n in (1, 2))
+    with pytest.raises(KBError) as exc:
+        load_kb(data)
+    assert f"data/atlas.yaml:{second}: [AML.T0051] duplicate ID AML.T0051 (first defined on line {first})" in str(exc.value)
 
 
 def test_missing_data_directory(tmp_path):

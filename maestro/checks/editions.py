@@ -1,6 +1,8 @@
 """MC7xx: external IDs by edition. What a newer edition renumbered, retired or renamed, named with its successor."""
 from __future__ import annotations
 
+from .. import crosswalk
+from ..crosswalk import LLM_TOP10
 from .registry import Hit, rule
 
 
@@ -11,7 +13,7 @@ def bare_llm(token: str) -> bool:
 def llm_readings(kb, token: str) -> str:
     """What a bare LLM Top 10 ID means in each edition: 'LLM03:2025 Supply Chain or LLM03:2026 Excessive Agency'."""
     return " or ".join(f"{token}:{e['edition']} {kb.llm[token + ':' + e['edition']]['name']}"
-                       for e in kb.frameworks["llm_top10"]["editions"] if f"{token}:{e['edition']}" in kb.llm)
+                       for e in crosswalk.data_at(kb, LLM_TOP10.edition_from) if f"{token}:{e['edition']}" in kb.llm)
 
 
 def former_names(kb) -> dict:

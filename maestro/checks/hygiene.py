@@ -10,7 +10,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .. import engagement, kbcache, safeio, textscan
+from .. import cachedir, engagement, safeio, textscan
 from .registry import Hit, rule
 
 _AFTER_DISCLAIMER = re.compile(r"^(?:drafted|reviewed)\b", re.I)  # the one line that may follow the disclaimer
@@ -52,7 +52,7 @@ _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(?:Z|[+-][0-9]{2}:[
 
 def _cache_file(digest: str) -> Path | None:
     try:
-        return kbcache.cache_dir() / f"secrets-{digest}.json"
+        return cachedir.cache_dir() / f"secrets-{digest}.json"
     except Exception:  # noqa: BLE001 - the cache is an optimisation only
         return None
 

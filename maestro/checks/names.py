@@ -6,6 +6,7 @@ import difflib
 import re
 
 from .. import textscan
+from ..crosswalk import ATLAS, CWE, STRIDE
 from .method import PHASE_OF, phase_severity
 from .registry import Hit, rule
 
@@ -119,7 +120,7 @@ def _carried(ctx, field: str, value: str, allowed: set) -> bool:
     """Whether a mapped entry carries ``value``: itself, or for ATLAS its parent or a sub-technique of it, or the successor of a retired ID."""
     if value in allowed:
         return True
-    if field == "atlas":
+    if field == ATLAS.name:
         retired = ctx.kb.atlas_retired.get(value)
         parent_or_child = (value.count(".") == 2 and value.rsplit(".", 1)[0] in allowed) or any(a.startswith(value + ".") for a in allowed)
         return parent_or_child or bool(retired and retired["replaced_by"] in allowed)
@@ -129,11 +130,11 @@ def _carried(ctx, field: str, value: str, allowed: set) -> bool:
 def _allowed(ctx, t) -> dict:
     """field -> values the mapped entries carry, for each field at least one of them records (STRIDE as letters)."""
     threats, spots = mapped_entries(ctx, t)
-    letter = {s["name"]: s["letter"] for s in ctx.kb.frameworks["stride"]}
+    letter = {s["name"]: s["letter"] for s in ctx.kb.frameworks[STRIDE.listed_in[1]]}
     entries = [ctx.kb.threats[x] for x in threats] + [ctx.kb.blindspots[b] for b in spots]
-    out = {f: {v for e in entries for v in e.get(f) or []} for f in ("cwe", "atlas") if any(f in e for e in entries)}
-    if any("stride" in e for e in entries):
-        out["stride"] = {letter.get(v, v) for e in entries for v in e.get("stride") or []}
+    out = {f: {v for e in entries for v in e.get(f) or []} for f in (CWE.name, ATLAS.name) if any(f in e for e in entries)}
+    if any(STRIDE.name in e for e in entries):
+        out[STRIDE.name] = {letter.get(v, v) for e in entries for v in e.get(STRIDE.name) or []}
     return out
 
 
@@ -147,12 +148,12 @@ def named_in(label: str, text: str) -> bool:
       hint="Take STRIDE, CWE and ATLAS values from the mapped entries in data/threats.yaml and data/blindspots.yaml; to keep another, "
            "name it in the threat's 'gap' note with the reason (ruling R19).")
 def crosswalk_unexplained(ctx):
-    name = {s["letter"]: s["name"] for s in ctx.kb.frameworks["stride"]}
+    name = {s["letter"]: s["name"] for s in ctx.kb.frameworks[STRIDE.listed_in[1]]}
     for t in ctx.records("threats"):
         allowed, gap = _allowed(ctx, t), str(t.get("gap") or "")
         for field in sorted(allowed):
             for j, v in enumerate(t.get(field) or []):
-                label = name.get(v, v) if field == "stride" else v
+                label = name.get(v, v) if field == STRIDE.name else v
                 if not _carried(ctx, field, v, allowed[field]) and not named_in(label, gap):
                     yield Hit(*ctx.at(t[field], j), t["id"], f"{field} {label} is carried by none of the entries it maps to, "
                               "and the gap note does not name it")

@@ -1,4 +1,4 @@
-"""Plain validation and the maestro cache directory (maestro/kbcache.py).
+"""Plain validation and the maestro cache directory (maestro/cachedir.py).
 
 The knowledge base is validated by one loader on every load (kb.load_kb): nothing of it is cached on disk, and no
 generated code runs in the validation path. The cache directory keeps only derived files that are safe to delete
@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from conftest import DATA, KB, ROOT
-from maestro import KBError, jsonschema_check as validation, kb as kbmod, kbcache, load_kb, schemas
+from maestro import KBError, jsonschema_check as validation, kb as kbmod, cachedir, load_kb, schemas
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_a_command_writes_no_knowledge_base_and_no_code_to_the_cache(tmp_path):
     assert not [n for n in written if n.startswith(("kb-", "fjs_"))], written
 
 
-@pytest.mark.parametrize("module", ["jsonschema_check.py", "kbcache.py", "kb.py"])
+@pytest.mark.parametrize("module", ["jsonschema_check.py", "cachedir.py", "kb.py"])
 def test_no_generated_code_runs_in_the_validation_path(module):
     source = (ROOT / "maestro" / module).read_text(encoding="utf-8")
     for word in ("marshal", "exec(", "compile(", "fastjsonschema", "pickle"):
@@ -71,35 +71,35 @@ def test_is_valid_agrees_with_schema_errors(name):
 
 def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MAESTRO_CACHE_DIR", str(tmp_path / "m"))
-    assert kbcache.cache_dir() == tmp_path / "m"
+    assert cachedir.cache_dir() == tmp_path / "m"
     monkeypatch.delenv("MAESTRO_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
-    assert kbcache.cache_dir() == tmp_path / "x" / "maestro"
+    assert cachedir.cache_dir() == tmp_path / "x" / "maestro"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert kbcache.cache_dir() == tmp_path / "home" / ".cache" / "maestro"
+    assert cachedir.cache_dir() == tmp_path / "home" / ".cache" / "maestro"
 
 
 def test_private_files_are_read_back_only_when_trusted(cache):
-    assert kbcache.write_private("jinja-test.code", b"compiled")
-    assert kbcache.read_trusted("jinja-test.code") == b"compiled"
+    assert cachedir.write_private("jinja-test.code", b"compiled")
+    assert cachedir.read_trusted("jinja-test.code") == b"compiled"
     (cache / "jinja-test.code").chmod(0o666)  # writable by others: someone else could have planted it
-    assert kbcache.read_trusted("jinja-test.code") is None
-    assert kbcache.read_trusted("absent.code") is None
+    assert cachedir.read_trusted("jinja-test.code") is None
+    assert cachedir.read_trusted("absent.code") is None
 
 
 def test_a_link_in_the_cache_is_not_trusted(cache, tmp_path):
-    kbcache.write_private("real.code", b"x")
+    cachedir.write_private("real.code", b"x")
     (cache / "link.code").symlink_to(cache / "real.code")
-    assert kbcache.read_trusted("link.code") is None
+    assert cachedir.read_trusted("link.code") is None
 
 
 def test_pruning_keeps_the_newest_files(cache, monkeypatch):
-    monkeypatch.setattr(kbcache, "MAX_KEPT", 3)
+    monkeypatch.setattr(cachedir, "MAX_KEPT", 3)
     for i in range(5):
-        assert kbcache.write_private(f"jinja-{i}.code", b"x", prune="jinja-*")
+        assert cachedir.write_private(f"jinja-{i}.code", b"x", prune="jinja-*")
         os.utime(cache / f"jinja-{i}.code", (1000 + i, 1000 + i))
-    kbcache.write_private("jinja-last.code", b"x", prune="jinja-*")
+    cachedir.write_private("jinja-last.code", b"x", prune="jinja-*")
     assert len(list(cache.glob("jinja-*"))) == 3 and (cache / "jinja-last.code").exists()
 
 
@@ -107,4 +107,4 @@ def test_an_unwritable_cache_directory_is_skipped(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("MAESTRO_CACHE_DIR", str(blocker / "cache"))
-    assert kbcache.write_private("x.code", b"x") is False
+    assert cachedir.write_private("x.code", b"x") is False
