@@ -17,29 +17,27 @@ from typing import Callable
 import pytest
 import yaml
 
-from conftest import KB, ROOT, maestro_cli
 from maestro import checks, engagement, scoring
 from maestro.findings import TO_FILL
 
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
-class _PhaseFiles:
-    """Phase number -> output file name, read from the knowledge base when first needed."""
-
-    def __getitem__(self, n):
-        return KB.phases[n]["output_file"]
-
-
-FILES = _PhaseFiles()
-
-
 class Eng:
-    """A throwaway copy of the fixture engagement, with helpers to plant faults in it."""
+    """A throwaway copy of the fixture engagement, with helpers to plant faults in it.
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    ``kb`` is the knowledge base (phase file names, IDs to plant); ``cli`` is the ``maestro_cli`` fixture, which
+    ``check()`` runs.
+    """
+
+    def __init__(self, folder: Path, kb, cli):
+        self.folder, self.kb, self.cli = folder, kb, cli
+
+    def file(self, n) -> str:
+        """The output file name of phase ``n``, as the knowledge base gives it."""
+        return self.kb.phases[n]["output_file"]
 
     def path(self, n) -> Path:
-        return self.folder / (FILES[n] if isinstance(n, int) else n)
+        return self.folder / (self.file(n) if isinstance(n, int) else n)
 
     def text(self, n) -> str:
         return self.path(n).read_text(encoding="utf-8")
@@ -50,7 +48,7 @@ class Eng:
     def _block(self, n):
         text = self.text(n)
         m = re.search(r"^```yaml maestro\n(.*?)^```$", text, re.S | re.M)
-        assert m, f"no record block in {FILES[n]}"
+        assert m, f"no record block in {self.file(n)}"
         return text, m
 
     def records(self, n) -> dict:
@@ -80,19 +78,19 @@ class Eng:
         return self.records(7)["mitigations"]
 
     def severe(self):
-        return [t for t in self.threats() if scoring.risk_level(KB, t["severity"], t["likelihood"]) in ("High", "Critical")]
+        return [t for t in self.threats() if scoring.risk_level(self.kb, t["severity"], t["likelihood"]) in ("High", "Critical")]
 
     def snapshot(self):
         return {p.name: p.read_bytes() for p in sorted(self.folder.iterdir()) if p.is_file()}
 
-    kb = None  # a knowledge base patched in memory for one row; None: the CLI's own
+    patched_kb = None  # a knowledge base patched in memory for one row; None: the CLI's own
     source: Path | None = None  # the source tree Phase 8 cites, passed as --source
 
     def check(self, target=None):
-        if self.kb is not None:
-            findings, _ = checks.check_project(self.kb, target or self.folder, self.source)
+        if self.patched_kb is not None:
+            findings, _ = checks.check_project(self.patched_kb, target or self.folder, self.source)
             return (1 if any(f.severity == "error" for f in findings) else 0), {"findings": [f.as_dict() for f in findings]}
-        code, out, err = maestro_cli("check", target or self.folder, "--json", *(["--source", self.source] if self.source else []))
+        code, out, err = self.cli("check", target or self.folder, "--json", *(["--source", self.source] if self.source else []))
         assert "Traceback" not in err, err
         return code, (json.loads(out) if out.strip().startswith("{") else {"findings": [], "error": err})
 
@@ -113,10 +111,10 @@ def source_tree(records: dict, root: Path) -> Path:
 
 
 @pytest.fixture
-def eng(tmp_path) -> Eng:
+def eng(kb, maestro_cli, tmp_path) -> Eng:
     dst = tmp_path / "clinic-assistant"
     shutil.copytree(FIXTURE, dst)
-    e = Eng(dst)
+    e = Eng(dst, kb, maestro_cli)
     e.source = source_tree(e.records(8), tmp_path / "source")
     return e
 
@@ -128,9 +126,9 @@ def test_the_fixture_is_clean(eng):
     assert code == 0 and doc["findings"] == [], doc["findings"]
 
 
-def test_the_fixture_exercises_the_method():
-    e = Eng(FIXTURE)
-    levels = [scoring.risk_level(KB, t["severity"], t["likelihood"]) for t in e.threats()]
+def test_the_fixture_exercises_the_method(kb, maestro_cli):
+    e = Eng(FIXTURE, kb, maestro_cli)
+    levels = [scoring.risk_level(kb, t["severity"], t["likelihood"]) for t in e.threats()]
     assert levels.count("Critical") + levels.count("High") >= 4 and {"Medium", "Low"} <= set(levels)
     st = json.loads((FIXTURE / "state.json").read_text())
     assert all(p["status"] == "complete" for p in st["phases"].values()) and st["analysis_depth"] == "standard"
@@ -164,19 +162,19 @@ def _mit_with_cv(e: Eng):
 
 def _replace_in(e: Eng, n, old, new, count=1):
     text = e.text(n)
-    assert old in text, f"{old!r} not in {FILES[n]}"
+    assert old in text, f"{old!r} not in {e.file(n)}"
     e.write(n, text.replace(old, new, count))
 
 
 def plant_deleted_file(e):
     e.path(4).unlink()
-    return Want(FILES[4], "phase 4")
+    return Want(e.file(4), "phase 4")
 
 
 def plant_no_block(e):
     text, m = e._block(3)
     e.write(3, text[:m.start()] + text[m.end():])
-    return Want(FILES[3], "phase 3")
+    return Want(e.file(3), "phase 3")
 
 
 def plant_fence(opener, closer="```"):
@@ -185,39 +183,39 @@ def plant_fence(opener, closer="```"):
         block = text[m.start():m.end()]
         new = opener + block[len("```yaml maestro"):-3] + closer
         e.write(6, text[:m.start()] + new + text[m.end():])
-        return Want(FILES[6], "phase 6")
+        return Want(e.file(6), "phase 6")
     return plant
 
 
 def plant_second_block(e):
     e.write(7, e.text(7) + "\n```yaml maestro\nmitigations: []\n```\n")
-    return Want(FILES[7], "phase 7")
+    return Want(e.file(7), "phase 7")
 
 
 def plant_bad_yaml(e):
     _replace_in(e, 5, "```yaml maestro\n", "```yaml maestro\nassets: [unclosed\n")
-    return Want(FILES[5], "phase 5")
+    return Want(e.file(5), "phase 5")
 
 
 def plant_misplaced_key(e):
     e.edit(1, lambda d: d.update(mitigations=[{"id": "L1-P1"}]))
-    return Want(FILES[1], "phase 1")
+    return Want(e.file(1), "phase 1")
 
 
 def plant_empty_phase(e):
     e.edit(3, lambda d: d.update(threat_actors=[]))
-    return Want(FILES[3], "phase 3")
+    return Want(e.file(3), "phase 3")
 
 
 def plant_no_threats(e):
     e.edit(6, lambda d: d.update(threats=[], attack_chains=[]))
-    return Want(FILES[6], "phase 6")
+    return Want(e.file(6), "phase 6")
 
 
 def plant_schema(e):
     tid = e.threats()[0]["id"]
     e.edit(6, lambda d: d["threats"][0].update(severity="Severe"))
-    return Want(FILES[6], tid)
+    return Want(e.file(6), tid)
 
 
 def plant_duplicate_id(e):
@@ -225,14 +223,14 @@ def plant_duplicate_id(e):
     first, second = data["assumptions"][0]["id"], data["assumptions"][1]["id"]
     data["assumptions"][1]["id"] = first
     e.set_records(1, data)
-    return Want(FILES[1], first)
+    return Want(e.file(1), first)
 
 
 def plant_state_disagrees(e):
     st = json.loads(e.path("state.json").read_text())
     st["uses_mcp"] = not st["uses_mcp"]
     e.path("state.json").write_text(json.dumps(st, indent=2))
-    return Want(FILES[2], "phase 2")
+    return Want(e.file(2), "phase 2")
 
 
 def plant_stale_export(e):
@@ -309,12 +307,12 @@ def plant_nan(e):
     def nan(d):
         d["residual_risks"][0]["effective_risk"] = float("nan")
     e.edit(9, nan)
-    return Want(FILES[9], None)
+    return Want(e.file(9), None)
 
 
 def plant_id_newline(e):
     e.edit(9, lambda d: d["residual_risks"][0].update(threat=d["residual_risks"][0]["threat"] + "\n"))
-    return Want(FILES[9], None)
+    return Want(e.file(9), None)
 
 
 def plant_placeholder_evidence(value):
@@ -324,14 +322,14 @@ def plant_placeholder_evidence(value):
         target = next(m for m in e.mitigations() if m["status"] != "Not Implemented")
         e.edit(8, drop_validation)
         e.edit(7, lambda d: next(m for m in d["mitigations"] if m["id"] == target["id"]).update(evidence=value))
-        return Want(FILES[7], target["id"])
+        return Want(e.file(7), target["id"])
     return plant
 
 
 def plant_citation(field, value, rule_file=8):
     def plant(e):
         e.edit(8, lambda d: d["code_validation"][0].update({field: value}))
-        return Want(FILES[rule_file], e.records(8)["code_validation"][0]["id"])
+        return Want(e.file(rule_file), e.records(8)["code_validation"][0]["id"])
     return plant
 
 
@@ -340,7 +338,7 @@ def plant_indented_fence(e):
     text = e.text(7)
     at = text.index("  description: >-\n", text.index("```yaml maestro"))
     e.write(7, text[:at] + "  description: |-\n    Sample:\n    ```\n    x = 1\n" + text[at + len("  description: >-\n"):])
-    return Want(FILES[7], "phase 7")
+    return Want(e.file(7), "phase 7")
 
 
 def plant_table_level(e):
@@ -353,7 +351,7 @@ def plant_table_level(e):
     header = next(ln for ln in text.split("\n") if ln.startswith("| Field") and t["id"] in ln).split("|")
     cells[header.index(f" {t['id']} ")] = f" {wrong} "
     e.write(6, text.replace(row, "|".join(cells), 1))
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_summary_table(e):
@@ -361,37 +359,37 @@ def plant_summary_table(e):
     r = e.records(9)["residual_risks"][0]
     e.insert_prose(9, f"| Residual | Threat | Residual risk | Disposition |\n|---|---|---|---|\n| {r['id']} | {r['threat']} | Low | "
                       f"{'Mitigated' if r['disposition'] != 'Mitigated' else 'Accepted'} |")
-    return Want(FILES[9], r["id"])
+    return Want(e.file(9), r["id"])
 
 
 def plant_unfit_control(e):
     """A catalog control linked to a threat the catalog never links it to: it must earn nothing there."""
     t = e.threats()[0]
-    mid = next(m for m in KB.mitigations if KB.mitigation_type(m) == "C" and not set(KB.mitigations[m]["addresses"])
-               & {r["id"] if isinstance(r, dict) else r for r in t["maps_to"]} and not KB.mitigations[m].get("scope"))
+    mid = next(m for m in e.kb.mitigations if e.kb.mitigation_type(m) == "C" and not set(e.kb.mitigations[m]["addresses"])
+               & {r["id"] if isinstance(r, dict) else r for r in t["maps_to"]} and not e.kb.mitigations[m].get("scope"))
     e.edit(6, lambda d: d["threats"][0]["mitigations"].append(mid))
-    e.edit(7, lambda d: d["mitigations"].append({"id": mid, "name": KB.mitigations[mid]["name"], "type": "corrective",
+    e.edit(7, lambda d: d["mitigations"].append({"id": mid, "name": e.kb.mitigations[mid]["name"], "type": "corrective",
                                                   "addresses": [t["id"]], "status": "Not Implemented",
                                                   "owner": "Kofi Mensah (AI Engineer)"}))
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_unfit_local_control(e):
     """A project control whose catalog control addresses none of the threat's taxonomy threats (DDoS protection
     borrowed as the preventive control of a prompt-injection threat)."""
     t = next(x for x in e.threats() if any((r["id"] if isinstance(r, dict) else r) == "T6" for r in x["maps_to"]))
-    cat = next(m for m in KB.mitigations if KB.mitigation_type(m) == "P" and "T6" not in KB.mitigations[m]["addresses"]
-               and "T2" not in KB.mitigations[m]["addresses"] and not KB.mitigations[m].get("scope"))
+    cat = next(m for m in e.kb.mitigations if e.kb.mitigation_type(m) == "P" and "T6" not in e.kb.mitigations[m]["addresses"]
+               and "T2" not in e.kb.mitigations[m]["addresses"] and not e.kb.mitigations[m].get("scope"))
     e.edit(6, lambda d: next(x for x in d["threats"] if x["id"] == t["id"])["mitigations"].append("CLN-M99"))
     e.edit(7, lambda d: d["mitigations"].append({"id": "CLN-M99", "name": "Borrowed control", "type": "preventive",
                                                   "implements": [cat], "addresses": [t["id"]], "status": "Not Implemented",
                                                   "owner": "Kofi Mensah (AI Engineer)"}))
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_no_source(e):
     e.source = None
-    return Want(FILES[8], e.records(8)["code_validation"][0]["id"], "warning")
+    return Want(e.file(8), e.records(8)["code_validation"][0]["id"], "warning")
 
 
 def plant_invalid_state(e):
@@ -404,7 +402,7 @@ def plant_invalid_state(e):
 def plant_prose(n, line, ident, severity="error"):
     def plant(e):
         e.insert_prose(n, line)
-        return Want(FILES[n], ident, severity)
+        return Want(e.file(n), ident, severity)
     return plant
 
 
@@ -420,7 +418,7 @@ def plant_in_state(text, ident):
 def plant_in_record(n, key, field, text, ident):
     def plant(e):
         e.edit(n, lambda d: d[key][0].update({field: text}))
-        return Want(FILES[n], ident)
+        return Want(e.file(n), ident)
     return plant
 
 
@@ -432,32 +430,32 @@ def plant_bad_local_prefix(e):
     e.edit(7, fn)
     for n in (6, 8, 9, 10):
         e.write(n, e.text(n).replace(old + "\n", "ZZZ-M1\n").replace(old + ",", "ZZZ-M1,").replace(old + "]", "ZZZ-M1]"))
-    return Want(FILES[7], "ZZZ-M1")
+    return Want(e.file(7), "ZZZ-M1")
 
 
 def plant_wrong_kind(e):
     tid = e.threats()[0]["id"]
-    e.edit(6, lambda d: d["threats"][0]["maps_to"].append({"id": "BV-2", "name": KB.name_of("BV-2")}))
-    return Want(FILES[6], tid)
+    e.edit(6, lambda d: d["threats"][0]["maps_to"].append({"id": "BV-2", "name": e.kb.name_of("BV-2")}))
+    return Want(e.file(6), tid)
 
 
 def plant_risk(e):
     t = e.threats()[0]
     wrong = _first(["Low", "Medium", "High", "Critical"], lambda x: x != t["risk"])
     e.edit(6, lambda d: d["threats"][0].update(risk=wrong))
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_unmapped(e):
     t = e.threats()[-1]
     e.edit(6, lambda d: d["threats"][-1].update(maps_to=[], blindspots=[], gap=""))
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_no_crosswalk(e):
     t = _first(e.threats(), lambda t: t.get("llm_top10"))
     e.edit(6, lambda d: _first(d["threats"], lambda x: x["id"] == t["id"]).pop("llm_top10"))
-    return Want(FILES[6], t["id"], "warning")
+    return Want(e.file(6), t["id"], "warning")
 
 
 def _unlink(e, tid, mid):
@@ -470,63 +468,63 @@ def plant_missing_type(e):
     mits = {m["id"]: m for m in e.mitigations()}
     for mid in [m for m in t["mitigations"] if mits[m]["type"] == "detective"]:
         _unlink(e, t["id"], mid)
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_single_control(e):
-    t = _first(e.threats(), lambda t: scoring.risk_level(KB, t["severity"], t["likelihood"]) in ("Low", "Medium"))
+    t = _first(e.threats(), lambda t: scoring.risk_level(e.kb, t["severity"], t["likelihood"]) in ("Low", "Medium"))
     for mid in t["mitigations"][1:]:
         _unlink(e, t["id"], mid)
-    return Want(FILES[6], t["id"], "warning")
+    return Want(e.file(6), t["id"], "warning")
 
 
 def plant_deterrent_only(e):
-    t = _first(e.threats(), lambda t: scoring.risk_level(KB, t["severity"], t["likelihood"]) in ("Low", "Medium"))
+    t = _first(e.threats(), lambda t: scoring.risk_level(e.kb, t["severity"], t["likelihood"]) in ("Low", "Medium"))
     for mid in list(t["mitigations"]):
         _unlink(e, t["id"], mid)
     for mid in ("L1-R1", "L1-R2"):
         e.edit(6, lambda d: _first(d["threats"], lambda x: x["id"] == t["id"])["mitigations"].append(mid))
-        e.edit(7, lambda d: d["mitigations"].append({"id": mid, "name": KB.mitigations[mid]["name"], "type": "deterrent",
+        e.edit(7, lambda d: d["mitigations"].append({"id": mid, "name": e.kb.mitigations[mid]["name"], "type": "deterrent",
                                                        "addresses": [t["id"]], "status": "Not Implemented"}))
-    return Want(FILES[6], t["id"], "warning")
+    return Want(e.file(6), t["id"], "warning")
 
 
 def plant_relabelled_type(e):
-    m = _first(e.mitigations(), lambda m: m["id"] in KB.mitigations and m["type"] == "preventive")
+    m = _first(e.mitigations(), lambda m: m["id"] in e.kb.mitigations and m["type"] == "preventive")
     e.edit(7, lambda d: _first(d["mitigations"], lambda x: x["id"] == m["id"]).update(type="detective"))
-    return Want(FILES[7], m["id"])
+    return Want(e.file(7), m["id"])
 
 
 def plant_local_type(e):
     m = _first(e.mitigations(), lambda m: m.get("implements"))
     other = _first(["preventive", "detective", "corrective"], lambda x: x != m["type"])
     e.edit(7, lambda d: _first(d["mitigations"], lambda x: x["id"] == m["id"]).update(type=other))
-    return Want(FILES[7], m["id"])
+    return Want(e.file(7), m["id"])
 
 
 def plant_one_way_link(e):
     t = e.threats()[0]
     mid = t["mitigations"][0]
     e.edit(7, lambda d: _first(d["mitigations"], lambda m: m["id"] == mid)["addresses"].remove(t["id"]))
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_overclaim(e):
     m = _mit_with_cv(e)
     e.edit(8, lambda d: _first(d["code_validation"], lambda cv: cv["mitigation"] == m["id"]).update(verified_status="Partially Implemented"))
-    return Want(FILES[7], m["id"])
+    return Want(e.file(7), m["id"])
 
 
 def plant_unverified(e):
     m = _mit_with_cv(e)
     e.edit(8, lambda d: d.update(code_validation=[cv for cv in d["code_validation"] if cv["mitigation"] != m["id"]]))
-    return Want(FILES[7], m["id"], "warning")
+    return Want(e.file(7), m["id"], "warning")
 
 
 def plant_no_residual(e):
     t = e.severe()[0]
     e.edit(9, lambda d: d.update(residual_risks=[r for r in d["residual_risks"] if r["threat"] != t["id"]]))
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def _residual_of(e, pred):
@@ -536,92 +534,92 @@ def _residual_of(e, pred):
 def plant_effective(e):
     r = _residual_of(e, lambda r: True)
     e.edit(9, lambda d: d["residual_risks"][0].update(effective_risk=r["effective_risk"] + 1))
-    return Want(FILES[9], r["id"])
+    return Want(e.file(9), r["id"])
 
 
 def plant_missing_effective(e):
     r = _residual_of(e, lambda r: True)
     e.edit(9, lambda d: d["residual_risks"][0].pop("effective_risk"))
-    return Want(FILES[9], r["id"])
+    return Want(e.file(9), r["id"])
 
 
 def plant_low_residual(e):
     r = _residual_of(e, lambda r: r["effective_risk"] >= 2)
     e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).update(residual="Low"))
-    return Want(FILES[9], r["id"])
+    return Want(e.file(9), r["id"])
 
 
 def plant_false_mitigated(e):
     r = _residual_of(e, lambda r: r["disposition"] != "Mitigated" and r["effective_risk"] > 0)
     e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).update(disposition="Mitigated"))
-    return Want(FILES[9], r["id"])
+    return Want(e.file(9), r["id"])
 
 
 def plant_ownerless(e):
     r = _residual_of(e, lambda r: r["disposition"] == "Accepted")
     e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).pop("owner"))
-    return Want(FILES[9], r["id"])
+    return Want(e.file(9), r["id"])
 
 
 def plant_undated_deferral(e):
     r = _residual_of(e, lambda r: r["disposition"] == "Deferred")
     e.edit(9, lambda d: _first(d["residual_risks"], lambda x: x["id"] == r["id"]).pop("target_date"))
-    return Want(FILES[9], r["id"])
+    return Want(e.file(9), r["id"])
 
 
 def _open_severe(e):
-    ctx = checks.file_context(KB, e.path("threat-model.json"))
+    ctx = checks.file_context(e.kb, e.path("threat-model.json"))
     return [p for p in ctx.postures.values() if p.level in ("High", "Critical") and p.credit < 1]
 
 
 def plant_off_roadmap(e):
     tid = _open_severe(e)[0].threat
     e.edit(10, lambda d: [i["threats"].remove(tid) for i in d["roadmap"] if tid in i["threats"]])
-    return Want(FILES[6], tid)
+    return Want(e.file(6), tid)
 
 
 def plant_late(e):
     tid = _open_severe(e)[0].threat
     e.edit(10, lambda d: [i.update(phase="Long-term") for i in d["roadmap"] if tid in i["threats"]])
     item = _first(e.records(10)["roadmap"], lambda i: tid in i["threats"])
-    return Want(FILES[10], item["id"])
+    return Want(e.file(10), item["id"])
 
 
 def plant_unknown_top_risk(e):
     e.edit(10, lambda d: d["summary"]["top_risks"].__setitem__(0, "CLN-T99"))
-    return Want(FILES[10], "CLN-T99")
+    return Want(e.file(10), "CLN-T99")
 
 
 def plant_revoked(e):
     """A knowledge base where T44 is revoked in favour of T8 (patched in memory), and the model still cites T44."""
     import copy
     e.insert_prose(6, "Logging gaps as in T44 apply too.")
-    kb = copy.copy(KB.load())  # a copy of the loaded KB: copying the LazyKB proxy would keep its methods on the original
-    kb.threats = dict(KB.threats, T44=dict(KB.threats["T44"], status="revoked", revoked={"replaced_by": "T8", "version": "9.9.9", "reason": "test"}))
-    e.kb = kb
-    return Want(FILES[6], "T44")
+    kb = copy.copy(e.kb)
+    kb.threats = dict(e.kb.threats, T44=dict(e.kb.threats["T44"], status="revoked", revoked={"replaced_by": "T8", "version": "9.9.9", "reason": "test"}))
+    e.patched_kb = kb
+    return Want(e.file(6), "T44")
 
 
 def plant_no_consent(e):
     e.edit(1, lambda d: d["business_context"].pop("consent"))
-    return Want(FILES[1], None)
+    return Want(e.file(1), None)
 
 
 def plant_no_disclaimer(e):
     text = e.text(5)
     e.write(5, text.replace(engagement.DISCLAIMER, "Reviewed internally."))
-    return Want(FILES[5], "phase 5")
+    return Want(e.file(5), "phase 5")
 
 
 def plant_text_after_disclaimer(e):
     e.write(2, e.text(2) + "\n## Late notes\n\nOne more thing about the scheduler.\n")
-    return Want(FILES[2], "phase 2")
+    return Want(e.file(2), "phase 2")
 
 
 def plant_secret(e):
     key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\n-----END RSA PRIVATE KEY-----"
     e.insert_prose(8, "Found in the deploy repository:\n\n" + key)
-    return Want(FILES[8], None)
+    return Want(e.file(8), None)
 
 
 def plant_export_without_disclaimer(e):
@@ -636,7 +634,7 @@ def plant_records_in_unstarted_phase(e):
     st = json.loads(e.path("state.json").read_text())
     st["phases"]["9"]["status"] = "pending"          # residual risks are written, but the phase claims not to have started
     e.path("state.json").write_text(json.dumps(st, indent=2))
-    return Want(FILES[9], "phase 9")
+    return Want(e.file(9), "phase 9")
 
 
 def plant_draft_export(e):
@@ -654,7 +652,7 @@ def plant_migration_gap(e):
     def gap(d):
         d["code_validation"][0]["verified_status"] = f"{TO_FILL}: verified_status (release 1.0.0 recorded none)"
     e.edit(8, gap)
-    return Want(FILES[8], cv["id"])
+    return Want(e.file(8), cv["id"])
 
 
 def plant_unscored(e):
@@ -664,7 +662,7 @@ def plant_unscored(e):
         d["threats"][0].pop("likelihood")
         d["threats"][0].pop("risk", None)
     e.edit(6, drop)
-    return Want(FILES[6], t["id"])
+    return Want(e.file(6), t["id"])
 
 
 def plant_export_unknown_id(e):
@@ -801,7 +799,7 @@ def plant_field(n, value, where):
     def plant(e):
         box = []
         e.edit(n, lambda d: box.append(where(d, value)))
-        return Want(FILES[n], box[0])
+        return Want(e.file(n), box[0])
     return plant
 
 
@@ -860,7 +858,7 @@ def plant_rare_review(e):
         r["review"] = "Annually"
         box.append(r["id"])
     e.edit(9, fn)
-    return Want(FILES[9], box[0])
+    return Want(e.file(9), box[0])
 
 
 def plant_second_residual(e):
@@ -868,7 +866,7 @@ def plant_second_residual(e):
         twin = dict(_clone(d["residual_risks"][0]), id="RR99")
         d["residual_risks"].append(twin)
     e.edit(9, fn)
-    return Want(FILES[9], "RR99")
+    return Want(e.file(9), "RR99")
 
 
 def plant_twin_threat(shout=False):
@@ -881,12 +879,12 @@ def plant_twin_threat(shout=False):
                 twin["description"] = t["description"].replace(" ", "  ")
             d["threats"].append(twin)
         e.edit(6, fn)
-        return Want(FILES[6], "CLN-T99")
+        return Want(e.file(6), "CLN-T99")
     return plant
 
 
 def _eff(e):
-    ctx = checks.file_context(KB, e.path("threat-model.json"))
+    ctx = checks.file_context(e.kb, e.path("threat-model.json"))
     return {tid: p.effective for tid, p in ctx.postures.items()}
 
 
@@ -895,22 +893,22 @@ def plant_low_top_risk(e):
     top = e.records(10)["summary"]["top_risks"]
     low = min((t for t in eff if t not in top), key=lambda t: eff[t])
     e.edit(10, lambda d: d["summary"]["top_risks"].__setitem__(-1, low))
-    return Want(FILES[10], low)
+    return Want(e.file(10), low)
 
 
 def plant_short_top_risks(e):
     e.edit(10, lambda d: d["summary"].update(top_risks=d["summary"]["top_risks"][:2]))
-    return Want(FILES[10], None)
+    return Want(e.file(10), None)
 
 
 def plant_wrong_count(e):
     e.edit(10, lambda d: d["summary"]["threat_counts"].update(high=d["summary"]["threat_counts"]["high"] - 1))
-    return Want(FILES[10], "summary")
+    return Want(e.file(10), "summary")
 
 
 def plant_rosy_posture(e):
     e.edit(10, lambda d: d["summary"].update(posture="Low"))
-    return Want(FILES[10], "summary")
+    return Want(e.file(10), "summary")
 
 
 def plant_complete_unbuilt(e):
@@ -921,7 +919,7 @@ def plant_complete_unbuilt(e):
         item["status"] = "Complete"
         box.append(item["id"])
     e.edit(10, fn)
-    return Want(FILES[10], box[0])
+    return Want(e.file(10), box[0])
 
 
 def plant_wrong_kind_in(n, key, field, value):
@@ -936,15 +934,15 @@ def plant_wrong_kind_in(n, key, field, value):
                 r[field] = value
             box.append(r.get("id") or r["name"])
         e.edit(n, fn)
-        return Want(FILES[n], box[0])
+        return Want(e.file(n), box[0])
     return plant
 
 
 def plant_mcp_unconsidered(e):
-    mcp = {t for t, x in KB.threats.items() if x.get("mcp")}
-    e.edit(6, lambda d: [t.update(maps_to=[r for r in t["maps_to"] if r["id"] not in mcp] or [{"id": "T2", "name": KB.name_of("T2")}])
+    mcp = {t for t, x in e.kb.threats.items() if x.get("mcp")}
+    e.edit(6, lambda d: [t.update(maps_to=[r for r in t["maps_to"] if r["id"] not in mcp] or [{"id": "T2", "name": e.kb.name_of("T2")}])
                          for t in d["threats"]])
-    return Want(FILES[6], "uses_mcp")
+    return Want(e.file(6), "uses_mcp")
 
 
 def plant_stub(n, key, keep):
@@ -956,7 +954,7 @@ def plant_stub(n, key, keep):
             box.append(r["id"])
             d[key][-1] = {k: r[k] for k in keep}
         e.edit(n, fn)
-        return Want(FILES[n], box[0])
+        return Want(e.file(n), box[0])
     return plant
 
 
@@ -989,23 +987,23 @@ def plant_unknown_name(n, key, field, value, scalar=False):
                 r[field] = list(r.get(field) or []) + [value]
             box.append(r.get("id") or r["name"])
         e.edit(n, fn)
-        return Want(FILES[n], box[0])
+        return Want(e.file(n), box[0])
     return plant
 
 
 def plant_disjoint_layers(e):
     tid = e.threats()[3]["id"]
-    theirs = {layer for r in e.threats()[3]["maps_to"] for layer in KB.threat_layers[r["id"]]}
+    theirs = {layer for r in e.threats()[3]["maps_to"] for layer in e.kb.threat_layers[r["id"]]}
     other = next(layer for layer in ("L7", "L5", "L4", "L3", "L1", "L2", "L6") if layer not in theirs)
     e.edit(6, lambda d: d["threats"][3].update(layers=[other]))
-    return Want(FILES[6], tid, "warning")
+    return Want(e.file(6), tid, "warning")
 
 
 def plant_foreign_crosswalk(field, value):
     def plant(e):
         tid = e.threats()[3]["id"]
         e.edit(6, lambda d: d["threats"][3].__setitem__(field, list(d["threats"][3].get(field) or []) + [value]))
-        return Want(FILES[6], tid, "warning")
+        return Want(e.file(6), tid, "warning")
     return plant
 
 
@@ -1088,23 +1086,23 @@ def test_every_rule_has_a_planted_fault():
     assert {c.rule for c in CASES} == set(checks.RULES)
 
 
-def test_forward_reference_to_a_later_phase_is_pending(tmp_path):
+def test_forward_reference_to_a_later_phase_is_pending(kb, maestro_cli, tmp_path):
     code, out, err = maestro_cli("new", "fwd", "--dir", tmp_path, "--prefix", "FWD", "--depth", "lightweight")
     folder = tmp_path / "fwd"
     for n in ("1", "2", "6"):
         maestro_cli("mark", "fwd", n, "complete" if n != "6" else "in_progress", "--dir", tmp_path)
-    e = Eng(folder)
+    e = Eng(folder, kb, maestro_cli)
     e.insert_prose(6, "CV4 will check the refund cap; RR2 records who accepts the rest.")
     code, doc = e.check()
     hits = {f["id"]: f["severity"] for f in doc["findings"] if f["rule"] == "MC204"}
     assert hits == {"CV4": "pending", "RR2": "pending"}
 
 
-def test_an_exported_draft_is_checked_like_the_project(tmp_path):
+def test_an_exported_draft_is_checked_like_the_project(kb, maestro_cli, tmp_path):
     """A lightweight model exported mid-way: unstarted phases are pending in the file too, and it is labelled a draft."""
     maestro_cli("new", "mid", "--dir", tmp_path, "--prefix", "MID", "--depth", "lightweight")
     folder = tmp_path / "mid"
-    e = Eng(folder)
+    e = Eng(folder, kb, maestro_cli)
     e.set_records(1, {"business_context": {"application_name": "Mid", "consent": {"given_by": "Ana Owens, Finance Director", "date": "2026-12-01"}},
                       "assumptions": [], "scope": "One agent"})
     e.set_records(2, {"components": [{"name": "Agent", "layers": ["L3"]}], "system_type": "single-agent", "uses_mcp": False})
@@ -1136,7 +1134,7 @@ def test_schema_error_names_the_line_in_the_phase_file(eng):
     eng.edit(6, lambda d: d["threats"][0].update(severity="Severe"))
     code, doc = eng.check()
     hit = next(f for f in doc["findings"] if f["rule"] == "MC108")
-    assert code == 1 and hit["id"] == tid and hit["file"].endswith(FILES[6])
+    assert code == 1 and hit["id"] == tid and hit["file"].endswith(eng.file(6))
     assert "severity: Severe" in eng.text(6).split("\n")[hit["line"] - 1]
 
 
@@ -1152,7 +1150,7 @@ def test_one_broken_record_does_not_hide_the_others(eng):
     code, doc = eng.check()
     rules = {(f["rule"], f["id"]) for f in doc["findings"]}
     assert ("MC301", second["id"]) in rules
-    assert any(r == "MC108" and f.endswith(FILES[3]) for r, f in ((x["rule"], x["file"]) for x in doc["findings"]))
+    assert any(r == "MC108" and f.endswith(eng.file(3)) for r, f in ((x["rule"], x["file"]) for x in doc["findings"]))
 
 
 # ------------------------------------------------------------------ claims that must pass (issue 20): near misses of MC421-MC425
@@ -1177,7 +1175,7 @@ def test_a_malformed_cwe_is_still_an_error(eng):
     assert code == 1 and any(f["rule"] == "MC201" and f["severity"] == "error" for f in doc["findings"])
 
 
-def test_citations_with_snippets_verify_and_the_commit_is_reported(eng, tmp_path):
+def test_citations_with_snippets_verify_and_the_commit_is_reported(maestro_cli, eng, tmp_path):
     import subprocess
     cv = eng.records(8)["code_validation"][0]
     line = int(str(cv["line"]).split("-")[0])
@@ -1194,7 +1192,7 @@ def test_citations_with_snippets_verify_and_the_commit_is_reported(eng, tmp_path
     assert (src / cv["file"]).read_text().split("\n")[line - 1] == "guardrail = true"
 
 
-def test_a_copy_of_a_clean_engagement_is_not_stale(eng, tmp_path):
+def test_a_copy_of_a_clean_engagement_is_not_stale(maestro_cli, eng, tmp_path):
     import os
     import time
     copy = tmp_path / "copy" / "clinic-assistant"
@@ -1225,7 +1223,7 @@ def test_every_module_of_the_package_is_a_rule_module_or_the_framework():
 
 
 @pytest.fixture(scope="module")
-def listed_rules() -> dict:
+def listed_rules(maestro_cli) -> dict:
     """What `maestro rules --json` lists, by code."""
     code, out, err = maestro_cli("rules", "--json")
     assert code == 0, err
@@ -1249,26 +1247,26 @@ def test_every_registered_rule_is_documented(code, listed_rules, documented_rule
 
 
 # ------------------------------------------------------------------ MC113 state-invalid
-def test_mc113_passes_a_valid_state(eng):
+def test_mc113_passes_a_valid_state(kb, eng):
     doc = engagement.read_doc(eng.path("state.json"))
-    assert checks.state_problems(KB.load(), doc, str(eng.path("state.json"))) == []
+    assert checks.state_problems(kb, doc, str(eng.path("state.json"))) == []
     code, result = eng.check()
     assert not [f for f in result["findings"] if f["rule"] == "MC113"]
 
 
 def test_mc113_names_a_phase_whose_output_file_is_not_its_own(eng):
     st = json.loads(eng.path("state.json").read_text())
-    st["phases"]["3"]["output_file"] = FILES[4]
+    st["phases"]["3"]["output_file"] = eng.file(4)
     eng.path("state.json").write_text(json.dumps(st, indent=2))
     code, result = eng.check()
     found = [(f["rule"], f["id"], f["message"]) for f in result["findings"]]
-    assert code == 1 and found == [("MC113", "phase 3", f"output_file should be {FILES[3]}")], found
+    assert code == 1 and found == [("MC113", "phase 3", f"output_file should be {eng.file(3)}")], found
 
 
-def test_mc113_is_the_rule_that_finds_it(eng):
+def test_mc113_is_the_rule_that_finds_it(kb, eng):
     """The registered function does the work: run alone through the registry, it reports the invalid state."""
     plant_invalid_state(eng)
     state_path = eng.path("state.json")
-    ctx = checks.Context(KB.load(), {}, str(state_path), "state", state=engagement.read_doc(state_path), state_file=str(state_path))
+    ctx = checks.Context(kb, {}, str(state_path), "state", state=engagement.read_doc(state_path), state_file=str(state_path))
     findings = checks.run(ctx, ["MC113"])
     assert findings and {f.rule for f in findings} == {"MC113"} and all(f.file == str(state_path) for f in findings)

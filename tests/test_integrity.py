@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KB, ROOT
 from maestro import cli, integrity
 
+ROOT = Path(__file__).resolve().parents[1]
 SCORE = ["score", "--severity", "High", "--likelihood", "Likely"]
 
 
 @pytest.fixture
-def checkout(tmp_path, monkeypatch) -> Path:
+def checkout(kb, tmp_path, monkeypatch) -> Path:
     """A copy of the covered files with a fresh manifest.json; the CLI treats it as its root."""
     root = tmp_path / "checkout"
     root.mkdir()
@@ -30,7 +30,7 @@ def checkout(tmp_path, monkeypatch) -> Path:
     shutil.copytree(ROOT / "maestro", root / "maestro", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("AGENTS.md", "CLAUDE.md"):
         shutil.copy2(ROOT / name, root / name)
-    (root / "manifest.json").write_text(integrity.manifest_text(integrity.manifest(root, KB.version)))
+    (root / "manifest.json").write_text(integrity.manifest_text(integrity.manifest(root, kb.version)))
     monkeypatch.setattr(cli, "ROOT", root)
     monkeypatch.delenv("MAESTRO_DATA", raising=False)
     return root
@@ -56,10 +56,10 @@ def test_covered_files():
     assert d["AGENTS.md"] == hashlib.sha256((ROOT / "AGENTS.md").read_bytes()).hexdigest()
 
 
-def test_manifest_format(checkout):
+def test_manifest_format(kb, checkout):
     doc = json.loads((checkout / "manifest.json").read_text())
     assert set(doc) == {"version", "algorithm", "files"}
-    assert doc["version"] == KB.version and doc["algorithm"] == "sha256"
+    assert doc["version"] == kb.version and doc["algorithm"] == "sha256"
     assert list(doc["files"]) == integrity.covered_files(checkout)
     assert integrity.compare(doc, checkout) == ([], [], [])
 

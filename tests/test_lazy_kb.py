@@ -6,11 +6,12 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import CACHE_ENV, ROOT
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_broken_knowledge_base_fails_tests_not_collection(tmp_path):
+def test_broken_knowledge_base_fails_tests_not_collection(tmp_path, cache_env):
     proj = tmp_path / "proj"
     shutil.copytree(ROOT, proj, ignore=shutil.ignore_patterns(".git", ".venv", "site", "build", "*.egg-info", "__pycache__",
                                                               ".pytest_cache", "test_lazy_kb.py"))
@@ -19,7 +20,7 @@ def test_broken_knowledge_base_fails_tests_not_collection(tmp_path):
     broken = re.sub(r"^(- id: )T1$", r"\1T1x", text, count=1, flags=re.M)  # an ID that breaks its pattern
     assert broken != text
     threats.write_text(broken, encoding="utf-8")
-    env = dict(os.environ, **CACHE_ENV)  # conftest puts the copy first on sys.path
+    env = dict(os.environ, **cache_env)  # conftest puts the copy first on sys.path
     res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "--co", "-m", "not browser",
                           "tests"],
                          cwd=proj, env=env, capture_output=True, text=True)
