@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from conftest import KB, kb_ids
 import functools
 from pathlib import Path
 from html import escape
@@ -39,56 +38,56 @@ def esc(text) -> str:
 
 
 @pytest.mark.parametrize("kind,ident", [("threat", "T12"), ("blindspot", "BV-7"), ("mitigation", "L3-D2"), ("layer", "CL"), ("threat", "T26")])
-def test_every_page_type_has_a_template_and_a_view(kind, ident):
-    page = pages.all_pages(KB)[src_of(kind, ident)]
+def test_every_page_type_has_a_template_and_a_view(kb, kind, ident):
+    page = pages.all_pages(kb)[src_of(kind, ident)]
     assert page.meta["maestro_id"] == ident and page.meta["maestro_kind"] == kind
     assert html(page).startswith(f'<h1 id="top">{ident}: '), html(page)[:80]
 
 
-def test_views_are_plain_data():
+def test_views_are_plain_data(kb):
     import json
-    for v in (views.threat_view(KB, "T6"), views.blindspot_view(KB, "BV-2"), views.mitigation_view(KB, "L3-P1"), views.layer_view(KB, "L3")):
+    for v in (views.threat_view(kb, "T6"), views.blindspot_view(kb, "BV-2"), views.mitigation_view(kb, "L3-P1"), views.layer_view(kb, "L3")):
         json.dumps(v)  # nothing but dicts, lists, strings, numbers
 
 
-def test_data_strings_are_escaped_by_the_template():
-    kb = copy.copy(KB)
-    kb.threats = dict(KB.threats, T6=dict(KB.threats["T6"], example="<script>alert(1)</script> and **bold** | pipe"))
-    text = html(pages.threat_page(kb, "T6"))
+def test_data_strings_are_escaped_by_the_template(kb):
+    kb2 = copy.copy(kb)
+    kb2.threats = dict(kb.threats, T6=dict(kb.threats["T6"], example="<script>alert(1)</script> and **bold** | pipe"))
+    text = html(pages.threat_page(kb2, "T6"))
     assert "<script>" not in text and "&lt;script&gt;" in text and "**bold** | pipe" in text
 
 
-def test_data_strings_in_headings_and_attributes_are_escaped():
-    kb = copy.copy(KB)
-    kb.threats = dict(KB.threats, T6=dict(KB.threats["T6"], name='A <b>"x"</b> & y'))
-    text = html(pages.threat_page(kb, "T6"))
+def test_data_strings_in_headings_and_attributes_are_escaped(kb):
+    kb2 = copy.copy(kb)
+    kb2.threats = dict(kb.threats, T6=dict(kb.threats["T6"], name='A <b>"x"</b> & y'))
+    text = html(pages.threat_page(kb2, "T6"))
     assert text.startswith('<h1 id="top">T6: A &lt;b&gt;"x"&lt;/b&gt; &amp; y<a class="headerlink"'), text[:120]
-    link = Linker(KB, "threats/T1.md").a("T6", "threats/T6.md", 'A <b>"x"</b> & y')
+    link = Linker(kb, "threats/T1.md").a("T6", "threats/T6.md", 'A <b>"x"</b> & y')
     assert link == '<a href="../T6/" title="A &lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; y">T6</a>'
 
 
-def test_helpers_output_is_not_escaped_twice():
-    page = pages.render("index.md.j2", Linker(KB, "threats/index.md"), {}, title="A & B", slug="a-b", singular="threat",
+def test_helpers_output_is_not_escaped_twice(kb):
+    page = pages.render("index.md.j2", Linker(kb, "threats/index.md"), {}, title="A & B", slug="a-b", singular="threat",
                         chapter="playbook/02-threat-taxonomy.md", chapter_label="taxonomy", rows=[[Markup("[T1](T1.md)"), "a * b", "c"]])
     out = html(page)
     assert '<h1 id="a-b">A &amp; B<a' in out and '<td><a href="T1.md">T1</a></td>' in out and "<td>a * b</td>" in out
 
 
-@pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.active_threats()]))
-def test_further_reading_names_each_cited_source(tid):
+@pytest.mark.kb_params("tid", lambda kb: [t["id"] for t in kb.active_threats()])
+def test_further_reading_names_each_cited_source(kb, tid):
     """Every external entry a threat cites appears under Further reading with its document, and only core threats
     name OWASP's Threats and Mitigations guide as their origin."""
-    t = KB.threats[tid]
-    reading = views.further_reading(KB, t)
+    t = kb.threats[tid]
+    reading = views.further_reading(kb, t)
     listed = " ".join(e for r in reading for e in r["entries"])
     for field in ("asi_top10", "atlas", "cwe"):
         for x in t[field]:
             assert x in listed, (tid, x)
     for x in t["llm_top10"]:
         assert x in listed, (tid, x)
-    origin = [r for r in reading if r["document"].startswith(KB.frameworks["agentic_threats"]["name"])]
+    origin = [r for r in reading if r["document"].startswith(kb.frameworks["agentic_threats"]["name"])]
     assert bool(origin) == (t["kind"] == "core"), tid
-    page = html(pages.threat_page(KB, tid))
+    page = html(pages.threat_page(kb, tid))
     assert '<h2 data-search-exclude id="further-reading">' in page and all(esc(r["document"].split(" (")[0]) in page for r in reading)
 
 
@@ -100,8 +99,12 @@ def header_row(*cells) -> str:
 # ===================================================================== browsing: siblings, previous / next, breadcrumb
 KINDS = {"threat": lambda kb: kb.threats, "mitigation": lambda kb: kb.mitigations, "blindspot": lambda kb: kb.blindspots,
          "layer": lambda kb: kb.layers}
-PAGED = kb_ids(lambda kb: [pytest.param(kind, i, id=i) for kind, table in KINDS.items() for i in table(kb)
-                           if kind == "layer" or kb.status_of(i) != "revoked"], arity=2)
+
+
+def paged_ids(kb) -> list:
+    """Every ID with a sidebar (all but the revoked), as (kind, ident) cases named by the ID."""
+    return [pytest.param(kind, i, id=i) for kind, table in KINDS.items() for i in table(kb)
+            if kind == "layer" or kb.status_of(i) != "revoked"]
 
 
 def _order(kb, kind):
@@ -122,7 +125,7 @@ def _same_group(kb, kind, a, b) -> bool:
     return True
 
 
-@pytest.mark.parametrize("kind,ident", PAGED)
+@pytest.mark.kb_params("kind,ident", paged_ids)
 def test_siblings_are_the_ids_group_in_id_order_with_itself_current(kb, kind, ident):
     nav = views.nav_view(kb, kind, ident)
     got = [s["id"] for s in nav["siblings"]]
@@ -134,7 +137,7 @@ def test_siblings_are_the_ids_group_in_id_order_with_itself_current(kb, kind, id
         assert not any(kb.threats[i]["kind"] == "reserved" for i in got), "reserved IDs are browsed among themselves"
 
 
-@pytest.mark.parametrize("kind,ident", PAGED)
+@pytest.mark.kb_params("kind,ident", paged_ids)
 def test_previous_and_next_step_through_the_siblings(kb, kind, ident):
     nav = views.nav_view(kb, kind, ident)
     order = [s["id"] for s in nav["siblings"]]
@@ -175,7 +178,7 @@ def _crumbs(kb, kind, ident):
     return ["Knowledge base", {"blindspot": "Blindspots", "layer": "Layers"}[kind], ident]
 
 
-@pytest.mark.parametrize("kind,ident", PAGED)
+@pytest.mark.kb_params("kind,ident", paged_ids)
 def test_breadcrumb_names_the_path_to_the_id(kb, kind, ident):
     crumbs = views.nav_view(kb, kind, ident)["breadcrumb"]
     assert [c["label"] for c in crumbs] == _crumbs(kb, kind, ident)
@@ -261,7 +264,7 @@ def test_sidebar_data_is_escaped_by_the_theme(kb):
 
 
 # ===================================================================== related items in context
-@pytest.mark.parametrize("tid", kb_ids(lambda kb: [t["id"] for t in kb.active_threats() if kb.threat_mitigations[t["id"]]]))
+@pytest.mark.kb_params("tid", lambda kb: [t["id"] for t in kb.active_threats() if kb.threat_mitigations[t["id"]]])
 def test_threat_mitigations_are_tables_by_type_with_the_reason(kb, tid):
     text = html(pages.threat_page(kb, tid))
     for group in views.threat_view(kb, tid)["mitigations"]:
@@ -286,7 +289,7 @@ def test_stated_reason_wins_over_the_sentence_naming_the_threat(kb):
     assert not r["stated"] and "(T32)" in r["reason"]
 
 
-@pytest.mark.parametrize("bid", kb_ids(lambda kb: list(kb.blindspots)))
+@pytest.mark.kb_params("bid", lambda kb: list(kb.blindspots))
 def test_blindspot_mitigations_are_a_table_with_the_reason(kb, bid):
     text = html(pages.blindspot_page(kb, bid))
     assert header_row("ID", "Name", "Type", "Why it applies here") in text
@@ -304,7 +307,7 @@ def test_reason_is_the_sentence_naming_the_threat_with_what_that_refers_to(kb):
     assert views.sentences("One, e.g. two. Three (T1). four") == ["One, e.g. two.", "Three (T1). four"]
 
 
-@pytest.mark.parametrize("mid", kb_ids(lambda kb: [m for m in kb.mitigations if kb.mitigations[m]["addresses"]]))
+@pytest.mark.kb_params("mid", lambda kb: [m for m in kb.mitigations if kb.mitigations[m]["addresses"]])
 def test_mitigation_threats_carry_layers_and_coverage(kb, mid):
     v = views.mitigation_view(kb, mid)
     assert [r["id"] for r in v["threats"]] == kb.mitigations[mid]["addresses"]
@@ -330,7 +333,7 @@ def test_coverage_cell_says_what_the_control_adds(kb, role, text):
     assert pages.coverage_cell(kb, role).startswith(text)
 
 
-@pytest.mark.parametrize("bid", kb_ids(lambda kb: list(kb.blindspots)))
+@pytest.mark.kb_params("bid", lambda kb: list(kb.blindspots))
 def test_blindspot_related_threats_carry_their_layers(kb, bid):
     v = views.blindspot_view(kb, bid)
     assert [r["id"] for r in v["related"]] == kb.blindspots[bid]["related_threats"]
