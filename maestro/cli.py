@@ -377,7 +377,7 @@ def cmd_diagram(a, out: Out) -> int:
 
     def href(ident):
         kind = ids.kind_of(ident)
-        return urls.SITE_URL.rstrip("/") + urls.url_of(kind, ident) if kind else None
+        return urls.permanent_url(kind, ident) if kind else None
     picture = diagrams.architecture(kb, yamlio.plain(doc), href, standalone=True) + "\n"
     if a.output == "-":
         sys.stdout.write(picture)

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import crosswalk, integrity, schemas, yamlio
 from .crosswalk import ASI_TOP10, ATLAS, LLM_TOP10, MAPPING_NAMES, STRIDE
 from .kb import KB, LAYER_ORDER
-from .urls import SITE_URL, url_of
+from .urls import url_of
 
 
 def _json(obj) -> str:
@@ -138,6 +138,15 @@ def _base(site_url: str | None) -> str:
     return site_url if site_url.endswith("/") else site_url + "/"
 
 
+def _release_note(kb: KB, base: str) -> str:
+    """How the addresses relate to releases: a versioned build's base ends in /<version>/ (mike)."""
+    if base.endswith(f"/{kb.version}/"):
+        return (f"These addresses belong to release {kb.version} and keep showing it after later releases; the newest "
+                f"release is at {base[: -len(kb.version) - 1]}.")
+    return ("A published release also stays online under its version number "
+            f"({base or '/'}{kb.version}/threats/T12/ for this one), which keeps showing that release after later ones.")
+
+
 def _namespaced(kb: KB) -> dict[str, dict]:
     """Our IDs whose number another publisher also uses: {ID: that publisher's entry}."""
     return {i: e for i, e in kb.external_threats.items() if i in kb.threats}
@@ -157,7 +166,7 @@ def _layers_of(kb: KB, kind: str, ident: str) -> str:
     return ident
 
 
-def llms_txt(kb: KB, site_url: str | None = SITE_URL, chapters=None) -> str:
+def llms_txt(kb: KB, site_url: str | None = None, chapters=None) -> str:
     """/llms.txt: what the site is, where its data and schemas are, how to cite an ID, and its chapters.
 
     ``chapters`` is [(section title, [(page title, path)])] from the site's navigation; without it the
@@ -186,11 +195,7 @@ def llms_txt(kb: KB, site_url: str | None = SITE_URL, chapters=None) -> str:
         "How to cite: write `MAESTRO`, the ID as the data spells it, and the knowledge-base version in brackets, "
         f"for example `{cite}`, next to the canonical name. Link the ID's page; its address has the form "
         f"{base}threats/T12/ (blindspots/BV-7/, mitigations/L3-D2/, layers/L3/, layers/cross-layer/), and the short form "
-        f"{base}T12/ leads there too. " + (
-            f"These addresses belong to release {kb.version} and keep showing it after later releases; the newest "
-            f"release is at {SITE_URL}." if base == f"{SITE_URL}{kb.version}/" else
-            f"A published release also stays online under its version number, for example "
-            f"{SITE_URL}{kb.version}/threats/T12/, which keeps showing that release after later ones."),
+        f"{base}T12/ leads there too. " + _release_note(kb, base),
     ]
     if ns:
         lines += ["", f"{' and '.join(ns)} are numbers another publisher also uses for different entries, so write them "
@@ -213,7 +218,7 @@ def llms_txt(kb: KB, site_url: str | None = SITE_URL, chapters=None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def llms_full_txt(kb: KB, site_url: str | None = SITE_URL) -> str:
+def llms_full_txt(kb: KB, site_url: str | None = None) -> str:
     """/llms-full.txt: every ID of the knowledge base with its name, type, status, layers, description, citation and URL."""
     base = _base(site_url)
     ns = _namespaced(kb)
@@ -267,7 +272,7 @@ def _full_entry(kb: KB, kind: str, ident: str, base: str, ns: dict) -> list[str]
     return rows + ([""] + [text.strip()] if text.strip() else []) + [""]
 
 
-def all_exports(kb: KB, data_dir: Path, site_url: str | None = SITE_URL, chapters=None) -> dict[str, str]:
+def all_exports(kb: KB, data_dir: Path, site_url: str | None = None, chapters=None) -> dict[str, str]:
     """Every export file: site-relative path -> text. ``site_url`` and ``chapters`` only shape llms.txt and llms-full.txt."""
     # The published manifest covers the same files as the release's manifest.json (integrity.py):
     # data/ recursively, AGENTS.md, CLAUDE.md and maestro/**/*.py of the checkout being built.

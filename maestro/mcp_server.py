@@ -42,7 +42,7 @@ from . import checks, crosswalk, engagement, ids, project, releases, safeio, sco
 from .crosswalk import ATLAS_CASE_STUDIES, ATLAS_MITIGATIONS, LLM_TOP10, STRIDE
 from .findings import summary as findings_summary
 from .kb import KB, LAYER_ORDER, TYPE_ORDER
-from .urls import SITE_URL, url_of
+from .urls import site_url, url_of
 
 TYPES = ("threat", "blindspot", "mitigation", "layer", "checklist")
 _MAPPED = crosswalk.MAPPINGS + (ATLAS_CASE_STUDIES,)  # the external IDs get_entry returns under "mappings", in this order
@@ -112,7 +112,8 @@ def normalise(text: str) -> str:
 
 def url(kind: str, ident: str) -> str:
     """The canonical public URL of an ID's page (a checklist item: its anchor on the checklists page)."""
-    return SITE_URL.rstrip("/") + path_of(kind, ident)
+    base = site_url()
+    return base.rstrip("/") + path_of(kind, ident) if base else path_of(kind, ident)
 
 
 def path_of(kind: str, ident: str) -> str:
@@ -381,9 +382,11 @@ def _read_citation(idx: Index, raw: str) -> tuple[str, str | None, dict | None, 
     """(ID as written, cited version, the site a URL points at, notes) of a citation or an ID page URL."""
     if "://" in raw or raw.startswith("/"):
         token, version, host = _parse_url(raw)
-        site = {"host": host, "official": host in (None, urlsplit(SITE_URL).hostname)}
+        official = site_url()
+        site = {"host": host, "official": host is None or (official is not None and host == urlsplit(official).hostname)}
         notes = [] if site["official"] or not host else [
-            f"{host} is not the official site ({SITE_URL}); the ID is resolved against this knowledge base"]
+            f"{host} is not the site's configured address ({official or 'SITE_URL is not set'}); the ID is resolved "
+            "against this knowledge base"]
         return token, version, site, notes
     m = re.search(r"\bOWASP\s+(T[0-9]+)\b", raw, re.I)
     if m:
@@ -693,7 +696,7 @@ def list_ids_tool(served: Served, type: Literal["threat", "blindspot", "mitigati
 
 @tool("resolve_citation", "Resolve a MAESTRO citation",
       text={"description": "A citation such as 'MAESTRO T12 (v1.1.0)' or 'MAESTRO L3-D2', or the URL of an ID page such "
-                           f"as {SITE_URL}threats/T12/."})
+                           "as https://<site>/threats/T12/ or /threats/T12/."})
 def resolve_citation_tool(served: Served, text: str) -> dict[str, Any]:
     """Parse a citation or an ID page URL: the ID, the version it cites, whether that is the current knowledge base
     version, the ID's current canonical name, status and URL, and, when the cited version is a kept release, whether
@@ -757,7 +760,7 @@ def build_server(kb: KB, root: Path, budget: float | None = None):
 
     served = Served(kb, Index(kb), root, time_budget() if budget is None else budget)
     server = MCPServer("maestro", title="MAESTRO Playbook knowledge base", version=kb.version,
-                       instructions=instructions(kb), website_url=SITE_URL, log_level="WARNING")
+                       instructions=instructions(kb), website_url=site_url(), log_level="WARNING")
     words = vocabulary(kb)
     for t in TOOLS.values():
         serve_registered(server, t, served, words)

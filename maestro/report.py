@@ -249,7 +249,7 @@ def title_block(kb: KB, doc: dict, model: Model, version: str, today: _dt.date |
         "depth": depth["name"] if depth else text(doc.get("analysis_depth")) or "not recorded",
         "layers": [{"id": lid, "name": kb.layers[lid]["name"] if lid in kb.layers else ""} for lid in layers],
         "layers_stated": stated,
-        "kb_version": version, "rendered_with": kb.version,
+        "kb_version": version, "rendered_with": kb.version, "site_url": urls.site_url(),
         "system_type": text(doc.get("system_type")), "uses_mcp": doc.get("uses_mcp") is True,
         "scope": text(doc.get("scope")),
         "written": (today or _dt.date.today()).isoformat(),

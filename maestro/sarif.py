@@ -11,6 +11,12 @@ _LEVEL = {"error": "error", "warning": "warning", "pending": "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+
+def _information_uri(path: str) -> dict:
+    """SARIF's informationUri (an absolute URI) where the site has an address (SITE_URL); nothing otherwise."""
+    base = urls.site_url()
+    return {"informationUri": base + path} if base else {}
+
 def _uri(file: str) -> str:
     p = Path(file)
     try:
@@ -36,7 +42,7 @@ def report(findings, kb_version: str) -> dict:
             res["properties"] = {"pending": True}
         results.append(res)
     return {"$schema": SCHEMA, "version": "2.1.0",
-            "runs": [{"tool": {"driver": {"name": "maestro", "version": kb_version, "informationUri": urls.SITE_URL + "reference/check-rules/",
+            "runs": [{"tool": {"driver": {"name": "maestro", "version": kb_version, **_information_uri("reference/check-rules/"),
                                           "rules": rules}}, "results": results}]}
 
 
@@ -57,5 +63,5 @@ def sweep_report(findings, rules: dict, engine: str) -> dict:
                for f in findings if f.rule in index]
     return {"$schema": SCHEMA, "version": "2.1.0",
             "runs": [{"tool": {"driver": {"name": "maestro sweep", "version": engine,
-                                          "informationUri": urls.SITE_URL + "playbook/06-modeling-process/#sweep",
+                                          **_information_uri("playbook/06-modeling-process/#sweep"),
                                           "rules": driver_rules}}, "results": results}]}

@@ -19,11 +19,12 @@ def _lifecycle(kb: KB, ident: str, entry: dict) -> dict:
             "external": dict(ext) if ext else None, **cite_view(kb, ident)}
 
 
-def cite_view(kb: KB, ident: str) -> dict:
-    """How to cite an ID: the citation with its version, the permanent URL and this version's URL."""
+def cite_view(kb: KB, ident: str, base: str | None = None) -> dict:
+    """How to cite an ID: the citation with its version, the permanent URL, and this version's URL where the site has
+    an address (``base``, else SITE_URL; without one the URL is site-relative and there is no version URL)."""
     kind = ids.kind_of(ident)
-    return {"citation": kb.citation(ident), "permalink": urls.permanent_url(kind, ident),
-            "version_url": urls.versioned_url(kind, ident, kb.version)}
+    return {"citation": kb.citation(ident), "permalink": urls.permanent_url(kind, ident, base),
+            "version_url": urls.versioned_url(kind, ident, kb.version, base)}
 
 
 def threat_view(kb: KB, tid: str) -> dict:

@@ -25,6 +25,14 @@ SEARCH_BOOST = 3
 """How much more a page that defines an ID weighs in search than a page that mentions it (Material's ``search.boost``)."""
 
 
+@dataclass(frozen=True)
+class SiteOptions:
+    """What the pages need from the build's config: ``directory_urls`` (off in the offline copy) and ``base``, the
+    published site's address (SITE_URL), or None when the build has none."""
+    directory_urls: bool = True
+    base: str | None = None
+
+
 @dataclass
 class GeneratedPage:
     """One generated page: its Markdown and its metadata (what front matter would hold)."""
@@ -168,21 +176,21 @@ def item_lines(kb: KB, L: Linker, items) -> list[Markup]:
 
 
 # ===================================================================== ID pages
-def revoked_page(kb: KB, kind: str, ident: str, directory_urls: bool = True) -> GeneratedPage:
+def revoked_page(kb: KB, kind: str, ident: str, site: SiteOptions = SiteOptions()) -> GeneratedPage:
     """The page of a revoked ID: it sends the reader to the ID that replaced it."""
     e = {"threat": kb.threats, "blindspot": kb.blindspots, "mitigation": kb.mitigations}[kind][ident]
     r = e["revoked"]
-    L = Linker(kb, src_of(kind, ident), directory_urls)
+    L = Linker(kb, src_of(kind, ident), site.directory_urls)
     target = src_of(kind, r["replaced_by"])[: -len(".md")] + "/"
     page_meta = meta(f"{ident} (revoked): see {r['replaced_by']}", f"{ident} was revoked in v{r['version']}; {r['replaced_by']} replaces it.",
                      kind, ident, redirect=target)
     return render("revoked.md.j2", L, page_meta, id=ident, name=e.get("name", ident), revoked=r)
 
 
-def reserved_page(kb: KB, tid: str, directory_urls: bool = True) -> GeneratedPage:
-    L = Linker(kb, src_of("threat", tid), directory_urls)
+def reserved_page(kb: KB, tid: str, site: SiteOptions = SiteOptions()) -> GeneratedPage:
+    L = Linker(kb, src_of("threat", tid), site.directory_urls)
     page_meta = meta(f"{tid}: Reserved", kb.threats[tid]["note"], "threat", tid, nav=browse(kb, L, views.nav_view(kb, "threat", tid)))
-    return render("reserved.md.j2", L, page_meta, id=tid, note=kb.threats[tid]["note"], cite=views.cite_view(kb, tid))
+    return render("reserved.md.j2", L, page_meta, id=tid, note=kb.threats[tid]["note"], cite=views.cite_view(kb, tid, site.base))
 
 
 def threat_marks(v: dict) -> list[tuple[str, str]]:
@@ -193,34 +201,34 @@ def threat_marks(v: dict) -> list[tuple[str, str]]:
     return marks + ([("label", f"short label: {v['short_label']}")] if v["short_label"] else [])
 
 
-def threat_page(kb: KB, tid: str, directory_urls: bool = True) -> GeneratedPage:
+def threat_page(kb: KB, tid: str, site: SiteOptions = SiteOptions()) -> GeneratedPage:
     """A threat's page: maestro.views.threat_view rendered through templates/pages/threat.md.j2."""
     t = kb.threats[tid]
     if t["kind"] == "reserved":
-        return reserved_page(kb, tid, directory_urls)
+        return reserved_page(kb, tid, site)
     if kb.status_of(tid) == "revoked":
-        return revoked_page(kb, "threat", tid, directory_urls)
-    L = Linker(kb, src_of("threat", tid), directory_urls)
+        return revoked_page(kb, "threat", tid, site)
+    L = Linker(kb, src_of("threat", tid), site.directory_urls)
     v = views.threat_view(kb, tid)
     groups = [{"name": g["name"], "purpose": g["purpose"],
                "rows": markup([L.id(r["id"]), esc(r["name"]), L.id(r["layer"], name=True), L.prose(r["reason"])] for r in g["rows"])}
               for g in v["mitigations"]]
     return render("threat.md.j2", L, meta(f"{tid}: {v['name']}", v["description"], "threat", tid, nav=browse(kb, L, v["nav"]), aliases=v["aliases"]),
-                  t=v, cite=views.cite_view(kb, tid), marks=threat_marks(v), mitigation_groups=groups,
+                  t=v, cite=views.cite_view(kb, tid, site.base), marks=threat_marks(v), mitigation_groups=groups,
                   layer_rows=markup([L.id(l["id"], name=True), "primary" if l["strength"] == "primary" else "secondary"] for l in v["layers"]),
                   coverage_missing=[kb.types[k]["name"].lower() for k in v["coverage_missing"]],
                   item_lines=item_lines(kb, L, v["checklist_items"]),
                   crosswalk=crosswalk_rows(kb, tid, L), **notices(kb, tid))
 
 
-def blindspot_page(kb: KB, bid: str, directory_urls: bool = True) -> GeneratedPage:
+def blindspot_page(kb: KB, bid: str, site: SiteOptions = SiteOptions()) -> GeneratedPage:
     """A blindspot's page: maestro.views.blindspot_view rendered through templates/pages/blindspot.md.j2."""
     if kb.status_of(bid) == "revoked":
-        return revoked_page(kb, "blindspot", bid, directory_urls)
-    L = Linker(kb, src_of("blindspot", bid), directory_urls)
+        return revoked_page(kb, "blindspot", bid, site)
+    L = Linker(kb, src_of("blindspot", bid), site.directory_urls)
     v = views.blindspot_view(kb, bid)
     return render("blindspot.md.j2", L, meta(f"{bid}: {v['name']}", v["description"], "blindspot", bid, nav=browse(kb, L, v["nav"]), aliases=v["aliases"]),
-                  bs=v, cite=views.cite_view(kb, bid), marks=[("layer", l) for l in v["layers"]],
+                  bs=v, cite=views.cite_view(kb, bid, site.base), marks=[("layer", l) for l in v["layers"]],
                   item_lines=item_lines(kb, L, v["checklist_items"]), crosswalk=crosswalk_rows(kb, bid, L),
                   related_rows=markup([L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L)] for r in v["related"]),
                   mitigation_rows=markup([L.id(r["id"]), esc(r["name"]), esc(r["type"]), L.prose(r["reason"])] for r in v["mitigation_rows"]),
@@ -244,27 +252,27 @@ def addressed(v: dict, L: Linker) -> list[Markup]:
     return [Markup(x) for x in lines + [L.consideration(k) + " (unnumbered consideration)" for k in v["considerations"]]]
 
 
-def mitigation_page(kb: KB, mid: str, directory_urls: bool = True) -> GeneratedPage:
+def mitigation_page(kb: KB, mid: str, site: SiteOptions = SiteOptions()) -> GeneratedPage:
     """A mitigation's page: maestro.views.mitigation_view rendered through templates/pages/mitigation.md.j2."""
     if kb.status_of(mid) == "revoked":
-        return revoked_page(kb, "mitigation", mid, directory_urls)
-    L = Linker(kb, src_of("mitigation", mid), directory_urls)
+        return revoked_page(kb, "mitigation", mid, site)
+    L = Linker(kb, src_of("mitigation", mid), site.directory_urls)
     v = views.mitigation_view(kb, mid)
     siblings = markup([L.id(s), esc(kb.mitigations[s]["name"]), esc(kb.types[kb.mitigation_type(s)]["name"]),
                        ", ".join(L.id(t) for t in kb.mitigations[s]["addresses"] if t in v["addresses"])] for s in v["siblings"])
     threats = markup([L.id(r["id"]), esc(r["name"]), layers_cell(r["layers"], L), coverage_cell(kb, r["coverage"])] for r in v["threats"])
     return render("mitigation.md.j2", L, meta(f"{mid}: {v['name']}", v["description"], "mitigation", mid, nav=browse(kb, L, v["nav"]), aliases=v["aliases"]),
-                  m=v, cite=views.cite_view(kb, mid), layer_name=kb.layers[v["layer"]]["name"], facts=mitigation_facts(kb, v, L),
+                  m=v, cite=views.cite_view(kb, mid, site.base), layer_name=kb.layers[v["layer"]]["name"], facts=mitigation_facts(kb, v, L),
                   addressed=addressed(v, L), sibling_rows=siblings, threat_rows=threats, **notices(kb, mid))
 
 
-def layer_page(kb: KB, lid: str, directory_urls: bool = True) -> GeneratedPage:
+def layer_page(kb: KB, lid: str, site: SiteOptions = SiteOptions()) -> GeneratedPage:
     """A layer's page: maestro.views.layer_view rendered through templates/pages/layer.md.j2."""
-    L = Linker(kb, src_of("layer", lid), directory_urls)
+    L = Linker(kb, src_of("layer", lid), site.directory_urls)
     v = views.layer_view(kb, lid)
     steps = {p["n"]: [Markup(f"**{L.id(s['layer'])}**: {L.prose(s['text'])}") for s in p["steps"]] for p in v.get("patterns") or []}
     return render("layer.md.j2", L, meta(f"{lid}: {v['name']}", v["summary"], "layer", lid, nav=browse(kb, L, v["nav"])),
-                  l=v, cite=views.cite_view(kb, lid), strip=Markup(diagrams.layer_strip_diagram(kb, L, lid)), step_lines=steps,
+                  l=v, cite=views.cite_view(kb, lid, site.base), strip=Markup(diagrams.layer_strip_diagram(kb, L, lid)), step_lines=steps,
                   item_lines=item_lines(kb, L, v["checklist_items"]))
 
 
@@ -338,9 +346,9 @@ def index_filter(kb: KB, key: str, total: int) -> Markup:
     return filter_form(key, f"Filter the {INDEXES[key][0].lower()}", [layers], total, INDEXES[key][0].lower())
 
 
-def index_page(kb: KB, key: str, directory_urls: bool = True) -> GeneratedPage:
+def index_page(kb: KB, key: str, site: SiteOptions = SiteOptions()) -> GeneratedPage:
     title, singular, description, chapter, chapter_label = INDEXES[key]
-    L = Linker(kb, f"{key}/index.md", directory_urls)
+    L = Linker(kb, f"{key}/index.md", site.directory_urls)
     context = {"title": title, "slug": title.lower().replace(" ", "-"), "singular": singular, "chapter": chapter,
                "chapter_label": chapter_label, "table": None, "filter": None, "covers": None, "rows": []}
     if key == "layers":
@@ -353,11 +361,11 @@ def index_page(kb: KB, key: str, directory_urls: bool = True) -> GeneratedPage:
     return render("index.md.j2", L, meta(title, description, "index", key), **context)
 
 
-def all_pages(kb: KB, directory_urls: bool = True) -> dict[str, GeneratedPage]:
+def all_pages(kb: KB, site: SiteOptions = SiteOptions()) -> dict[str, GeneratedPage]:
     """Every generated page: docs-relative source path -> GeneratedPage."""
-    pages = {f"{key}/index.md": index_page(kb, key, directory_urls) for key in INDEXES}
+    pages = {f"{key}/index.md": index_page(kb, key, site) for key in INDEXES}
     for kind, table, make in (("threat", kb.threats, threat_page), ("blindspot", kb.blindspots, blindspot_page),
                               ("mitigation", kb.mitigations, mitigation_page), ("layer", kb.layers, layer_page)):
         for ident in table:
-            pages[src_of(kind, ident)] = make(kb, ident, directory_urls)
+            pages[src_of(kind, ident)] = make(kb, ident, site)
     return pages

@@ -24,7 +24,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File
 
-from maestro import exports
+from maestro import exports, urls
 from maestro.kb import KB, KBError, load_kb
 
 from . import autolink, offline, pages, redirects, shipped_assets, tables, workshop
@@ -46,6 +46,7 @@ class MaestroPlugin(BasePlugin[MaestroConfig]):
         self.generated: dict[str, pages.GeneratedPage] = {}   # docs path -> generated ID page
         self.page = None                                      # the page whose Markdown is being processed
         self.directory_urls = True
+        self.site_url: str | None = None                      # the published address (SITE_URL), if this build has one
 
     # ------------------------------------------------------------------ config
     @event_priority(100)  # before every other plugin, so bad data stops the build first
@@ -57,6 +58,10 @@ class MaestroPlugin(BasePlugin[MaestroConfig]):
             raise PluginError(str(exc)) from None
         self.book = Book(self.kb, data / "examples")
         self.data_dir = data
+        try:
+            self.site_url = urls.site_url(config.site_url or "")   # SITE_URL, through mkdocs.yml's site_url
+        except ValueError as exc:
+            raise PluginError(str(exc)) from None
         self._register_macros(config)
         return config
 
@@ -78,12 +83,12 @@ class MaestroPlugin(BasePlugin[MaestroConfig]):
     def on_files(self, files, config):
         # Read here, not in on_config: the offline plugin switches directory URLs off in its own on_config.
         self.directory_urls = config.use_directory_urls
-        self.generated = pages.all_pages(self.kb, self.directory_urls)
+        self.generated = pages.all_pages(self.kb, pages.SiteOptions(self.directory_urls, self.site_url))
         for src, page in self.generated.items():
             self._add(files, config, src, page.markdown, edit=f"../data/{src.split('/')[0]}.yaml")
         for src, text in workshop.workshop_pages(self.kb, self._facilitator_guide(files), self.directory_urls).items():
             self._add(files, config, src, text, edit="../data/templates.yaml")
-        for path, text in exports.all_exports(self.kb, self.data_dir, site_url=config.site_url, chapters=chapters(config.nav)).items():
+        for path, text in exports.all_exports(self.kb, self.data_dir, site_url=self.site_url, chapters=chapters(config.nav)).items():
             files.append(File.generated(config, path, content=text))
         missing = [src for src in guide_aliases(self.kb) if files.get_file_from_path(src) is None]
         if missing:

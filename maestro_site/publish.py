@@ -28,6 +28,8 @@ from pathlib import Path
 
 import yaml
 
+from maestro import urls
+
 CONFIG = "mkdocs.release.yml"
 ALIAS = "latest"
 
@@ -75,7 +77,20 @@ def publish(version: str | None = None, branch: str = "gh-pages", replace: bool 
         os.chdir(here)
 
 
+def _site_address() -> str:
+    """The address the site is published at (SITE_URL): a release cites it in every page, so it must be set and real."""
+    try:
+        address = urls.site_url()
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    if address is None:
+        raise SystemExit("SITE_URL is not set: set it to the https address the site is published at (for GitHub Pages "
+                         "https://<owner>.github.io/<repository>/), so citations, canonical links and the sitemap resolve")
+    return address
+
+
 def _publish(version, branch, replace, allow_dirty, root: Path, out) -> dict:
+    _site_address()
     current = kb_version(root)
     version = version or current
     if version != current:

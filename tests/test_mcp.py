@@ -26,6 +26,10 @@ ENGAGEMENTS = {"rag-agent.json": "data/examples/rag-agent.json", "devops-deploym
                "clinic-assistant": "tests/fixtures/engagement/clinic-assistant"}  # name in the root: source in the checkout
 
 
+HOST = "/"
+"""The address IDs are given under: site-relative, as this test session sets no SITE_URL (maestro/urls.py)."""
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
     """The server's --root: a copy of each engagement in ENGAGEMENTS."""
@@ -97,9 +101,9 @@ def test_without_the_mcp_package_exits_2_with_one_line(monkeypatch):
 def _expected(kb, ident: str) -> tuple[str, str, str]:
     """(type, canonical name, URL) of an ID, from the knowledge base and the URL contract."""
     if ident in kb.items:
-        return "checklist", kb.items[ident]["text"], f"{urls.SITE_URL}playbook/08-checklists/#{ident}"
+        return "checklist", kb.items[ident]["text"], f"{HOST}playbook/08-checklists/#{ident}"
     info = kb.all_ids()[ident]
-    return info["type"], info["name"], urls.SITE_URL.rstrip("/") + urls.url_of(info["type"], ident)
+    return info["type"], info["name"], HOST.rstrip("/") + urls.url_of(info["type"], ident)
 
 
 @pytest.mark.parametrize("ident", ["T12", "T40", "T26", "BV-3", "L3-D2", "CL-R3", "L3", "CL", "CK-L1-01", "CK-BV-12"])
@@ -196,7 +200,7 @@ def test_list_by_type_holds_every_id_with_its_name(server, kb):
 def test_resolve_a_citation_of_the_current_version(server, kb):
     r = server.data("resolve_citation", text=f"MAESTRO T12 (v{kb.version})")
     assert (r["id"], r["cited_version"], r["is_current_version"], r["name"]) == ("T12", kb.version, True, kb.threats["T12"]["name"])
-    assert r["url"] == f"{urls.SITE_URL}threats/T12/" and r["cited_release"]["same_name"] is True
+    assert r["url"] == f"{HOST}threats/T12/" and r["cited_release"]["same_name"] is True
 
 
 def test_resolve_a_citation_of_an_old_release(server, kb):
@@ -211,8 +215,8 @@ def test_resolve_a_citation_of_an_old_release(server, kb):
 
 
 @pytest.mark.parametrize("text,ident,version", [("MAESTRO L3-D2", "L3-D2", None), ("see maestro bv-3 (v1.0.0).", "BV-3", "1.0.0"),
-                                                (f"{urls.SITE_URL}mitigations/L3-D2/", "L3-D2", None),
-                                                (f"{urls.SITE_URL}layers/cross-layer/", "CL", None),
+                                                (f"{HOST}mitigations/L3-D2/", "L3-D2", None),
+                                                (f"{HOST}layers/cross-layer/", "CL", None),
                                                 ("/1.0.0/threats/T6/", "T6", "1.0.0")])
 def test_resolve_citation_forms_and_page_urls(server, text, ident, version):
     r = server.data("resolve_citation", text=text)

@@ -26,7 +26,7 @@ PASSING = ["rag-agent.json", "devops-deployment.json", "quickstart.json", "clini
 FAILING = "accounts-payable.json"   # a draft example that fails `maestro check` on purpose (the risk-scoring guide)
 MAX_BYTES = 3 * 1024 * 1024
 SECTIONS = ["summary", "heatmap", "architecture", "roadmap", "register", "residual", "validation", "scope", "appendix"]
-KB_LINK = re.compile(r"https://maestro-playbook\.example\.org/(?P<version>[0-9]+\.[0-9]+\.[0-9]+)/"
+KB_LINK = re.compile(r"https://maestro\.test\.invalid/(?P<version>[0-9]+\.[0-9]+\.[0-9]+)/"
                      r"(?P<dir>threats|blindspots|mitigations|layers)/(?P<page>[A-Za-z0-9-]+)/")
 
 
@@ -88,6 +88,17 @@ def records(path: Path) -> dict:
     return json.loads((path / "threat-model.json" if path.is_dir() else path).read_text(encoding="utf-8"))
 
 
+SITE = "https://maestro.test.invalid/"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def published_site():
+    """Reports link IDs to the published site, whose address is SITE_URL (maestro/urls.py); these tests set one."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SITE_URL", SITE)
+        yield
+
+
 @pytest.fixture(scope="module")
 def reports(maestro_cli, tmp_path_factory) -> dict:
     """name -> (source path, JSON answer, report text, parsed report) for every engagement that passes the checks."""
@@ -137,6 +148,17 @@ def test_report_loads_nothing_from_another_file_or_host(reports, name, kb):
     assert len(ids) == len(page.ids), "every anchor is unique"
 
 
+def test_without_a_site_address_ids_are_not_linked_and_the_report_says_so(maestro_cli, reports, tmp_path, monkeypatch):
+    monkeypatch.delenv("SITE_URL")
+    old = tmp_path / "plain.json"
+    old.write_text(json.dumps(records(reports["rag-agent.json"][0])), encoding="utf-8")
+    code, answer, err = run_report(maestro_cli, old, "--draft")
+    assert code == 0, err
+    page = Parsed(Path(answer["file"]).read_text(encoding="utf-8"))
+    assert all(v.startswith("#") for _, _, v in page.addresses), "no link to a site that has no address"
+    assert "no site address was configured, so they are not linked" in page.text
+
+
 def test_links_point_at_the_release_the_engagement_used(maestro_cli, reports, tmp_path, kb):
     doc = records(reports["rag-agent.json"][0])
     doc["kb_version"] = "1.0.0"
@@ -146,7 +168,8 @@ def test_links_point_at_the_release_the_engagement_used(maestro_cli, reports, tm
     assert code == 0, err
     page = Parsed(Path(answer["file"]).read_text(encoding="utf-8"))
     versions = {KB_LINK.fullmatch(v)["version"] for _, _, v in page.addresses if not v.startswith("#")}
-    assert versions == {"1.0.0"}
+    assert versions == {"1.0.0"} and all(v.startswith("https://maestro.test.invalid/1.0.0/")
+                                           for _, _, v in page.addresses if not v.startswith("#"))
     assert f"this report was written with v{kb.version}" in page.text
 
 

@@ -39,8 +39,14 @@ OLD = str(yaml.safe_load((ROOT / "data" / "meta.yaml").read_text(encoding="utf-8
 NEW = next_minor(OLD)
 
 
-def _env():
-    return dict(os.environ, NO_MKDOCS_2_WARNING="1", **GIT_ENV)  # os.environ carries the session's MAESTRO_CACHE_DIR
+SITE = "https://maestro.test.invalid/"
+"""The address these test releases are published at (SITE_URL: a release refuses to publish without one)."""
+
+
+def _env(**extra):
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SITE_URL=SITE, **GIT_ENV)  # os.environ carries MAESTRO_CACHE_DIR
+    env.update(extra)
+    return env
 
 
 def git(repo: Path, *args) -> str:
@@ -117,6 +123,14 @@ def test_old_version_carries_the_outdated_banner(repo):
     assert re.search(r'data-md-component="outdated"\s+hidden', html)
     config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S).group(1))
     assert config["version"] == {"provider": "mike", "default": "latest"}
+
+
+@pytest.mark.parametrize("site,message", [("", "SITE_URL is not set"), ("https://maestro-playbook.example.org/", "placeholder host"),
+                                          ("http://example.com/", "must be an https address")])
+def test_publishing_needs_a_real_https_address(tmp_path, site, message):
+    res = subprocess.run([sys.executable, "-m", "maestro_site.publish", "--allow-dirty"], cwd=ROOT, env=_env(SITE_URL=site),
+                         capture_output=True, text=True)
+    assert res.returncode != 0 and message in res.stderr, res.stderr[-800:]
 
 
 def test_a_published_version_is_never_rebuilt(repo):
