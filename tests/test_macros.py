@@ -5,12 +5,12 @@ import importlib
 import inspect
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 from mkdocs.exceptions import PluginError
 
-from conftest import DATA, KB, ROOT
 from maestro import checks
 from maestro.kb import LAYER_ORDER
 from maestro_site import tables
@@ -18,6 +18,8 @@ from maestro_site.render import Linker, esc
 from maestro_site.tables import registry
 from maestro_site.tables import examples, frameworks, matrix, process, reference, scoring, taxonomy
 
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 MACRO_CALL = re.compile(r"\{\{\s*([a-z_]+)\s*\(")
 
 
@@ -27,8 +29,8 @@ def rows_of(md: str) -> list[list[str]]:
     return [[c.strip() for c in l.strip("| ").split(" | ")] for l in lines[1:]]
 
 
-def linker(page: str = "playbook/11-framework-integration.md") -> Linker:
-    return Linker(KB, page)
+def linker(kb, page: str = "playbook/11-framework-integration.md") -> Linker:
+    return Linker(kb, page)
 
 
 def test_every_macro_the_pages_call_is_registered():
@@ -66,54 +68,54 @@ def test_registered_macro_takes_its_dependencies_first(name):
     assert not set(params[len(deps):]) & set(tables.DEPENDENCIES), f"{name}: a dependency after a page argument"
 
 
-def test_bind_supplies_dependencies_at_call_time():
+def test_bind_supplies_dependencies_at_call_time(kb):
     seen = []
-    deps = {"kb": lambda: KB, "L": lambda: seen.append("L") or linker("playbook/02-threat-taxonomy.md")}
+    deps = {"kb": lambda: kb, "L": lambda: seen.append("L") or linker(kb, "playbook/02-threat-taxonomy.md")}
     macro = tables.bind(tables.MACROS["threat_table"], deps)
     assert seen == []
-    assert macro("extended", layer="L3") == taxonomy.threat_table(KB, linker("playbook/02-threat-taxonomy.md"), "extended", "L3")
+    assert macro("extended", layer="L3") == taxonomy.threat_table(kb, linker(kb, "playbook/02-threat-taxonomy.md"), "extended", "L3")
     assert seen == ["L"]
-    assert tables.bind(tables.MACROS["count"], {"kb": lambda: KB})("threats") == len(KB.active_threats())  # needs no Linker
+    assert tables.bind(tables.MACROS["count"], {"kb": lambda: kb})("threats") == len(kb.active_threats())  # needs no Linker
 
 
-def test_threat_table_lists_each_core_threat_with_its_layers():
-    rows = rows_of(taxonomy.threat_table(KB, linker("playbook/02-threat-taxonomy.md")))
-    core = [t for t in KB.active_threats() if t["kind"] == "core"]
+def test_threat_table_lists_each_core_threat_with_its_layers(kb):
+    rows = rows_of(taxonomy.threat_table(kb, linker(kb, "playbook/02-threat-taxonomy.md")))
+    core = [t for t in kb.active_threats() if t["kind"] == "core"]
     assert [r[0].split("]")[0].lstrip("[") for r in rows] == [t["id"] for t in core]
     for r, t in zip(rows, core):
         assert r[1] == esc(t["name"])
-        primary = [l for l in LAYER_ORDER if KB.threat_layers[t["id"]].get(l) == "primary"]
+        primary = [l for l in LAYER_ORDER if kb.threat_layers[t["id"]].get(l) == "primary"]
         assert all(f"[{l}]" in r[2] for l in primary), t["id"]
 
 
-def test_llm_table_has_one_row_per_2025_entry_beside_its_2026_counterpart():
-    editions = {e["edition"]: e for e in KB.frameworks["llm_top10"]["editions"]}
+def test_llm_table_has_one_row_per_2025_entry_beside_its_2026_counterpart(kb):
+    editions = {e["edition"]: e for e in kb.frameworks["llm_top10"]["editions"]}
     entries_2025 = [f"{i['id']}:2025" for i in editions["2025"]["items"]]
-    rows = rows_of(frameworks.llm_top10_table(KB, linker()))
+    rows = rows_of(frameworks.llm_top10_table(kb, linker(kb)))
     by_entry = {re.match(r"`([^`]+)`", r[0]).group(1): r for r in rows}
     assert len(rows) == len(entries_2025) and sorted(by_entry) == sorted(entries_2025)
     for old in entries_2025:
-        new = KB.llm_2026_of[old]
-        assert by_entry[old][0] == f"`{old}` {esc(KB.llm[old]['name'])}"
-        assert by_entry[old][1] == f"`{new}` {esc(KB.llm[new]['name'])}"
+        new = kb.llm_2026_of[old]
+        assert by_entry[old][0] == f"`{old}` {esc(kb.llm[old]['name'])}"
+        assert by_entry[old][1] == f"`{new}` {esc(kb.llm[new]['name'])}"
 
 
-def test_llm_crosswalk_anchors_are_plain_ids():
-    md = frameworks.llm_crosswalk(KB, "2026")
+def test_llm_crosswalk_anchors_are_plain_ids(kb):
+    md = frameworks.llm_crosswalk(kb, "2026")
     anchors = re.findall(r'<span id="([^"]+)">', md)
     assert anchors and all(re.fullmatch(r"llm\d\d-2026", a) for a in anchors), anchors  # no Markdown escapes in HTML ids
 
 
 @pytest.mark.parametrize("kind", ["core", "extended"])
-def test_matrix_marks_every_cell_of_mapping_yaml(kind):
-    html_ = matrix.mapping_matrix(KB, linker("playbook/03-mapping-matrix.md"), kind)
+def test_matrix_marks_every_cell_of_mapping_yaml(kb, kind):
+    html_ = matrix.mapping_matrix(kb, linker(kb, "playbook/03-mapping-matrix.md"), kind)
     rows = {}
     for tr in re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", html_):
         tid = re.search(r">(T\d+)</a>", tr).group(1)
         rows[tid] = re.findall(r'<td class="maestro-matrix__(\w+)">', tr)
     mapping = yaml.safe_load((DATA / "mapping.yaml").read_text(encoding="utf-8"))["mapping"]
-    expected = {r["threat"]: r for r in mapping if KB.threats[r["threat"]]["kind"] == kind and r["threat"] in KB.threat_layers}
-    assert set(rows) == {t["id"] for t in KB.active_threats() if t["kind"] == kind}
+    expected = {r["threat"]: r for r in mapping if kb.threats[r["threat"]]["kind"] == kind and r["threat"] in kb.threat_layers}
+    assert set(rows) == {t["id"] for t in kb.active_threats() if t["kind"] == kind}
     primaries = 0
     for tid, r in expected.items():
         if tid not in rows:
@@ -132,81 +134,81 @@ def test_check_rules_table_has_one_row_per_rule():
         assert row[2] == rule.severity
 
 
-def test_risk_matrix_gives_the_scoring_level_of_each_cell():
-    sc = KB.scoring
-    rows = rows_of(scoring.risk_matrix(KB))
+def test_risk_matrix_gives_the_scoring_level_of_each_cell(kb):
+    sc = kb.scoring
+    rows = rows_of(scoring.risk_matrix(kb))
     assert len(rows) == len(sc["severity"])
     for row, sev in zip(rows, reversed(sc["severity"])):
         levels = [re.sub(r"<[^>]+>", "", c) for c in row[1:]]
         assert levels == [sc["matrix"][sev["level"]][l["level"]] for l in sc["likelihood"]]
 
 
-def test_phase_table_and_template_come_from_the_data():
-    rows = rows_of(process.phase_table(KB, linker("playbook/01-method.md")))
-    assert [r[0] for r in rows] == [str(n) for n in KB.phases]
-    key = next(iter(KB.templates))
-    assert process.template(KB, linker("playbook/07-templates.md"), key).startswith(f"### {esc(KB.templates[key]['name'])} {{ #{key} }}")
+def test_phase_table_and_template_come_from_the_data(kb):
+    rows = rows_of(process.phase_table(kb, linker(kb, "playbook/01-method.md")))
+    assert [r[0] for r in rows] == [str(n) for n in kb.phases]
+    key = next(iter(kb.templates))
+    assert process.template(kb, linker(kb, "playbook/07-templates.md"), key).startswith(f"### {esc(kb.templates[key]['name'])} {{ #{key} }}")
 
 
-def test_glossary_terms_get_anchors():
-    out = reference.glossary_terms(KB, linker("reference/glossary.md"))
-    assert out.count("<span id=") == len(KB.glossary["terms"])
+def test_glossary_terms_get_anchors(kb):
+    out = reference.glossary_terms(kb, linker(kb, "reference/glossary.md"))
+    assert out.count("<span id=") == len(kb.glossary["terms"])
     assert reference.slug("Model Context Protocol (MCP)") == "model-context-protocol-mcp"
 
 
-def test_worked_example_macros_render_a_checked_example():
-    book = examples.Book(KB, DATA / "examples")
+def test_worked_example_macros_render_a_checked_example(kb):
+    book = examples.Book(kb, DATA / "examples")
     doc = book.get("devops-deployment")
     assert book.get("devops-deployment") is doc  # read and checked once per build
-    out = examples.example_register(book, linker("examples/devops-deployment.md"), "devops-deployment")
+    out = examples.example_register(book, linker(kb, "examples/devops-deployment.md"), "devops-deployment")
     assert len(rows_of(out)) == len(doc["threats"])
     assert out.endswith("."), out[-80:]
     assert f"{len(doc['threats'])} threats by risk level" in out
 
 
-def test_worked_example_macro_raises_on_an_example_that_fails_the_check(tmp_path):
+def test_worked_example_macro_raises_on_an_example_that_fails_the_check(kb, tmp_path):
     doc = json.loads((DATA / "examples" / "devops-deployment.json").read_text(encoding="utf-8"))
     doc["threats"][0]["maps_to"] = ["T26"]  # a reserved threat cannot be cited
     (tmp_path / "bad.json").write_text(json.dumps(doc), encoding="utf-8")
-    book = examples.Book(KB, tmp_path)
+    book = examples.Book(kb, tmp_path)
     with pytest.raises(PluginError, match=r"worked example bad fails maestro check:(.|\n)*MC202"):
-        examples.example_register(book, linker("examples/devops-deployment.md"), "bad")
+        examples.example_register(book, linker(kb, "examples/devops-deployment.md"), "bad")
     with pytest.raises(PluginError):
-        examples.example_summary(book, linker("examples/devops-deployment.md"), "missing")
+        examples.example_summary(book, linker(kb, "examples/devops-deployment.md"), "missing")
 
 
-def _quickstart_copy(tmp_path, change=None):
+def _quickstart_copy(kb, tmp_path, change=None):
     doc = json.loads((DATA / "examples" / "quickstart.json").read_text(encoding="utf-8"))
     if change:
         change(doc)
     (tmp_path / "qs.json").write_text(json.dumps(doc), encoding="utf-8")
-    return examples.Book(KB, tmp_path), doc
+    return examples.Book(kb, tmp_path), doc
 
 
-def test_an_unscored_register_shows_severity_alone(tmp_path):
-    book, doc = _quickstart_copy(tmp_path)
-    out = examples.example_register(book, linker("guides/quickstart.md"), "qs")
+def test_an_unscored_register_shows_severity_alone(kb, tmp_path):
+    book, doc = _quickstart_copy(kb, tmp_path)
+    out = examples.example_register(book, linker(kb, "guides/quickstart.md"), "qs")
     assert "Likelihood" not in out.split("\n")[0] and f"{len(doc['threats'])} threats by severity" in out
-    book, _ = _quickstart_copy(tmp_path, lambda d: d["threats"][0].update(likelihood="Likely"))
-    out = examples.example_register(book, linker("guides/quickstart.md"), "qs")
+    book, _ = _quickstart_copy(kb, tmp_path, lambda d: d["threats"][0].update(likelihood="Likely"))
+    out = examples.example_register(book, linker(kb, "guides/quickstart.md"), "qs")
     assert "Likelihood" in out.split("\n")[0] and "not rated" in out   # one rated: the others say so
 
 
-def test_control_plan_names_a_missing_type(tmp_path):
+def test_control_plan_names_a_missing_type(kb, tmp_path):
     def drop_detective(d):
         t = d["threats"][0]
         det = next(m for m in d["mitigations"] if m["type"] == "detective" and t["id"] in m["addresses"])
         d["mitigations"].remove(det)
         t["mitigations"].remove(det["id"])
-    book, doc = _quickstart_copy(tmp_path, drop_detective)
+    book, doc = _quickstart_copy(kb, tmp_path, drop_detective)
     with pytest.raises(PluginError, match="MC304"):      # the example itself no longer passes the check
-        examples.example_control_plan(book, linker("guides/quickstart.md"), "qs")
+        examples.example_control_plan(book, linker(kb, "guides/quickstart.md"), "qs")
 
 
-def test_control_plan_lists_each_needy_threat_most_severe_first():
-    book = examples.Book(KB, DATA / "examples")
+def test_control_plan_lists_each_needy_threat_most_severe_first(kb):
+    book = examples.Book(kb, DATA / "examples")
     doc = book.get("quickstart")
-    out = examples.example_control_plan(book, linker("guides/quickstart.md"), "quickstart")
+    out = examples.example_control_plan(book, linker(kb, "guides/quickstart.md"), "quickstart")
     rows = rows_of(out)
     levels = [re.search(r"\((\w+)\)", r[0]).group(1) for r in rows]
     assert levels == sorted(levels, key=["Critical", "High", "Medium", "Low"].index)
@@ -214,26 +216,26 @@ def test_control_plan_lists_each_needy_threat_most_severe_first():
     assert "**missing**" not in out
 
 
-def test_a_draft_example_says_which_phases_are_open():
-    book = examples.Book(KB, DATA / "examples")
+def test_a_draft_example_says_which_phases_are_open(kb):
+    book = examples.Book(kb, DATA / "examples")
     out = examples.example_progress(book, "quickstart")
     assert "Draft threat model" in out and "not started: 3, 5, 8, 9, 10" in out and "in progress: 4, 6, 7" in out
     assert examples.example_progress(book, "rag-agent") == ""
 
 
-def _payables_copy(tmp_path, change):
+def _payables_copy(kb, tmp_path, change):
     doc = json.loads((DATA / "examples" / "accounts-payable.json").read_text(encoding="utf-8"))
     change(doc)
     (tmp_path / "accounts-payable.json").write_text(json.dumps(doc), encoding="utf-8")
-    return examples.Book(KB, tmp_path)
+    return examples.Book(kb, tmp_path)
 
 
-def test_effective_risk_table_follows_the_records(tmp_path):
+def test_effective_risk_table_follows_the_records(kb, tmp_path):
     """Verify PAY-T2's planned secrets control as Implemented: its row, rank and bucket move with it."""
     def build(d):
         next(m for m in d["mitigations"] if m["id"] == "L4-P3")["status"] = "Implemented"
         next(cv for cv in d["code_validation"] if cv["mitigation"] == "L4-P3")["verified_status"] = "Implemented"
-    book = _payables_copy(tmp_path, build)
+    book = _payables_copy(kb, tmp_path, build)
     row = next(r for r in rows_of(examples.example_effective_risk(book, "accounts-payable")) if r[0].startswith("PAY\\-T2"))
     assert row[4] == "preventive 1, detective 0, corrective 0" and row[6] == r"4 x \(1 \- 1/3\) = 2.67"
     ranking = examples.example_ranking(book, "accounts-payable").split("\n")
@@ -241,17 +243,17 @@ def test_effective_risk_table_follows_the_records(tmp_path):
     assert "PAY\\-T2 (Critical, credit 1/3)" in examples.example_buckets(book, "accounts-payable")
 
 
-def test_a_gap_the_page_shows_must_still_be_there(tmp_path):
+def test_a_gap_the_page_shows_must_still_be_there(kb, tmp_path):
     """The scoring example is meant to fail MC304; once every gap is closed, the page's text would be wrong."""
     def close_gaps(d):
         for t in d["threats"]:
             mapped = [r["id"] if isinstance(r, dict) else r for r in t["maps_to"]]
             for kind, letter in (("preventive", "P"), ("detective", "D"), ("corrective", "C")):
                 mid = f"PAY-M{len(d['mitigations']) + 1}"
-                fits = next(c for m in mapped for c in KB.mitigations_for(m)[letter])  # a control the catalog links to it
+                fits = next(c for m in mapped for c in kb.mitigations_for(m)[letter])  # a control the catalog links to it
                 d["mitigations"].append({"id": mid, "name": f"{kind} for {t['id']}", "type": kind, "addresses": [t["id"]],
                                          "implements": [fits], "status": "Not Implemented"})
                 t["mitigations"].append(mid)
-    book = _payables_copy(tmp_path, close_gaps)
+    book = _payables_copy(kb, tmp_path, close_gaps)
     with pytest.raises(PluginError, match="should show the gaps MC304, MC305 and no longer does"):
         examples.example_ranking(book, "accounts-payable")
