@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
+from maestro.crosswalk import STRIDE
 from maestro import assessment, checks, engagement, scoring
 from maestro.kb import STACK_LAYERS
 from maestro_site.render import admonition, bullet, esc, table
@@ -276,7 +277,7 @@ def example_threats(book, L, name: str) -> str:
             rows.append(["Blindspots", _refs(L, t["blindspots"])])
         if t.get("gap"):
             rows.append(["Taxonomy gap", L.prose(t["gap"])])
-        rows += [["STRIDE", esc(", ".join(t.get("stride", [])))],
+        rows += [["STRIDE", esc(", ".join(t.get(STRIDE.name, [])))],
                  ["Severity x likelihood", f"{esc(t['severity'])} x {esc(t.get('likelihood', 'not rated'))} = **{esc(_risk(kb, t))}**"],
                  ["Vector / complexity", f"{esc(t.get('attack_vector', '-'))} / {esc(t.get('attack_complexity', '-'))}"],
                  ["Agentic factors", esc(", ".join(t.get("agentic_factors", [])))],
