@@ -1,6 +1,6 @@
 """`maestro mcp`: the MCP server over stdio, driven by the SDK's own client (stdio_client + ClientSession).
 
-One server process serves the whole module (conftest.McpServer); its root folder holds copies of the worked
+One server process serves the whole module (the ``start_mcp`` fixture); its root folder holds copies of the worked
 examples and the fixture engagement, the only place check_threat_model may read.
 """
 from __future__ import annotations
@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, McpServer, RawStdio, maestro_cli
 from maestro import scoring, urls
 from maestro.kb import LAYER_ORDER
 from maestro.mcp_server import REFUSED, REPORT_REFUSED
 
 mcp = pytest.importorskip("mcp", reason="the mcp package (requirements.txt) is not installed")
 
+ROOT = Path(__file__).resolve().parents[1]
 TOOLS = {"lookup_id": {"id"}, "search": {"query", "limit"}, "list_ids": {"type", "layer"}, "resolve_citation": {"text"},
          "score_risk": {"severity", "likelihood", "statuses", "vector", "complexity"}, "check_threat_model": {"path"},
          "report_summary": {"path"}}
@@ -40,8 +41,8 @@ def root(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(root):
-    s = McpServer(root=root)
+def server(root, start_mcp):
+    s = start_mcp(root=root)
     yield s
     s.close()
 
@@ -69,14 +70,14 @@ def test_tool_list_is_exactly_the_seven_tools_with_input_schemas(server):
         ["threat", "blindspot", "mitigation", "layer", "checklist"]
 
 
-def test_stdout_carries_only_the_protocol():
+def test_stdout_carries_only_the_protocol(start_raw_stdio):
     """Raw stdio: every line the server writes to stdout is a JSON-RPC message, even the first."""
     lines = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
               "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}},
              {"jsonrpc": "2.0", "method": "notifications/initialized"},
              {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}]
     # stdin stays open until the last answer is in: a server may stop at end of input before it has answered
-    proc = RawStdio()
+    proc = start_raw_stdio()
     try:
         for m in lines:
             proc.send(m)
@@ -90,7 +91,7 @@ def test_stdout_carries_only_the_protocol():
     assert len(out[1]["result"]["tools"]) == len(TOOLS)
 
 
-def test_without_the_mcp_package_exits_2_with_one_line(monkeypatch):
+def test_without_the_mcp_package_exits_2_with_one_line(maestro_cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "mcp", None)  # makes `import mcp` raise ImportError
     code, out, err = maestro_cli("mcp")
     lines = [l for l in err.splitlines() if "differ from the release manifest" not in l]
@@ -244,7 +245,7 @@ def test_score_risk_equals_maestro_scoring(server, kb, severity, likelihood, sta
     assert got == {**s.as_dict(), "required_controls": scoring.required_types(kb, s.level)}
 
 
-def test_score_risk_matches_the_cli_and_rejects_bad_values(server):
+def test_score_risk_matches_the_cli_and_rejects_bad_values(maestro_cli, server):
     code, out, _ = maestro_cli("--json", "score", "--severity", "High", "--likelihood", "Possible", "--status", "partial",
                                "--vector", "Network", "--complexity", "Low")
     assert code == 0
@@ -268,7 +269,7 @@ def test_check_takes_an_absolute_path_inside_the_root(server, root):
     assert r["ok"] is True and r == server.data("check_threat_model", path="clinic-assistant")
 
 
-def test_check_a_broken_copy_reports_findings_with_rule_codes(server, root, kb):
+def test_check_a_broken_copy_reports_findings_with_rule_codes(maestro_cli, server, root, kb):
     doc = json.loads((ROOT / "data/examples/rag-agent.json").read_text(encoding="utf-8"))
     doc["threats"][0]["maps_to"][0]["name"] = "Goal Hijack"        # not T6's canonical name
     doc["threats"][1]["maps_to"][0]["id"] = "T99"                  # no such threat

@@ -3,7 +3,7 @@
 check_threat_model reads only engagement files inside the server's root folder and refuses everything else
 with one fixed message; every call has time and size budgets; every line on stdin that is not a JSON-RPC
 message gets a JSON-RPC error; and after each of these the server still answers. The server is driven as a
-client drives it: through the SDK's client (conftest.McpServer), and with raw bytes on stdin (conftest.RawStdio).
+client drives it: through the SDK's client (the ``start_mcp`` fixture), and with raw bytes on stdin (``start_raw_stdio``).
 
 The sandbox holds the root and, beside it, an ``outside`` folder with fake secrets, a valid project and a valid
 threat model; after every test, nothing in the sandbox has changed.
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, McpServer, RawStdio, maestro_cli
 from maestro.mcp_server import MAX_FINDINGS, MAX_LINE_BYTES, MAX_MESSAGE_CHARS, REFUSED, TIME_BUDGET_ENV
 
 pytest.importorskip("mcp", reason="the mcp package (requirements.txt) is not installed")
 
+ROOT = Path(__file__).resolve().parents[1]
 ENGAGEMENT = ROOT / "tests/fixtures/engagement/clinic-assistant"
 EXAMPLE = ROOT / "data/examples/rag-agent.json"
 SECRET = "FAKE-SECRET-q7Zx93Lk"
@@ -126,8 +126,8 @@ def nothing_changes(sandbox):
 
 
 @pytest.fixture(scope="module")
-def server(sandbox):
-    s = McpServer(root=sandbox["root"])
+def server(sandbox, start_mcp):
+    s = start_mcp(root=sandbox["root"])
     yield s
     s.close()
 
@@ -269,7 +269,7 @@ def _many_findings(path, threats: int):
     path.write_text(json.dumps(doc), encoding="utf-8")
 
 
-def test_findings_are_capped_in_number_and_length(server, sandbox):
+def test_findings_are_capped_in_number_and_length(maestro_cli, server, sandbox):
     model = sandbox["root"] / "many-findings.json"
     _many_findings(model, 40)
     try:
@@ -285,11 +285,11 @@ def test_findings_are_capped_in_number_and_length(server, sandbox):
     assert longest == MAX_MESSAGE_CHARS and any(len(f["message"]) > MAX_MESSAGE_CHARS for f in every)
 
 
-def test_a_call_over_its_time_budget_returns_an_error_and_the_server_goes_on(sandbox):
+def test_a_call_over_its_time_budget_returns_an_error_and_the_server_goes_on(start_mcp, sandbox):
     """With a budget of 0.2 s, a check that takes longer comes back as an error at once; the server still answers."""
     model = sandbox["root"] / "slow.json"
     _many_findings(model, 150)
-    slow = McpServer(root=sandbox["root"], env={TIME_BUDGET_ENV: "0.2"})
+    slow = start_mcp(root=sandbox["root"], env={TIME_BUDGET_ENV: "0.2"})
     try:
         started = time.monotonic()
         r = slow.call("check_threat_model", path=model.name)
@@ -305,7 +305,7 @@ def test_a_call_over_its_time_budget_returns_an_error_and_the_server_goes_on(san
 @pytest.mark.parametrize("env,args", [({}, ["--root", "no-such-folder"]), ({}, ["--root", "README.md"]),
                                       ({TIME_BUDGET_ENV: "soon"}, []), ({TIME_BUDGET_ENV: "0"}, [])],
                          ids=["root-missing", "root-a-file", "budget-not-a-number", "budget-zero"])
-def test_the_server_refuses_to_start_on_a_bad_root_or_budget(monkeypatch, env, args):
+def test_the_server_refuses_to_start_on_a_bad_root_or_budget(maestro_cli, monkeypatch, env, args):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     code, out, err = maestro_cli("mcp", *args)
@@ -343,8 +343,8 @@ LINES = {  # case: (line, expected) where expected is (JSON-RPC error code, id) 
 
 
 @pytest.fixture(scope="module")
-def raw(sandbox):
-    proc = RawStdio(root=sandbox["root"])
+def raw(sandbox, start_raw_stdio):
+    proc = start_raw_stdio(root=sandbox["root"])
     assert proc.initialize()["result"]["serverInfo"]["name"] == "maestro"
     yield proc
     code, _ = proc.close()
