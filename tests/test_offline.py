@@ -17,22 +17,20 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import KB, ROOT, Page
-from test_browser import browser  # noqa: F401  (the suite's Chromium, shared as a fixture)
-
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
+ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ("file:", "data:", "blob:", "about:")
 
 
 @pytest.fixture(scope="module")
-def offline_zip(tmp_path_factory) -> Path:
+def offline_zip(kb, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("offline")
     env = dict(os.environ, MAESTRO_OFFLINE="true", NO_MKDOCS_2_WARNING="1")
     res = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out / "offline")], cwd=ROOT, env=env,
                          capture_output=True, text=True)
     assert res.returncode == 0, f"offline build failed:\n{res.stdout}\n{res.stderr}"
-    return out / f"maestro-playbook-offline-v{KB.version}.zip"
+    return out / f"maestro-playbook-offline-v{kb.version}.zip"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +42,7 @@ def unpacked(offline_zip, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def open_page(browser, unpacked):  # noqa: F811
+def open_page(browser, unpacked):
     """open_page("threats/T12.html") -> a Playwright page that records requests and script errors."""
     ctxs = []
 
@@ -103,14 +101,14 @@ def test_zip_is_one_folder_with_the_whole_site(offline_zip):
     assert not any("unpkg" in n for n in inside)
 
 
-def test_every_relative_link_opens_a_file_from_disk(unpacked):
+def test_every_relative_link_opens_a_file_from_disk(parse_html, unpacked):
     """From disk a link must name a file: one ending in a slash opens a folder listing (or the wrong folder)."""
     broken, checked = [], 0
     for f in sorted(unpacked.rglob("*.html")):
         here = f.relative_to(unpacked).as_posix()
         if here == "404.html":
             continue  # a server's page for any missing path: its links are root-relative by design
-        for href, _, _ in Page(f.read_text(encoding="utf-8")).links:
+        for href, _, _ in parse_html(f.read_text(encoding="utf-8")).links:
             parts = urlsplit(href)
             if parts.scheme or parts.netloc or not parts.path:
                 continue
