@@ -2,9 +2,9 @@
 
 Test modules do not import this file or each other: they ask for fixtures by name (``kb``, ``meta_counts``,
 ``site``, ``site_page``, ``maestro_cli``, ``page`` ...) and parametrise per ID with ``@pytest.mark.kb_params``
-(see ``pytest_generate_tests`` below). The one plain helper module is tests/kbedit.py (data edits that
-parametrisation tables are built from). Importing names from here (``KB``, ``kb_ids``, ``page``, ``Page``,
-``maestro_cli``, ``ROOT`` ...) still works for the modules that do it today, until they switch.
+(see ``pytest_generate_tests`` below); tests/test_test_layout.py names any module that imports instead. The one
+plain helper module is tests/kbedit.py (data edits that parametrisation tables are built from). ``KB``, ``DATA``
+and ``ROOT`` are still imported from here by tests/test_cachedir.py, until it switches.
 """
 from __future__ import annotations
 
@@ -772,10 +772,3 @@ def start_mcp():
 def start_raw_stdio():
     """``start_raw_stdio(root=None, env=None) -> RawStdio``: a `maestro mcp` subprocess driven with raw bytes."""
     return RawStdio
-
-
-# ====================================================================== kept for modules that still import them
-def kb_ids(select, arity: int = 1) -> list:
-    """``select(kb)`` as a list for parametrisation at collection (or one failing ``knowledge-base-invalid``
-    case). Only for modules that still ``from conftest import kb_ids``: new tests use ``@pytest.mark.kb_params``."""
-    return _kb_values(select, arity)

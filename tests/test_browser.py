@@ -455,7 +455,3 @@ def test_screenshots_for_review(scheme_page, server, name, scheme, palette, widt
     finally:
         ctx.close()
 
-
-# tests/test_offline.py still does `from test_browser import browser`: this keeps that import working until it asks
-# for the conftest fixture by name (then delete these lines).
-from conftest import browser  # noqa: E402,F401
