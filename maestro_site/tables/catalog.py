@@ -7,10 +7,11 @@ from maestro.kb import LAYER_ORDER, TYPE_ORDER
 from maestro_site.filters import Facet, filter_form, row_attrs
 from maestro_site.render import PATTERNS, TAXONOMY, esc, table
 from maestro_site.templating import fragment
-from maestro_site.tables.registry import macro
+from maestro_site.tables.registry import macro, unsearched
 
 
 @macro
+@unsearched
 def mitigation_catalog(kb, L) -> str:
     """One section per layer with its controls as an HTML table (rows marked with their layer and type for the
     filter), after the filter's form, which stays hidden until docs/assets/filter.js shows it."""
@@ -55,6 +56,7 @@ def mitigation_types(kb) -> str:
 
 
 @macro
+@unsearched
 def coverage_gaps(kb, L) -> str:
     gaps = [t for t in kb.active_threats() if not kb.threat_mitigations.get(t["id"])]
     rows = [[L.id(t["id"]), esc(t["name"]), L.ids(t.get("partial_mitigations", [])) if t.get("partial_mitigations") else "none"] for t in gaps]

@@ -8,7 +8,7 @@ from maestro.kb import LAYER_ORDER
 from maestro_site.filters import Facet, filter_form, row_attrs
 from maestro_site.render import src_of
 from maestro_site.templating import fragment
-from maestro_site.tables.registry import macro
+from maestro_site.tables.registry import macro, unsearched
 
 
 def _cell(kb, L, t: dict, l: str) -> dict:
@@ -27,6 +27,7 @@ def _row(kb, L, t: dict) -> dict:
 
 
 @macro
+@unsearched
 def mapping_matrix(kb, L, kind: str = "core") -> str:
     """The layer-to-threat matrix as an HTML table; every mark links to the threat's layer list. Each threat is a row
     group (tbody) marked for the filter with its cells, ``data-cells="L3:primary L5:secondary"``; the filter's form

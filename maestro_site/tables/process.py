@@ -6,7 +6,7 @@ from markupsafe import Markup
 from maestro.kb import LAYER_ORDER, STACK_LAYERS
 from maestro_site.render import esc, table
 from maestro_site.templating import fragment
-from maestro_site.tables.registry import macro
+from maestro_site.tables.registry import macro, unsearched
 
 
 def cell_lines(*lines: str) -> str:
@@ -15,6 +15,7 @@ def cell_lines(*lines: str) -> str:
 
 
 @macro
+@unsearched
 def phase_table(kb, L) -> str:
     rows = [[str(p["n"]), cell_lines(f"**{esc(p['name'])}**", *(["*assistant-led*"] if p["agent_driven"] else [])),
              cell_lines(L.prose(p["objective"]), f"Output: `{p['output_file']}`"), ", ".join(str(d) for d in p["depends_on"]) or "-"]

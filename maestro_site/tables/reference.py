@@ -9,7 +9,7 @@ from maestro import checks, crosswalk
 from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_CASE_STUDIES, CWE, LLM_TOP10
 from maestro_site.render import bullet, esc, external_url, table
 from maestro_site.templating import fragment
-from maestro_site.tables.registry import macro
+from maestro_site.tables.registry import macro, unsearched
 
 
 def slug(text: str) -> str:
@@ -47,6 +47,7 @@ def _decision_list(L, entries) -> str:
 
 
 @macro
+@unsearched
 def release_changes(kb, L, version: str) -> str:
     """What a release changed, computed from the kept ids.json of each release (releases/)."""
     from maestro import releases

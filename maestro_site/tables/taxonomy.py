@@ -4,7 +4,7 @@ from __future__ import annotations
 from maestro.kb import LAYER_ORDER
 from maestro_site.render import bullet, esc, table
 from maestro_site.templating import fragment
-from maestro_site.tables.registry import macro
+from maestro_site.tables.registry import macro, unsearched
 
 
 @macro
@@ -20,6 +20,7 @@ def count(kb, what: str) -> int:
 
 
 @macro
+@unsearched
 def threat_table(kb, L, kind: str = "core", layer: str | None = None) -> str:
     rows = []
     for t in kb.active_threats():
@@ -58,12 +59,14 @@ def considerations_table(kb, L) -> str:
 
 
 @macro
+@unsearched
 def blindspot_table(kb, L) -> str:
     rows = [[L.id(b["id"]), esc(b["name"]), L.ids(b["layers"]), L.ids(b["related_threats"])] for b in kb.blindspots.values()]
     return table(["ID", "Name", "Layers", "Related threats"], rows)
 
 
 @macro
+@unsearched
 def layer_table(kb, L) -> str:
     return table(["Layer", "Name", "Covers"], [[L.id(l), esc(kb.layers[l]["name"]), L.prose(kb.layers[l]["summary"])] for l in LAYER_ORDER])
 
@@ -80,6 +83,7 @@ def layer_questions(kb, L, layer: str) -> str:
 
 
 @macro
+@unsearched
 def quick_reference_card(kb, L) -> str:
     rows = []
     for l in LAYER_ORDER:
@@ -95,6 +99,7 @@ def quick_reference_card(kb, L) -> str:
 
 
 @macro
+@unsearched
 def pattern_table(kb, L) -> str:
     # the row keeps the pattern-<n> anchor that links published before 1.1.0 point at; the pattern itself is on the CL page
     rows = [[str(fragment("anchor.html.j2", id=f"pattern-{p['n']}")) + L.pattern(p["n"], name=False), esc(p["name"]), " -> ".join(esc(x) for x in p["layers"]),
@@ -123,6 +128,7 @@ def single_agent_patterns(kb, applies: bool = True) -> str:
 
 
 @macro
+@unsearched
 def key_cross_layer_threats(kb, L) -> str:
     return table(["Key cross-layer threat", "Taxonomy IDs"], [[esc(k["label"]), L.ids(k["threats"])] for k in kb.key_threats])
 
@@ -144,6 +150,7 @@ def risk_factor_matrix(kb, L) -> str:
 
 
 @macro
+@unsearched
 def mcp_threats(kb, L) -> str:
     """MCP threats from the data: role (core/related), layers and the catalog controls per type."""
     rows = []
