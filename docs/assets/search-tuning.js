@@ -9,6 +9,12 @@
  *    document frequency, they used to win; the exact clause puts the page that defines T1 first, and the layer L3
  *    above the mitigation L3-D2.
  *
+ * 3. Ranking (issue 24), in the worker, after lunr has scored the pages: lunr ORs the words of a query, so a page
+ *    matching one word of "approval fatigue" could beat the page matching both. Each result's score is multiplied
+ *    when its title and tags (the aliases) hold every word of the query, less when only its text does, and again
+ *    when the query is a whole tag or the page's name, or holds one of several words, or appears as a phrase in its
+ *    title or tags, less in its text. An ID typed alone is one word in the title of the page that defines it, so ID results keep their order.
+ *
  * Opened from file:// (the offline zip), Material loads search_index.js by a script tag; nothing here is involved. */
 (function () {
   "use strict";
@@ -58,13 +64,83 @@
   }
   var NativeWorker = window.Worker;
   if (typeof NativeWorker !== "function") { return; }
-  // Material sets the index's word separator in the worker (lunr.tokenizer.separator) but not lunr's query lexer,
-  // which keeps splitting on hyphens: "BV-7" became the terms "BV" and "7" and found nothing useful. The worker is
-  // started from a two-line prelude that loads Material's script and then gives the lexer the same separator.
-  var PRELUDE = "importScripts(%URL%);" +
-    "self.addEventListener('message', function (e) {" +
-    "  if (e.data && e.data.type === 0 && self.lunr && e.data.data && e.data.data.config && e.data.data.config.separator) {" +
-    "    self.lunr.QueryLexer.termSeparator = new RegExp(e.data.data.config.separator); } });";
+  // The worker is started from a prelude (tuneWorker below, serialised) that loads Material's script and then
+  // (a) gives lunr's query lexer the index's word separator: Material sets it for the index (lunr.tokenizer.separator)
+  // but not for queries, so "BV-7" became the terms "BV" and "7"; (b) re-ranks results (part 3 above).
+  // Field weights are tags 1e6, title 1e3, text 1 (mkdocs.yml), so a page whose tag holds one word of the query
+  // outscores one whose title is the whole query by about 1000, and a prefix match in a tag ("cl" in "cleartext") can
+  // outscore the page's own title: a query that is a page's whole name, ID or alias gets a factor of the tags' order.
+  var RANK = { allInName: 30, allInText: 3, wholeName: 1e6, nameInQuery: 100, phraseInName: 30, phraseInText: 3 };
+  function tuneWorker(url, rank, plainTerm) {
+    var docs = {}, words = [], split = /[\s\-]+/;
+    function norm(text) {      // lower case, tags and entities dropped, words separated by single spaces
+      var plain = String(text || "").replace(/<[^>]*>/g, " ").replace(/&amp;/g, "&").replace(/&[a-z]+;|&#\d+;/g, " ");
+      return " " + plain.toLowerCase().split(split).filter(Boolean).join(" ") + " ";
+    }
+    function fields(ref) {
+      var d = docs[ref];
+      if (!d || d.name !== undefined) { return d; }
+      var title = norm(d.title);
+      d.name = title.replace(/^ [^ ]+ (?=.)/, function (id) { return /\d/.test(id) ? " " : id; });  // "T1: Memory ..." -> the name
+      var id = /^([^\s:]+):\s/.exec(String(d.title || ""));          // "CL: Cross-Layer" -> "CL"
+      d.id = id ? " " + id[1].toLowerCase() + " " : null;
+      d.title = title;
+      d.tags = (d.tags || []).map(norm);
+      d.text = norm(d.text);
+      return d;
+    }
+    self.addEventListener("message", function (e) {      // before Material's listener: sees what it is about to get
+      var m = e.data;
+      if (m && m.type === 0 && m.data && m.data.docs) {
+        if (m.data.config && m.data.config.separator) { split = new RegExp(m.data.config.separator); }
+        docs = {};
+        m.data.docs.forEach(function (d) { docs[d.location] = { title: d.title, tags: d.tags, text: d.text }; });
+      }
+      if (m && m.type === 2 && typeof m.data === "string") {
+        words = [];
+        m.data.trim().split(/\s+/).forEach(function (t) {
+          if (!plainTerm.test(t)) { return; }
+          t.toLowerCase().split(split).forEach(function (w) { if (w && words.indexOf(w) < 0) { words.push(w); } });
+        });
+      }
+    });
+    importScripts(url);
+    var lunr = self.lunr;
+    if (!lunr) { return; }
+    // The lexer tests one character at a time against it, so an alternative with a lookahead ("\\.(?![\\w])", a dot
+    // that ends a word) would match every dot and split "AML.T0051" in two: it is left out here. Material then
+    // splits each term with the whole separator, which keeps the dot inside an ID and drops one that ends a word.
+    self.addEventListener("message", function (e) {
+      if (e.data && e.data.type === 0 && e.data.data && e.data.data.config && e.data.data.config.separator) {
+        var plainParts = e.data.data.config.separator.split("|").filter(function (p) { return p.indexOf("(?") < 0; });
+        lunr.QueryLexer.termSeparator = new RegExp(plainParts.join("|") || e.data.data.config.separator);
+      }
+    });
+    function stop(w) { return typeof lunr.stopWordFilter === "function" && lunr.stopWordFilter(w) === undefined; }
+    function has(field, w) { return field.indexOf(" " + w) >= 0; }          // a word, or a word it starts (prefix search)
+    function factor(d) {
+      var phrase = " " + words.join(" ") + " ", content = words.filter(function (w) { return !stop(w); });
+      var names = [d.title].concat(d.tags), f = 1;
+      if (content.length > 1) {
+        if (content.every(function (w) { return names.some(function (n) { return has(n, w); }); })) { f *= rank.allInName; }
+        else if (content.every(function (w) { return names.some(function (n) { return has(n, w); }) || has(d.text, w); })) { f *= rank.allInText; }
+      }
+      if (d.name === phrase || d.id === phrase || d.tags.indexOf(phrase) >= 0) { f *= rank.wholeName; }
+      else if (names.some(function (n) { return n.indexOf(phrase) >= 0; })) { f *= rank.phraseInName; }
+      else if (words.length > 2 && [d.name].concat(d.tags).some(function (n) {   // "prompt injection attack" holds T6's alias
+        return n.split(" ").length > 3 && phrase.indexOf(n) >= 0; })) { f *= rank.nameInQuery; }
+      else if (words.length > 1 && d.text.indexOf(phrase) >= 0) { f *= rank.phraseInText; }
+      return f;
+    }
+    var search = lunr.Index.prototype.search;
+    lunr.Index.prototype.search = function () {
+      var results = search.apply(this, arguments);
+      if (!words.length) { return results; }
+      results.forEach(function (r) { var d = fields(r.ref); if (d) { r.score *= factor(d); } });
+      return results.sort(function (a, b) { return b.score - a.score; });
+    };
+  }
+  var PRELUDE = "(" + tuneWorker.toString() + ")(%URL%, " + JSON.stringify(RANK) + ", " + PLAIN_TERM.toString() + ");";
   var nativeWorker = /\[native code\]/.test(Function.prototype.toString.call(NativeWorker));
   function plain(url, options) {
     return options === undefined ? new NativeWorker(url) : new NativeWorker(url, options);
@@ -101,5 +177,5 @@
   }
   TunedWorker.prototype = NativeWorker.prototype;
   window.Worker = TunedWorker;
-  window.maestroSearch = { withExactTerms: withExactTerms, answered: null };
+  window.maestroSearch = { withExactTerms: withExactTerms, rank: RANK, answered: null };
 })();
