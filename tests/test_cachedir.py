@@ -15,8 +15,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import DATA, KB, ROOT
 from maestro import KBError, jsonschema_check as validation, kb as kbmod, cachedir, load_kb, schemas
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 
 @pytest.fixture
@@ -60,8 +62,8 @@ def test_no_generated_code_runs_in_the_validation_path(module):
 
 
 @pytest.mark.parametrize("name", sorted(schemas.DATA))
-def test_is_valid_agrees_with_schema_errors(name):
-    doc = KB.docs[name]
+def test_is_valid_agrees_with_schema_errors(kb, name):
+    doc = kb.docs[name]
     schema = schemas.DATA[name]
     assert validation.is_valid(doc, schema) and validation.schema_errors(doc, schema) == []
     broken = dict(doc, unexpected_key_for_the_test=1)

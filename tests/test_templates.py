@@ -68,7 +68,8 @@ def test_data_strings_in_headings_and_attributes_are_escaped(kb):
 
 def test_helpers_output_is_not_escaped_twice(kb):
     page = pages.render("index.md.j2", Linker(kb, "threats/index.md"), {}, title="A & B", slug="a-b", singular="threat",
-                        chapter="playbook/02-threat-taxonomy.md", chapter_label="taxonomy", rows=[[Markup("[T1](T1.md)"), "a * b", "c"]])
+                        chapter="playbook/02-threat-taxonomy.md", chapter_label="taxonomy", rows=[[Markup("[T1](T1.md)"), "a * b", "c"]],
+                        table=None, filter=None, covers=None)
     out = html(page)
     assert '<h1 id="a-b">A &amp; B<a' in out and '<td><a href="T1.md">T1</a></td>' in out and "<td>a * b</td>" in out
 
