@@ -10,6 +10,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from maestro.kb import KB
+from maestro_site.render import esc
 from maestro_site.templating import fragment
 
 from .paper import front_matter, src
@@ -33,8 +34,10 @@ def section_table(kb: KB, L, sid: str, interactive: bool) -> Markup:
 
 
 def checklists_form(kb: KB, L, interactive: bool, level: int = 2) -> Markup:
-    """Every checklist section under its own heading, each kept on one printed page where it fits."""
-    sections = [{"sid": sid, "title": s["title"], "table": section_table(kb, L, sid, interactive)} for sid, s in kb.sections.items()]
+    """Every checklist section under its own heading, each kept on one printed page where it fits. On screen the
+    headings are Markdown (``heading``: the title escaped for it), so the page's table of contents lists the sections."""
+    sections = [{"sid": sid, "title": s["title"], "heading": Markup(esc(s["title"])), "table": section_table(kb, L, sid, interactive)}
+                for sid, s in kb.sections.items()]
     return fragment("checklist-forms.html.j2", sections=sections, level=level, interactive=interactive, version=kb.meta["version"])
 
 
