@@ -4,6 +4,8 @@
  *     <div class="ck-tools" hidden></div>                         filled here with the count and the buttons
  *     .ck-row[data-item="ID"]                                     one item: radio buttons or a checkbox for its
  *                                                                 result, textareas named "ID:evidence", "ID:finding"
+ *                                                                 (chapter 08: a checkbox valued "holds" only; what
+ *                                                                 such a row cannot show of a saved answer is kept)
  * Answers are saved at every change under localStorage "maestro:answers:F:V" as {ID: {result, evidence, finding}},
  * keyed by the knowledge-base version so they never carry over to other questions. Export downloads
  * maestro-F-answers-V.json, the file `maestro import NAME FILE` reads (format "maestro-checklist-answers", version 1).
@@ -31,18 +33,30 @@
   function rows(form) { return Array.prototype.slice.call(form.querySelectorAll(".ck-row[data-item]")); }
   function field(textarea) { return (textarea.getAttribute("name") || "").split(":")[1] || ""; }
 
-  // One row's answer as {result, evidence, finding}, with only the parts that are given.
+  // One row's answer as {result, evidence, finding}, with only the parts that are given. A row that cannot show
+  // part of its saved answer (chapter 08's tick box is Holds only, and has no text fields) keeps that part as it was:
+  // a Fails given in the forms stays Fails while its box there is unticked, and the evidence stays.
   function readRow(row) {
-    var answer = {};
-    var ticked = row.querySelector("input[type=radio]:checked, input[type=checkbox]:checked");
+    var answer = {}, kept = row.ckKept || {};
+    var choices = Array.prototype.slice.call(row.querySelectorAll("input[type=radio], input[type=checkbox]"));
+    var ticked = choices.filter(function (box) { return box.checked; })[0];
     if (ticked) { answer.result = ticked.value; }
+    else if (typeof kept.result === "string" && !choices.some(function (box) { return box.value === kept.result; })) {
+      answer.result = kept.result;
+    }
+    var shown = {};
     row.querySelectorAll("textarea").forEach(function (t) {
+      shown[field(t)] = true;
       if (field(t) && t.value.trim()) { answer[field(t)] = t.value; }
+    });
+    ["evidence", "finding"].forEach(function (f) {
+      if (!shown[f] && typeof kept[f] === "string" && kept[f].trim()) { answer[f] = kept[f]; }
     });
     return answer;
   }
 
   function writeRow(row, answer) {
+    row.ckKept = answer;
     row.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (box) {
       box.checked = typeof answer.result === "string" && box.value === answer.result;
     });

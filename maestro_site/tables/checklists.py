@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from maestro_site.render import esc
+from maestro_site.render import attr, esc
 from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
@@ -19,7 +19,11 @@ def checklist(kb, L, section: str) -> str:
 
 @macro
 def all_checklists(kb, L) -> str:
-    out = []
+    """Every checklist under its own heading, inside one checklists form (Markdown in HTML, so the headings stay in the
+    page's table of contents): docs/assets/checklist.js keeps each tick as the item's answer Holds, under the same
+    key as the checklist forms on /workshop/checklists/, and exports it for `maestro import`."""
+    out = [f'<div class="ck-form ck-form--ticks" data-ck-form="checklists" data-kb-version="{attr(kb.meta["version"])}" markdown="1">',
+           '<div class="ck-tools" hidden></div>', ""]
     for sid, s in kb.sections.items():
         out += [f"## {esc(s['title'])} {{ #checklist-{sid.lower()} }}", "", checklist(kb, L, sid), ""]
-    return "\n".join(out)
+    return "\n".join(out + ["</div>"])
