@@ -92,6 +92,8 @@ def write(src_data: Path, dest_data: Path, factor: int = 10, check: bool = True)
             tmap[(t["id"], k)] = nid
             c = copy.deepcopy(t)
             c.update(id=nid, name=f"{t['name']} Copy {k}", kind="extended")
+            c.pop("mcp", None)   # a copy is not one of the MCP threats the worked examples must cover (MC812)
+            c.pop("aliases", None)   # aliases name one entry each
             if "short_label" in c:
                 c["short_label"] = f"{t['short_label']} {k}"
             new_threats.append(c)
@@ -136,6 +138,7 @@ def write(src_data: Path, dest_data: Path, factor: int = 10, check: bool = True)
             if not _active(m):
                 continue
             c = copy.deepcopy(m)
+            c.pop("aliases", None)   # aliases name one entry each
             c.update(id=mmap[(m["id"], k)], name=f"{m['name']} Copy {k}",
                      addresses=[tmap.get((t, k), t) for t in m["addresses"]])
             c.pop("why", None)
@@ -163,6 +166,7 @@ def write(src_data: Path, dest_data: Path, factor: int = 10, check: bool = True)
             next_b += 1
             bmap[(b["id"], k)] = nid
             c = copy.deepcopy(b)
+            c.pop("aliases", None)
             c.update(id=nid, name=f"{b['name']} Copy {k}",
                      related_threats=[tmap.get((t, k), t) for t in b["related_threats"]],
                      suggested_mitigations=[mmap.get((m, k), m) for m in b["suggested_mitigations"]],
