@@ -257,3 +257,18 @@ def test_a_gap_the_page_shows_must_still_be_there(kb, tmp_path):
     book = _payables_copy(kb, tmp_path, close_gaps)
     with pytest.raises(PluginError, match="should show the gaps MC304, MC305 and no longer does"):
         examples.example_ranking(book, "accounts-payable")
+
+
+def test_eu_ai_act_dates_come_from_the_data(kb):
+    """Chapter 11 states when Articles 12, 14 and 15 apply from data/frameworks.yaml (Article 113 of the Regulation),
+    with the source it was read from; a changed date in the data changes the sentence."""
+    import copy
+    act = next(r for r in kb.frameworks["regulatory"] if r["framework"] == "EU AI Act")
+    text = frameworks.eu_ai_act_dates(kb)
+    assert "Article 113" in text and act["source_url"] in text
+    kb2 = copy.copy(kb)
+    kb2.frameworks = copy.deepcopy(kb.frameworks)
+    moved = next(r for r in kb2.frameworks["regulatory"] if r["framework"] == "EU AI Act")
+    moved["application"]["regulation"] = "2027-12-02"
+    assert "applies from 2 December 2027" in frameworks.eu_ai_act_dates(kb2)
+    assert text != frameworks.eu_ai_act_dates(kb2)

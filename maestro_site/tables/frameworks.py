@@ -1,9 +1,11 @@
 """STRIDE, the OWASP LLM and Agentic Top 10, CWE and MITRE ATLAS tables, the LLM crosswalk, regulation."""
 from __future__ import annotations
 
+import datetime
+
 from maestro import crosswalk
 from maestro.crosswalk import ASI_TOP10, ATLAS, ATLAS_TACTICS, CWE, LLM_TOP10, STRIDE
-from maestro_site.render import esc, table
+from maestro_site.render import esc, external_url, table
 from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
 
@@ -104,3 +106,21 @@ def regulatory_alignment(kb) -> str:
             parts.append("; ".join(f"{k}: {', '.join(v)}" for k, v in r["layer_to_function"].items()))
         rows.append([esc(r["framework"]), esc(r["year"]), esc("; ".join(parts))])
     return table(["Framework", "Year", "Where MAESTRO lines up"], rows)
+
+
+@macro
+def eu_ai_act_dates(kb) -> str:
+    """When Articles 12, 14 and 15 of the EU AI Act apply, from data/frameworks.yaml (Article 113 of the Regulation)."""
+    act = next(r for r in kb.frameworks["regulatory"] if r["framework"] == "EU AI Act")
+    dates = {k: _long_date(v) for k, v in act["application"].items()}
+    return (f"Under {esc(act['source_document'])}, the Regulation applies from {dates['regulation']}, so Articles 12, 14 "
+            f"and 15 bind a high-risk system from that date; where a system is high-risk through Article 6(1), as a safety "
+            f"component of a regulated product, the obligations apply from {dates['article_6_1']} (Chapters I and II have "
+            f"applied since {dates['chapters_1_2']}). Amending regulations can move these dates: check the consolidated "
+            f"text on [EUR-Lex]({external_url(act['source_url'])}) and record in Phase 1 the version you relied on.")
+
+
+def _long_date(iso: str) -> str:
+    """'2026-08-02' -> '2 August 2026'."""
+    d = datetime.date.fromisoformat(str(iso))
+    return f"{d.day} {d.strftime('%B')} {d.year}"
