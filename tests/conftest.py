@@ -515,9 +515,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def _serving(directory: Path):
+def _serving(directory: Path, handler=_Quiet):
     """A static HTTP server for ``directory`` on 127.0.0.1 in a background thread; yields its base URL."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -531,6 +531,35 @@ def _serving(directory: Path):
 def server(site):
     """The session's build served on 127.0.0.1; its base URL (no trailing slash)."""
     with _serving(site) as url:
+        yield url
+
+
+class _NotFoundPage(_Quiet):
+    """Serves like GitHub Pages: a missing path (or a folder without index.html) gets status 404 and the body of
+    the site's /404.html, at the path that was asked for."""
+
+    def list_directory(self, path):
+        self.send_error(404)
+        return None
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server_404(site):
+    """The session's build served on 127.0.0.1 as a static host serves it: any unknown path answers 404 with the
+    body of /404.html (GitHub Pages does this). Its base URL (no trailing slash)."""
+    with _serving(site, handler=_NotFoundPage) as url:
         yield url
 
 
