@@ -63,6 +63,7 @@ class MaestroPlugin(BasePlugin[MaestroConfig]):
         except ValueError as exc:
             raise PluginError(str(exc)) from None
         self._register_macros(config)
+        config.extra["maestro_kb_version"] = self.kb.version   # the theme writes it into every page's head (overrides/main.html)
         return config
 
     def _register_macros(self, config) -> None:

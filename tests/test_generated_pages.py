@@ -98,3 +98,12 @@ def test_page_markdown_escapes_data_in_headings(kb):
     hostile.threats = dict(kb.threats, T6=dict(kb.threats["T6"], name='X {: #evil onclick="x" } # Y'))
     first = pages.threat_page(hostile, "T6").markdown.splitlines()[0]
     assert re.fullmatch(r"# T6: X \\\{: \\#evil onclick=\"x\" \\\} \\# Y \{: #top \}", first), first
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("url", ["guides/quickstart/", "threats/T6/", "playbook/08-checklists/", ""])
+def test_every_page_names_the_knowledge_base_version_for_saved_ticks(kb, site, url):
+    """Ticks and answers a reader saves are kept per knowledge-base version (js/tick-boxes.js, checklist.js), which
+    every page carries in its head."""
+    html = (site / url / "index.html").read_text(encoding="utf-8")
+    assert f'<meta name="maestro-kb-version" content="{kb.version}">' in html
