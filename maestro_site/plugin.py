@@ -59,7 +59,9 @@ class MaestroPlugin(BasePlugin[MaestroConfig]):
         self.book = Book(self.kb, data / "examples")
         self.data_dir = data
         try:
-            self.site_url = urls.site_url(config.site_url or "")   # SITE_URL, through mkdocs.yml's site_url
+            # The published address is SITE_URL itself (mkdocs.yml's site_url reads it too); config.site_url is not used,
+            # because `mkdocs serve` replaces it with the local server's http address.
+            self.site_url = urls.site_url()
         except ValueError as exc:
             raise PluginError(str(exc)) from None
         self._register_macros(config)

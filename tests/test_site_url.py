@@ -73,3 +73,13 @@ def test_site_url_reads_the_configuration(monkeypatch, value, want):
         monkeypatch.setenv("SITE_URL", value)
     assert urls.site_url() == want
     assert urls.permanent_url("threat", "T12") == (f"{want}threats/T12/" if want else "/threats/T12/")
+
+
+def test_mkdocs_serve_address_is_not_taken_for_the_published_one(monkeypatch):
+    """`mkdocs serve` sets site_url to its local http address; the build runs and cites no host (SITE_URL unset)."""
+    from mkdocs.config import load_config
+    monkeypatch.delenv("SITE_URL", raising=False)
+    config = load_config(str(ROOT / "mkdocs.yml"), site_url="http://127.0.0.1:8000/")
+    plugin = config.plugins["maestro"]
+    plugin.on_config(config)
+    assert plugin.site_url is None
