@@ -42,7 +42,7 @@ def test_worksheet_has_every_field_and_tick_boxes_for_choices(kb, key):
     t = kb.templates[key]
     body = worksheets.worksheet_body(kb, t, _L(kb, t["key"]))
     for f in t.get("fields", []):
-        row = re.search(r'<tr><th scope="row">' + re.escape(html.escape(f["name"])) + r".*?</tr>", body)
+        row = re.search(r"<tr[^>]*><th scope=\"row\">" + re.escape(html.escape(f["name"])) + r".*?</tr>", body)
         assert row, (key, f["name"])
         choices = worksheets._choices(kb, f)
         assert row.group(0).count("\u2610") == len(choices), (key, f["name"])
@@ -161,7 +161,9 @@ def test_pack_holds_every_piece_in_order_after_the_cover(kb):
     titles = [t for t, _, _ in pack.pieces(kb, _L(kb, "index"))]
     assert titles[:len(kb.templates)] == [f"Worksheet: {worksheets.title_of(t)}" for t in worksheets.in_phase_order(kb)]
     cover = re.search(r'<ol class="ws-cover__contents">(.*?)</ol>', md).group(1)
-    assert re.findall(r"<li>(.*?)</li>", cover) == ["Facilitator&#x27;s guide"] + [html.escape(t) for t in titles]
+    assert re.findall(r'<li><span class="ws-cover__entry">(.*?)</span>', cover) == ["Facilitator&#x27;s guide"] + [html.escape(t) for t in titles]
+    pages = [int(p) for p in re.findall(r'<span class="ws-cover__page">page (\d+)</span>', cover)]
+    assert pages == pack.start_pages(["Facilitator's guide"] + titles) and pages[0] == 2   # after the one-sheet cover
     printed = md[md.index('<div class="ws-pack"'):]
     positions = [printed.index(f'<p class="ws-piece__title">{html.escape(t)}</p>') for t in titles]
     assert positions == sorted(positions)

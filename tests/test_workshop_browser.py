@@ -45,6 +45,12 @@ def print_pdf(pg, url: str, fmt: str, path) -> list[str]:
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
+def reading_order(path) -> str:
+    """The text of a printed PDF in reading order, a column at a time: the card's panels sit side by side, where
+    ``-layout`` interleaves their lines."""
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def first_line(sheet: str) -> str:
     return next((l.strip() for l in sheet.splitlines() if l.strip()), "")
 
@@ -75,7 +81,7 @@ def test_workshop_sheet_prints_within_its_budget(kb, page, tmp_path, name, fmt):
     budget = SHEETS[name]
     assert budget is None or len(sheets) <= budget, f"{name} prints on {len(sheets)} {fmt} sheets, at most {budget}"
     assert_no_chrome(sheets, name)
-    flat = re.sub(r"\s+", " ", " ".join(sheets))
+    flat = re.sub(r"\s+", " ", " ".join(sheets) + " " + reading_order(tmp_path / "s.pdf"))
     expected = {"checklists": [i["id"] for s in kb.sections.values() for i in s["items"]] + ["Holds", "Partial", "Fails", "N/A", "Evidence", "Finding"],
                 "quick-reference": ["Layers and their threats", "Agentic risk factors", "Cross-layer patterns", "STRIDE at a glance",
                                     "Depth decision tree", "Risk matrix"] + [p["name"] for p in kb.patterns.values()],
@@ -124,6 +130,10 @@ def test_checklist_sections_stay_on_one_sheet_where_they_fit(kb, page, tmp_path,
             assert len(on) == 1, f"{sid} fits one {fmt} sheet ({tall[sid]:.0f} of {height:.0f} px) but prints on {len(on)}"
 
 
+LANDSCAPE = {"/workshop/quick-reference/"}
+"""Pages that print in landscape."""
+
+
 def printable(kb) -> list[str]:
     return ["/workshop/", "/workshop/checklists/", "/workshop/quick-reference/", "/workshop/matrix/", "/workshop/risk-matrix/",
             "/workshop/facilitator/", *[f"/workshop/{k}/" for k in worksheet_keys(kb)],
@@ -133,17 +143,20 @@ def printable(kb) -> list[str]:
 
 @pytest.mark.parametrize("fmt", list(PAPER))
 def test_nothing_is_wider_than_the_printable_area(kb, page, fmt):
-    width, _ = printable_px(fmt)
-    page.set_viewport_size({"width": round(width), "height": 900})
+    width, height = printable_px(fmt)
+    landscape = height + 2 * (MARGIN_MM[0] - MARGIN_MM[1]) * PX_PER_MM    # a landscape sheet's printable width
     page.emulate_media(media="print")
     over = {}
     for url in printable(kb):
+        # a page of its own that prints in landscape (the card) is laid out at the landscape width
+        page.set_viewport_size({"width": round(landscape if url in LANDSCAPE else width), "height": round(height)})
         page.goto(page.base + url, wait_until="networkidle")
-        wide = page.evaluate("""(limit) => [...document.querySelectorAll(
+        wide = page.evaluate("""(limits) => [...document.querySelectorAll(
               '.md-content table, .md-content .ws-sheet, .md-content .qr-card, .md-content pre, .md-content svg, .md-content .ws-pack')]
             .filter(e => e.getClientRects().length)
-            .filter(e => e.getBoundingClientRect().right > limit + 1 || e.scrollWidth > e.clientWidth + 1)
-            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""", width)
+            .filter(e => e.getBoundingClientRect().right > (e.closest('.qr-card, .ws-sheet--landscape') ? limits[1] : limits[0]) + 1
+                         || (e.scrollWidth > e.clientWidth + 1 && !e.matches('.ws-pack')))   // the pack holds the card, which is checked itself
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""", [width, landscape])
         if wide:
             over[url] = wide[:3]
     assert not over, f"wider than the {fmt} printable width ({width:.0f} px): {over}"

@@ -9,6 +9,7 @@ from maestro.kb import LAYER_ORDER
 from maestro.urls import src_of
 from maestro_site.templating import fragment
 
+from . import worksheets
 from .paper import page_body
 
 MARKS = {"primary": "\u25cf", "secondary": "\u25cb"}
@@ -52,7 +53,7 @@ def factors_block(kb) -> Markup:
 
 def patterns_block(kb) -> Markup:
     rows = [_row(str(p["n"]), p["name"], " \u2192 ".join(p["layers"]), "yes" if p["single_agent"] else "no") for p in kb.patterns.values()]
-    return _block("Cross-layer patterns", _table("qr-table", ["#", "Chain", "Layers", "Single agent"], rows))
+    return _block("Cross-layer patterns", _table("qr-table qr-patterns", ["#", "Chain", "Layers", "Single agent"], rows))
 
 
 # ---------------------------------------------------------------- side two: how to decide
@@ -89,21 +90,43 @@ def actions_table(kb) -> Markup:
     return _table("qr-table", ["Risk", "Action", "By"], rows)
 
 
+def scales_block(kb) -> Markup:
+    """What each severity and likelihood level means, to score a card."""
+    sc = kb.scoring
+    return _block("Severity and likelihood", *(_table("qr-table qr-scale", [head, "Means"], [_row(s["level"], s["meaning"]) for s in sc[key]])
+                                                for key, head in (("severity", "Severity"), ("likelihood", "Likelihood"))))
+
+
 def risk_block(kb) -> Markup:
     return _block("Risk matrix", risk_matrix_table(kb), risk_rules(kb), actions_table(kb))
 
 
+def phases_block(kb) -> Markup:
+    """The phases with the worksheets each one fills; a worksheet used in every phase is named once, under the table."""
+    every = [t for t in kb.templates.values() if set(kb.phases) <= set(t.get("phases", []))]
+    sheets = {n: [worksheets.title_of(t) for t in kb.templates.values() if n in t.get("phases", []) and t not in every]
+              for n in kb.phases}
+    rows = [_row(str(n), p["name"], ", ".join(sheets[n]) or "\u2013") for n, p in kb.phases.items()]
+    note = [fragment("qr-note.html.j2", text=f"In every phase: {', '.join(worksheets.title_of(t) for t in every)}.")] if every else []
+    return _block("Phases and their worksheets", _table("qr-table qr-phases", ["#", "Phase", "Worksheets"], rows), *note)
+
+
 def card(kb, L) -> Markup:
-    """The card itself: two sides, each a page on paper."""
-    sides = [[layers_block(kb, L), factors_block(kb), patterns_block(kb)], [stride_block(kb, L), depth_block(kb), risk_block(kb)]]
+    """The card itself: two sides, each a landscape sheet on paper with two panels either side of a fold line, so that
+    folded it is a card of four half-sheet panels. Side one says where to look, side two how to decide."""
+    sides = [[[phases_block(kb), patterns_block(kb)], [layers_block(kb, L), factors_block(kb)]],
+             [[stride_block(kb, L), depth_block(kb)], [scales_block(kb), risk_block(kb)]]]
     return fragment("qr-card.html.j2", sides=sides, version=kb.meta["version"])
 
 
 def card_page(kb, L) -> str:
     return page_body(
-        "Quick-reference card", "Layers, threats, risk factors, cross-layer patterns, STRIDE, depth and risk on two printed pages.",
-        before="Two sides for the workshop table: where to look on the first (layers and their threats, the risk factors, the "
-               "cross-layer chains), how to decide on the second (STRIDE, depth, risk). Print double-sided. The ",
+        "Quick-reference card", "Phases, layers, threats, risk factors, cross-layer patterns, STRIDE, depth and risk on one "
+                                "folded sheet printed on both sides.",
+        before="One sheet for the workshop table, printed on both sides in landscape (flip on the short edge) and folded along "
+               "the dashed line into a card of four panels: where to look on the first side (the phases and their worksheets, the "
+               "cross-layer chains, the layers and their threats, the risk factors), how to decide on the second (STRIDE, depth, "
+               "the severity and likelihood scales, risk). The ",
         link=L.a("quick reference chapter", "playbook/12-quick-reference.md"), after=" explains each part.",
         what="the card", body=card(kb, L))
 
