@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from maestro.crosswalk import LLM_TOP10
 from maestro_site.render import attr, esc
 from maestro_site.templating import fragment
 from maestro_site.tables.registry import macro
@@ -12,7 +13,7 @@ from maestro_site.tables.registry import macro
 def checklist(kb, L, section: str) -> str:
     """One checklist as printable HTML (templates/fragments/checklist.html.j2): a checkbox, an anchor and a link per item."""
     items = [{"id": item["id"], "question": Markup(L.html_prose(item["text"])),
-              "refs": [Markup(L.id_link(r, in_html=True) or "") or r for r in item["refs"]] + list(item.get("llm_top10", []))}
+              "refs": [Markup(L.id_link(r, in_html=True) or "") or r for r in item["refs"]] + list(item.get(LLM_TOP10.name, []))}
              for item in kb.sections[section]["items"]]
     return str(fragment("checklist.html.j2", section=section, items=items))
 

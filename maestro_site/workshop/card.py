@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from maestro.crosswalk import STRIDE
 from maestro.kb import LAYER_ORDER
 from maestro.urls import src_of
 from maestro_site.templating import fragment
@@ -58,8 +59,8 @@ def patterns_block(kb) -> Markup:
 
 # ---------------------------------------------------------------- side two: how to decide
 def stride_block(kb, L) -> Markup:
-    rows = [_row(s["name"], s["agentic_focus"], _ids(L, [t["id"] for t in kb.active_threats() if s["name"] in t["stride"]]), lead=s["letter"])
-            for s in kb.frameworks["stride"]]
+    rows = [_row(s["name"], s["agentic_focus"], _ids(L, [t["id"] for t in kb.active_threats() if s["name"] in t[STRIDE.name]]), lead=s["letter"])
+            for s in kb.frameworks[STRIDE.listed_in[1]]]
     return _block("STRIDE at a glance", _table("qr-table", ["Category", "In agent systems", "Threats"], rows))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from maestro.crosswalk import LLM_TOP10
 from maestro.kb import KB
 from maestro_site.render import esc
 from maestro_site.templating import fragment
@@ -23,7 +24,7 @@ PAGE = "checklists"
 
 def _refs(L, item: dict) -> list:
     """What a question points at: links to the IDs it cites (text for an unknown one), then its LLM Top 10 entries."""
-    return [Markup(L.id_link(r, in_html=True) or "") or r for r in item["refs"]] + list(item.get("llm_top10", []))
+    return [Markup(L.id_link(r, in_html=True) or "") or r for r in item["refs"]] + list(item.get(LLM_TOP10.name, []))
 
 
 def section_table(kb: KB, L, sid: str, interactive: bool) -> Markup:

@@ -11,6 +11,7 @@ import re
 
 from markupsafe import Markup
 
+from maestro.crosswalk import STRIDE
 from maestro.kb import KB, LAYER_ORDER
 
 from maestro_site.render import Linker
@@ -52,8 +53,8 @@ def _choices(kb: KB, field: dict) -> list[str]:
     if field.get("values"):
         return list(field["values"])
     name = field["name"].lower()
-    if "stride" in name:
-        return [f"{s['letter']} {s['name']}" for s in kb.frameworks["stride"]]
+    if STRIDE.name in name:   # a template field about STRIDE categories
+        return [f"{s['letter']} {s['name']}" for s in kb.frameworks[STRIDE.listed_in[1]]]
     if name.startswith(("maestro layer", "layer")):
         return list(LAYER_ORDER)
     return []
