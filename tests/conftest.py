@@ -46,7 +46,7 @@ os.environ["MAESTRO_CACHE_DIR"] = CACHE_DIR
 CACHE_ENV = {"MAESTRO_CACHE_DIR": CACHE_DIR}
 atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
 
-from maestro import KBError, load_kb  # noqa: E402  (after MAESTRO_CACHE_DIR is set)
+from maestro import KBError, checks, load_kb, scoring  # noqa: E402  (after MAESTRO_CACHE_DIR is set)
 
 # tests/fixtures/ holds material the tests read (engagements, a deliberately vulnerable app with its own test file for
 # the sweep to find), never tests of this project: pytest must not collect it.
@@ -207,10 +207,11 @@ def project_copy(tmp_path) -> Path:
 
 
 class Engagement:
-    """A throwaway copy of an engagement folder, with helpers to read and edit its record blocks."""
+    """A throwaway copy of an engagement folder, with helpers to read and edit its record blocks, plant faults in it
+    and check it. ``cli`` is the ``maestro_cli`` fixture, which ``check()`` runs."""
 
-    def __init__(self, folder: Path, kb):
-        self.folder, self.kb = folder, kb
+    def __init__(self, folder: Path, kb, cli=None):
+        self.folder, self.kb, self.cli = folder, kb, cli
 
     def file(self, n) -> str:
         """The output file of phase ``n``."""
@@ -243,6 +244,42 @@ class Engagement:
         data = self.records(n)
         fn(data)
         self.set_records(n, data)
+
+    def insert_prose(self, n, line: str):
+        """Add a line of analysis just before the record block (the disclaimer stays last)."""
+        text = self.text(n)
+        at = text.index("```yaml maestro")
+        self.write(n, text[:at] + line + "\n\n" + text[at:])
+
+    # ---------------------------------------------------------------- what the fixture holds
+    def threats(self):
+        return self.records(6)["threats"]
+
+    def mitigations(self):
+        return self.records(7)["mitigations"]
+
+    def severe(self):
+        return [t for t in self.threats() if scoring.risk_level(self.kb, t["severity"], t["likelihood"]) in ("High", "Critical")]
+
+    def snapshot(self):
+        return {p.name: p.read_bytes() for p in sorted(self.folder.iterdir()) if p.is_file()}
+
+    patched_kb = None  # a knowledge base patched in memory for one row; None: the CLI's own
+    source: Path | None = None  # the source tree Phase 8 cites, passed as --source
+
+    def check(self, target=None):
+        if self.patched_kb is not None:
+            findings, _ = checks.check_project(self.patched_kb, target or self.folder, self.source)
+            return (1 if any(f.severity == "error" for f in findings) else 0), {"findings": [f.as_dict() for f in findings]}
+        code, out, err = self.cli("check", target or self.folder, "--json", *(["--source", self.source] if self.source else []))
+        assert "Traceback" not in err, err
+        return code, (json.loads(out) if out.strip().startswith("{") else {"findings": [], "error": err})
+
+
+@pytest.fixture
+def engagement_at(kb, maestro_cli):
+    """``engagement_at(folder)``: an Engagement over ``folder`` (used in place, so copy it first) that checks with the CLI."""
+    return lambda folder: Engagement(Path(folder), kb, maestro_cli)
 
 
 @pytest.fixture

@@ -22,79 +22,6 @@ from maestro.findings import TO_FILL
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "engagement" / "clinic-assistant"
-class Eng:
-    """A throwaway copy of the fixture engagement, with helpers to plant faults in it.
-
-    ``kb`` is the knowledge base (phase file names, IDs to plant); ``cli`` is the ``maestro_cli`` fixture, which
-    ``check()`` runs.
-    """
-
-    def __init__(self, folder: Path, kb, cli):
-        self.folder, self.kb, self.cli = folder, kb, cli
-
-    def file(self, n) -> str:
-        """The output file name of phase ``n``, as the knowledge base gives it."""
-        return self.kb.phases[n]["output_file"]
-
-    def path(self, n) -> Path:
-        return self.folder / (self.file(n) if isinstance(n, int) else n)
-
-    def text(self, n) -> str:
-        return self.path(n).read_text(encoding="utf-8")
-
-    def write(self, n, text: str):
-        self.path(n).write_text(text, encoding="utf-8")
-
-    def _block(self, n):
-        text = self.text(n)
-        m = re.search(r"^```yaml maestro\n(.*?)^```$", text, re.S | re.M)
-        assert m, f"no record block in {self.file(n)}"
-        return text, m
-
-    def records(self, n) -> dict:
-        return yaml.safe_load(self._block(n)[1].group(1)) or {}
-
-    def set_records(self, n, data: dict):
-        text, m = self._block(n)
-        body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000)
-        self.write(n, text[:m.start(1)] + body + text[m.end(1):])
-
-    def edit(self, n, fn: Callable[[dict], None]):
-        data = self.records(n)
-        fn(data)
-        self.set_records(n, data)
-
-    def insert_prose(self, n, line: str):
-        """Add a line of analysis just before the record block (the disclaimer stays last)."""
-        text = self.text(n)
-        at = text.index("```yaml maestro")
-        self.write(n, text[:at] + line + "\n\n" + text[at:])
-
-    # ---------------------------------------------------------------- what the fixture holds
-    def threats(self):
-        return self.records(6)["threats"]
-
-    def mitigations(self):
-        return self.records(7)["mitigations"]
-
-    def severe(self):
-        return [t for t in self.threats() if scoring.risk_level(self.kb, t["severity"], t["likelihood"]) in ("High", "Critical")]
-
-    def snapshot(self):
-        return {p.name: p.read_bytes() for p in sorted(self.folder.iterdir()) if p.is_file()}
-
-    patched_kb = None  # a knowledge base patched in memory for one row; None: the CLI's own
-    source: Path | None = None  # the source tree Phase 8 cites, passed as --source
-
-    def check(self, target=None):
-        if self.patched_kb is not None:
-            findings, _ = checks.check_project(self.patched_kb, target or self.folder, self.source)
-            return (1 if any(f.severity == "error" for f in findings) else 0), {"findings": [f.as_dict() for f in findings]}
-        code, out, err = self.cli("check", target or self.folder, "--json", *(["--source", self.source] if self.source else []))
-        assert "Traceback" not in err, err
-        return code, (json.loads(out) if out.strip().startswith("{") else {"findings": [], "error": err})
-
-
 def source_tree(records: dict, root: Path) -> Path:
     """A source tree in which every Phase 8 citation of ``records`` holds: each cited file with enough lines, and each
     cited snippet on its line."""
@@ -111,10 +38,10 @@ def source_tree(records: dict, root: Path) -> Path:
 
 
 @pytest.fixture
-def eng(kb, maestro_cli, tmp_path) -> Eng:
+def eng(engagement_at, tmp_path):
     dst = tmp_path / "clinic-assistant"
     shutil.copytree(FIXTURE, dst)
-    e = Eng(dst, kb, maestro_cli)
+    e = engagement_at(dst)
     e.source = source_tree(e.records(8), tmp_path / "source")
     return e
 
@@ -126,8 +53,8 @@ def test_the_fixture_is_clean(eng):
     assert code == 0 and doc["findings"] == [], doc["findings"]
 
 
-def test_the_fixture_exercises_the_method(kb, maestro_cli):
-    e = Eng(FIXTURE, kb, maestro_cli)
+def test_the_fixture_exercises_the_method(kb, engagement_at):
+    e = engagement_at(FIXTURE)
     levels = [scoring.risk_level(kb, t["severity"], t["likelihood"]) for t in e.threats()]
     assert levels.count("Critical") + levels.count("High") >= 4 and {"Medium", "Low"} <= set(levels)
     st = json.loads((FIXTURE / "state.json").read_text())
@@ -1086,23 +1013,23 @@ def test_every_rule_has_a_planted_fault():
     assert {c.rule for c in CASES} == set(checks.RULES)
 
 
-def test_forward_reference_to_a_later_phase_is_pending(kb, maestro_cli, tmp_path):
+def test_forward_reference_to_a_later_phase_is_pending(kb, maestro_cli, engagement_at, tmp_path):
     code, out, err = maestro_cli("new", "fwd", "--dir", tmp_path, "--prefix", "FWD", "--depth", "lightweight")
     folder = tmp_path / "fwd"
     for n in ("1", "2", "6"):
         maestro_cli("mark", "fwd", n, "complete" if n != "6" else "in_progress", "--dir", tmp_path)
-    e = Eng(folder, kb, maestro_cli)
+    e = engagement_at(folder)
     e.insert_prose(6, "CV4 will check the refund cap; RR2 records who accepts the rest.")
     code, doc = e.check()
     hits = {f["id"]: f["severity"] for f in doc["findings"] if f["rule"] == "MC204"}
     assert hits == {"CV4": "pending", "RR2": "pending"}
 
 
-def test_an_exported_draft_is_checked_like_the_project(kb, maestro_cli, tmp_path):
+def test_an_exported_draft_is_checked_like_the_project(kb, maestro_cli, engagement_at, tmp_path):
     """A lightweight model exported mid-way: unstarted phases are pending in the file too, and it is labelled a draft."""
     maestro_cli("new", "mid", "--dir", tmp_path, "--prefix", "MID", "--depth", "lightweight")
     folder = tmp_path / "mid"
-    e = Eng(folder, kb, maestro_cli)
+    e = engagement_at(folder)
     e.set_records(1, {"business_context": {"application_name": "Mid", "consent": {"given_by": "Ana Owens, Finance Director", "date": "2026-12-01"}},
                       "assumptions": [], "scope": "One agent"})
     e.set_records(2, {"components": [{"name": "Agent", "layers": ["L3"]}], "system_type": "single-agent", "uses_mcp": False})
