@@ -233,17 +233,18 @@ def test_reset_asks_first_then_clears(page, kb):
     assert shown(page, "CK-L4-01")["result"] is None and page.locator(f'{MVTM} input[name="MVTM-5"]').is_checked()
 
 
-def sitemap_for_this_server(pg):
-    """Material navigates instantly only to pages of its sitemap, whose URLs carry site_url's host and port; the
-    test server has another port, so the sitemap is served as it would be at the site's own address."""
-    def handle(route):
-        resp = route.fetch()
-        route.fulfill(response=resp, body=re.sub(r"<loc>https?://[^/<]+/", f"<loc>{pg.base}/", resp.text()))
-    pg.route("**/sitemap.xml", handle)
+def sitemap_for_this_server(pg, site):
+    """Material navigates instantly only to pages its sitemap lists with the site's address (SITE_URL). The session's
+    build has no address, so MkDocs writes an empty sitemap; it is served here as a build with SITE_URL set to this
+    test server's address would write it: every page of the built site."""
+    urls = sorted("/" + p.parent.relative_to(site).as_posix().strip(".") for p in site.rglob("index.html"))
+    body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(f"<url><loc>{pg.base}{u.rstrip('/')}/</loc></url>" for u in urls) + "</urlset>")
+    pg.route("**/sitemap.xml", lambda route: route.fulfill(status=200, content_type="application/xml", body=body))
 
 
-def test_quickstart_mvtm_tick_persists_and_follows_instant_navigation(page, kb):
-    sitemap_for_this_server(page)
+def test_quickstart_mvtm_tick_persists_and_follows_instant_navigation(page, kb, site):
+    sitemap_for_this_server(page, site)
     open_(page, QUICKSTART)
     form = page.locator(MVTM)
     assert form.count() == 1
