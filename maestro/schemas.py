@@ -71,7 +71,7 @@ URL_TEMPLATE = {"type": "string", "pattern": "^https://[A-Za-z0-9.-]+(?::[0-9]+)
 HTTPS_URL = re.compile(URL["pattern"])
 """The same rule for code: crossref.py checks every address in data with it (``fullmatch``), the renderer every link."""
 URL_KEY = r"(?:^(?:home|homepage|url|link|href|repository|website)|_(?:url|link|href))(?![\s\S])"
-"""Field names that hold an address wherever they appear; free-form maps check them with patternProperties. The pattern
+r"""Field names that hold an address wherever they appear; free-form maps check them with patternProperties. The pattern
 ends in ``(?![\s\S])``, not ``$``, which would also match before a final newline."""
 
 
